@@ -1,0 +1,345 @@
+//! The AWS plumbing every control shares: configuration, the per-account context, a
+//! once-per-account cache of fetched data, and the one place SDK errors become outcomes.
+
+use std::any::Any;
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use aws_config::meta::region::RegionProviderChain;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, SdkConfig};
+use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use cisrun_core::ErrorDetail;
+use tokio::sync::OnceCell;
+
+/// How patient cisrun is with AWS. The defaults suit CI: bounded, with the SDK's standard
+/// retry mode (which backs off on throttling).
+#[derive(Debug, Clone, Copy)]
+pub struct AwsSettings {
+    pub max_attempts: u32,
+    pub connect_timeout: Duration,
+    pub operation_timeout: Duration,
+}
+
+impl Default for AwsSettings {
+    fn default() -> Self {
+        Self {
+            max_attempts: 5,
+            connect_timeout: Duration::from_secs(5),
+            operation_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Loads configuration the way the AWS CLI does: the standard credential chain,
+/// `AWS_PROFILE`, `AWS_REGION`, `AWS_ENDPOINT_URL`. IAM is global, so without a region
+/// cisrun signs for `us-east-1`.
+pub async fn load_config(settings: AwsSettings) -> SdkConfig {
+    let region = RegionProviderChain::default_provider().or_else("us-east-1");
+    aws_config::defaults(BehaviorVersion::latest())
+        .region(region)
+        .retry_config(RetryConfig::standard().with_max_attempts(settings.max_attempts))
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(settings.connect_timeout)
+                .operation_timeout(settings.operation_timeout)
+                .build(),
+        )
+        .load()
+        .await
+}
+
+/// Requests sent to AWS by this process, for `--stats` and the benchmark.
+static REQUESTS_SENT: AtomicU64 = AtomicU64::new(0);
+
+/// Total requests (including retries) sent so far.
+pub fn requests_sent() -> u64 {
+    REQUESTS_SENT.load(Ordering::Relaxed)
+}
+
+/// Counts every attempt the SDK transmits.
+#[derive(Debug)]
+pub struct RequestCounter;
+
+impl Intercept for RequestCounter {
+    fn name(&self) -> &'static str {
+        "cisrun-request-counter"
+    }
+    fn read_before_transmit(
+        &self,
+        _context: &BeforeTransmitInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        REQUESTS_SENT.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+}
+
+/// An AWS call that did not succeed, after the SDK's retries.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{code}: {message}")]
+pub struct AwsError {
+    /// AWS's error code (`AccessDenied`, `Throttling`, ...) or cisrun's name for a
+    /// transport failure (`EndpointUnreachable`, `Timeout`, ...).
+    pub code: String,
+    pub message: String,
+    /// The IAM action the call needed, e.g. `iam:ListEntitiesForPolicy`.
+    pub action: String,
+    /// True when the error says the caller lacks permission for `action`.
+    pub access_denied: bool,
+}
+
+const ACCESS_DENIED_CODES: &[&str] = &[
+    "AccessDenied",
+    "AccessDeniedException",
+    "UnauthorizedOperation",
+    "UnauthorizedAccess",
+    "AuthorizationError",
+];
+
+impl AwsError {
+    /// Maps any SDK error of a call that needed `action`.
+    pub fn from_sdk<E, R>(action: &str, error: SdkError<E, R>) -> Self
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+        R: fmt::Debug,
+    {
+        let (code, message) = match &error {
+            SdkError::ServiceError(service) => {
+                let err = service.err();
+                (
+                    err.code().unwrap_or("Unknown").to_string(),
+                    err.message()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| error_chain(&error)),
+                )
+            }
+            SdkError::TimeoutError(_) => ("Timeout".to_string(), error_chain(&error)),
+            SdkError::DispatchFailure(failure) => {
+                let code = if failure.is_timeout() {
+                    "Timeout"
+                } else if failure.is_io() {
+                    "EndpointUnreachable"
+                } else {
+                    "DispatchFailure"
+                };
+                (code.to_string(), error_chain(&error))
+            }
+            SdkError::ResponseError(_) => ("InvalidResponse".to_string(), error_chain(&error)),
+            SdkError::ConstructionFailure(_) => {
+                // Most often: no credentials could be found.
+                ("RequestNotSent".to_string(), error_chain(&error))
+            }
+            _ => ("Unknown".to_string(), error_chain(&error)),
+        };
+        let access_denied = ACCESS_DENIED_CODES.contains(&code.as_str());
+        Self {
+            code,
+            message,
+            action: action.to_string(),
+            access_denied,
+        }
+    }
+
+    /// The error as a control's outcome detail.
+    pub fn to_detail(&self) -> ErrorDetail {
+        ErrorDetail {
+            code: self.code.clone(),
+            message: format!("{} failed: {}", self.action, self.message),
+            missing_permission: self.access_denied.then(|| self.action.clone()),
+        }
+    }
+}
+
+/// The error and its sources, one line, so "dispatch failure" says what really failed.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut parts = vec![error.to_string()];
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if parts.last() != Some(&text) {
+            parts.push(text);
+        }
+        source = cause.source();
+    }
+    parts.join(": ")
+}
+
+type Fetched = Result<Arc<dyn Any + Send + Sync>, AwsError>;
+
+/// One AWS account as the controls see it. Data that several controls need is fetched once
+/// per account through [`AwsAccount::fetch_once`].
+pub struct AwsAccount {
+    pub account_id: String,
+    /// The account's name in the Organization, when known.
+    pub account_name: Option<String>,
+    /// `aws`, `aws-cn` or `aws-us-gov`, from the caller identity's ARN.
+    pub partition: String,
+    /// The identity cisrun acts as in this account.
+    pub caller_arn: String,
+    config: SdkConfig,
+    iam: aws_sdk_iam::Client,
+    cache: Mutex<HashMap<String, Arc<OnceCell<Fetched>>>>,
+}
+
+impl fmt::Debug for AwsAccount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AwsAccount")
+            .field("account_id", &self.account_id)
+            .field("partition", &self.partition)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AwsAccount {
+    /// The account the credentials in `config` belong to (one `sts:GetCallerIdentity`).
+    pub async fn from_config(config: SdkConfig) -> Result<Self, AwsError> {
+        let sts = aws_sdk_sts::Client::from_conf(
+            aws_sdk_sts::config::Builder::from(&config)
+                .interceptor(RequestCounter)
+                .build(),
+        );
+        let identity = sts
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("sts:GetCallerIdentity", e))?;
+        let caller_arn = identity.arn().unwrap_or_default().to_string();
+        let account_id = identity.account().unwrap_or_default().to_string();
+        let partition = partition_of(&caller_arn).ok_or_else(|| AwsError {
+            code: "InvalidResponse".to_string(),
+            message: format!("caller ARN `{caller_arn}` names no partition"),
+            action: "sts:GetCallerIdentity".to_string(),
+            access_denied: false,
+        })?;
+        Ok(Self::new(config, account_id, partition, caller_arn))
+    }
+
+    /// A context whose identity is already known (tests, or an Organization listing).
+    pub fn new(
+        config: SdkConfig,
+        account_id: String,
+        partition: String,
+        caller_arn: String,
+    ) -> Self {
+        let iam = aws_sdk_iam::Client::from_conf(
+            aws_sdk_iam::config::Builder::from(&config)
+                .interceptor(RequestCounter)
+                .build(),
+        );
+        Self {
+            account_id,
+            account_name: None,
+            partition,
+            caller_arn,
+            config,
+            iam,
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// A context around a given IAM client (unit tests with `aws-smithy-mocks`).
+    #[doc(hidden)]
+    pub fn for_tests(iam: aws_sdk_iam::Client, account_id: &str, partition: &str) -> Self {
+        Self {
+            account_id: account_id.to_string(),
+            account_name: None,
+            partition: partition.to_string(),
+            caller_arn: format!("arn:{partition}:iam::{account_id}:root"),
+            config: SdkConfig::builder().build(),
+            iam,
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn with_name(mut self, name: Option<String>) -> Self {
+        self.account_name = name;
+        self
+    }
+
+    pub fn iam(&self) -> &aws_sdk_iam::Client {
+        &self.iam
+    }
+
+    pub fn sdk_config(&self) -> &SdkConfig {
+        &self.config
+    }
+
+    /// `arn:<partition>:iam::aws:policy/<name>`: an AWS-managed policy in this partition.
+    pub fn aws_managed_policy_arn(&self, name: &str) -> String {
+        format!("arn:{}:iam::aws:policy/{name}", self.partition)
+    }
+
+    /// Fetches data under `key` at most once per account, even when controls ask
+    /// concurrently; errors are remembered too, so every control sees the same answer.
+    pub async fn fetch_once<T, F, Fut>(&self, key: &str, fetch: F) -> Result<Arc<T>, AwsError>
+    where
+        T: Any + Send + Sync,
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<T, AwsError>>,
+    {
+        let cell = {
+            let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+            cache.entry(key.to_string()).or_default().clone()
+        };
+        let fetched = cell
+            .get_or_init(|| async {
+                fetch()
+                    .await
+                    .map(|value| Arc::new(value) as Arc<dyn Any + Send + Sync>)
+            })
+            .await;
+        match fetched {
+            Ok(value) => value.clone().downcast::<T>().map_err(|_| AwsError {
+                code: "InternalError".to_string(),
+                message: format!("cached data under `{key}` has another type"),
+                action: key.to_string(),
+                access_denied: false,
+            }),
+            Err(error) => Err(error.clone()),
+        }
+    }
+}
+
+/// The partition of an ARN: `arn:aws-us-gov:...` gives `aws-us-gov`.
+pub fn partition_of(arn: &str) -> Option<String> {
+    let mut parts = arn.split(':');
+    (parts.next() == Some("arn"))
+        .then(|| parts.next())
+        .flatten()
+        .filter(|p| !p.is_empty())
+        .map(str::to_string)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partition_comes_from_the_arn() {
+        assert_eq!(
+            partition_of("arn:aws:sts::123456789012:assumed-role/x/y").as_deref(),
+            Some("aws")
+        );
+        assert_eq!(
+            partition_of("arn:aws-cn:iam::123456789012:user/a").as_deref(),
+            Some("aws-cn")
+        );
+        assert_eq!(
+            partition_of("arn:aws-us-gov:iam::1:root").as_deref(),
+            Some("aws-us-gov")
+        );
+        assert_eq!(partition_of("not-an-arn"), None);
+        assert_eq!(partition_of("arn::iam"), None);
+    }
+}

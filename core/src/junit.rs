@@ -1,0 +1,147 @@
+//! JUnit XML, as dashboards (GitLab, Jenkins, GitHub, Azure DevOps) read it.
+//!
+//! One `<testsuite>` per account, one `<testcase>` per control. `classname` is
+//! `<account id>.<control id>` and `name` is `<CIS number> <title>`: both stay the same
+//! between runs, because dashboards track a test's history by them.
+//!
+//! junit-report writes text as given, so it would emit invalid XML for characters XML 1.0
+//! forbids and for `]]>` inside its CDATA sections. Every string passes through
+//! [`xml_safe`] (and [`cdata_safe`] for element bodies) before it reaches the writer.
+
+use junit_report::{Duration as JDuration, OffsetDateTime, Report, TestCase, TestSuite};
+
+use crate::outcome::{SkipReason, Status};
+use crate::report::{seconds, ControlResult, ReportError, RunReport};
+
+/// Replaces characters XML 1.0 cannot carry with a visible `\u{..}` escape, so nothing is
+/// silently lost and the document stays well-formed.
+pub fn xml_safe(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        let allowed = matches!(c,
+            '\u{9}' | '\u{A}' | '\u{D}'
+            | '\u{20}'..='\u{D7FF}'
+            | '\u{E000}'..='\u{FFFD}'
+            | '\u{10000}'..='\u{10FFFF}');
+        if allowed {
+            out.push(c);
+        } else {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        }
+    }
+    out
+}
+
+/// [`xml_safe`], and `]]>` split across two CDATA sections: the text reads back unchanged.
+pub fn cdata_safe(text: &str) -> String {
+    xml_safe(text).replace("]]>", "]]]]><![CDATA[>")
+}
+
+fn duration(result_seconds: f64) -> JDuration {
+    JDuration::try_from(seconds(result_seconds)).unwrap_or(JDuration::ZERO)
+}
+
+/// The `name` attribute of a control's testcase.
+pub fn testcase_name(result: &ControlResult) -> String {
+    format!("{} {}", result.number, result.title)
+}
+
+fn testcase(account_id: &str, result: &ControlResult) -> TestCase {
+    let name = xml_safe(&testcase_name(result));
+    let time = duration(result.duration_seconds);
+    let outcome = &result.outcome;
+    let message = xml_safe(&outcome.message);
+    let mut body = String::new();
+    if !outcome.evidence.is_empty() {
+        body.push_str("Evidence:\n");
+        body.push_str(&outcome.evidence_text());
+        body.push('\n');
+    }
+    for note in &outcome.notes {
+        body.push_str(&format!("Note: {note}\n"));
+    }
+    let mut case = match outcome.status {
+        Status::Pass => {
+            let mut case = TestCase::success(&name, time);
+            case.set_system_out(&cdata_safe(&format!("{}\n{body}", outcome.message)));
+            case
+        }
+        Status::Fail => {
+            let mut case = TestCase::failure(&name, time, "fail", &message);
+            if let junit_report::TestResult::Failure { cause, .. } = &mut case.result {
+                *cause = Some(cdata_safe(&format!("{}\n{body}", outcome.message)));
+            }
+            case
+        }
+        Status::Error => {
+            let code = outcome
+                .error
+                .as_ref()
+                .map_or("error".to_string(), |e| e.code.clone());
+            let mut case = TestCase::error(&name, time, &xml_safe(&code), &message);
+            let mut detail = format!("{}\n{body}", outcome.message);
+            if let Some(permission) = outcome
+                .error
+                .as_ref()
+                .and_then(|e| e.missing_permission.as_ref())
+            {
+                detail.push_str(&format!("Missing permission: {permission}\n"));
+            }
+            if let junit_report::TestResult::Error { cause, .. } = &mut case.result {
+                *cause = Some(cdata_safe(&detail));
+            }
+            case
+        }
+        Status::Skipped => {
+            let kind = match &outcome.skip {
+                Some(SkipReason::Manual) => "manual",
+                Some(SkipReason::Excepted { .. }) => "excepted",
+                Some(SkipReason::NotApplicable { .. }) | None => "not_applicable",
+            };
+            let mut case = TestCase::skipped_with_cause(&name, kind, &message);
+            case.time = time;
+            if !body.is_empty() {
+                case.set_system_out(&cdata_safe(&body));
+            }
+            case
+        }
+    };
+    case.set_classname(&xml_safe(&format!("{account_id}.{}", result.control_id)));
+    case
+}
+
+/// The `name` of an account's testsuite.
+pub fn testsuite_name(account_id: &str, account_name: Option<&str>) -> String {
+    match account_name {
+        Some(name) if !name.is_empty() => format!("{account_id} ({name})"),
+        _ => account_id.to_string(),
+    }
+}
+
+pub(crate) fn render(report: &RunReport) -> Result<Vec<u8>, ReportError> {
+    let timestamp = chrono::DateTime::parse_from_rfc3339(&report.run.started_at)
+        .ok()
+        .and_then(|t| OffsetDateTime::from_unix_timestamp(t.timestamp()).ok())
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    let mut junit = Report::new();
+    for account in &report.accounts {
+        let mut suite = TestSuite::new(&xml_safe(&testsuite_name(
+            &account.account_id,
+            account.account_name.as_deref(),
+        )));
+        suite.package = xml_safe(&format!("cisrun/{}", report.run.profile));
+        suite.set_timestamp(timestamp);
+        suite.add_testcases(
+            account
+                .results
+                .iter()
+                .map(|r| testcase(&account.account_id, r)),
+        );
+        junit.add_testsuite(suite);
+    }
+    let mut out = Vec::new();
+    junit
+        .write_xml(&mut out)
+        .map_err(|e| ReportError::Junit(e.to_string()))?;
+    Ok(out)
+}

@@ -1,0 +1,18 @@
+//! cisrun's model: controls, outcomes, profiles and reports. It knows no cloud: a provider
+//! crate (`cisrun-checks`) supplies the controls and the context they audit.
+
+pub mod catalogue;
+pub mod control;
+pub mod junit;
+pub mod outcome;
+pub mod partition;
+pub mod profile;
+pub mod remediation;
+pub mod report;
+
+pub use catalogue::{Benchmark, Catalogue};
+pub use control::{Assessment, BenchmarkNumber, Control, ControlDoc, ControlMeta, Level};
+pub use outcome::{ErrorDetail, Evidence, Outcome, SkipReason, Status};
+pub use profile::Profile;
+pub use remediation::{FixSafety, Plan, Remediation, RemediationError, Step};
+pub use report::{AccountReport, ControlResult, RunInfo, RunReport};

@@ -1,0 +1,175 @@
+//! The report model of a run, and its JSON and JUnit renderings.
+
+use std::io::Write;
+use std::path::Path;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::outcome::{Outcome, Status};
+
+/// One control's result on one account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ControlResult {
+    pub control_id: String,
+    /// The control's number in the profile's benchmark version.
+    pub number: String,
+    pub title: String,
+    pub level: u8,
+    pub outcome: Outcome,
+    /// Seconds spent evaluating.
+    pub duration_seconds: f64,
+}
+
+/// Every result for one audited account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountReport {
+    pub account_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_name: Option<String>,
+    pub results: Vec<ControlResult>,
+}
+
+/// What was run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunInfo {
+    pub tool: String,
+    pub tool_version: String,
+    pub profile: String,
+    pub benchmark: String,
+    pub version: String,
+    pub level: u8,
+    /// `audit` or `remediate`.
+    pub command: String,
+    /// RFC 3339.
+    pub started_at: String,
+    pub duration_seconds: f64,
+    /// `M/N` when this report covers one CI partition.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition: Option<String>,
+}
+
+/// A whole run: the JSON report is exactly this.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunReport {
+    pub run: RunInfo,
+    pub accounts: Vec<AccountReport>,
+}
+
+/// Counts of each status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Totals {
+    pub pass: usize,
+    pub fail: usize,
+    pub error: usize,
+    pub skipped: usize,
+}
+
+impl Totals {
+    pub fn add(&mut self, status: Status) {
+        match status {
+            Status::Pass => self.pass += 1,
+            Status::Fail => self.fail += 1,
+            Status::Error => self.error += 1,
+            Status::Skipped => self.skipped += 1,
+        }
+    }
+    pub fn total(&self) -> usize {
+        self.pass + self.fail + self.error + self.skipped
+    }
+}
+
+impl RunReport {
+    pub fn totals(&self) -> Totals {
+        let mut totals = Totals::default();
+        for result in self.accounts.iter().flat_map(|a| &a.results) {
+            totals.add(result.outcome.status);
+        }
+        totals
+    }
+
+    /// True when nothing failed and nothing errored.
+    pub fn succeeded(&self) -> bool {
+        let t = self.totals();
+        t.fail == 0 && t.error == 0
+    }
+
+    /// Puts accounts in id order and each account's results in CIS-number order, so that
+    /// reports are byte-stable whatever order the work finished in.
+    pub fn normalize(&mut self) {
+        self.accounts
+            .sort_by(|a, b| a.account_id.cmp(&b.account_id));
+        for account in &mut self.accounts {
+            account.results.sort_by(|a, b| {
+                crate::catalogue::compare_numbers(&a.number, &b.number)
+                    .then_with(|| a.control_id.cmp(&b.control_id))
+            });
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        // Serializing plain data with string keys cannot fail.
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// Renders the JUnit XML report.
+    pub fn to_junit(&self) -> Result<Vec<u8>, ReportError> {
+        crate::junit::render(self)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("cannot write {path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("cannot render JUnit XML: {0}")]
+    Junit(String),
+    #[error("{path} is not a cisrun JSON report: {message}")]
+    Parse { path: String, message: String },
+}
+
+/// Writes `bytes` to `path` atomically: a temporary file in the same folder, flushed, then
+/// renamed over the target, so a reader never sees half a report.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
+    let io_error = |source| ReportError::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(dir).map_err(io_error)?;
+    let mut temp = tempfile::Builder::new()
+        .prefix(".cisrun-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(io_error)?;
+    temp.write_all(bytes).map_err(io_error)?;
+    temp.as_file().sync_all().map_err(io_error)?;
+    temp.persist(path).map_err(|e| io_error(e.error))?;
+    Ok(())
+}
+
+/// Reads a JSON report written by cisrun.
+pub fn read_json_report(path: &Path) -> Result<RunReport, ReportError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ReportError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    serde_json::from_str(&text).map_err(|e| ReportError::Parse {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })
+}
+
+pub(crate) fn seconds(d: f64) -> Duration {
+    if d.is_finite() && d > 0.0 {
+        Duration::from_secs_f64(d)
+    } else {
+        Duration::ZERO
+    }
+}
