@@ -149,9 +149,13 @@ impl ControlDoc {
         (!text.is_empty()).then_some(text)
     }
 
-    /// The whole documentation, as written.
-    pub fn text(&self) -> &'static str {
+    /// The whole documentation, without the one space every `/// ` line begins with.
+    pub fn text(&self) -> String {
         self.0
+            .lines()
+            .map(|l| l.strip_prefix(' ').unwrap_or(l))
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 
     /// Required headings this documentation lacks.

@@ -1,0 +1,55 @@
+//! The readable summary printed to stdout.
+
+use std::io::Write;
+
+use cisrun_core::{RunReport, Status};
+
+fn label(status: Status) -> &'static str {
+    match status {
+        Status::Pass => "PASS",
+        Status::Fail => "FAIL",
+        Status::Error => "ERROR",
+        Status::Skipped => "SKIP",
+    }
+}
+
+/// Prints each account's results and the totals.
+pub fn print_summary(out: &mut impl Write, report: &RunReport) -> std::io::Result<()> {
+    let run = &report.run;
+    writeln!(
+        out,
+        "cisrun {}: {} ({} {}, Level {})",
+        run.command, run.profile, run.benchmark, run.version, run.level
+    )?;
+    for account in &report.accounts {
+        match &account.account_name {
+            Some(name) => writeln!(out, "\naccount {} ({name})", account.account_id)?,
+            None => writeln!(out, "\naccount {}", account.account_id)?,
+        }
+        for result in &account.results {
+            writeln!(
+                out,
+                "  {:<5} {:<6} {}",
+                label(result.outcome.status),
+                result.number,
+                result.title
+            )?;
+            writeln!(out, "               {}", result.outcome.message)?;
+            for note in &result.outcome.notes {
+                writeln!(out, "               note: {note}")?;
+            }
+        }
+    }
+    let totals = report.totals();
+    writeln!(
+        out,
+        "\n{} account(s), {} result(s): {} pass, {} fail, {} error, {} skipped in {:.2}s",
+        report.accounts.len(),
+        totals.total(),
+        totals.pass,
+        totals.fail,
+        totals.error,
+        totals.skipped,
+        run.duration_seconds
+    )
+}
