@@ -1,1 +1,571 @@
+//! End-to-end harness: a real moto server per test, the real AWS SDK to seed it, the real
+//! `cisrun` binary to audit it, and xmllint to validate its JUnit against Jenkins' schema.
 
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Arc, Mutex, Once};
+use std::time::{Duration, Instant};
+
+pub use serde_json::Value;
+
+/// The workspace root.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ sits in the workspace")
+        .to_path_buf()
+}
+
+/// The cisrun binary that cargo built beside this test (`CISRUN_BIN` overrides).
+pub fn cisrun_bin() -> PathBuf {
+    if let Ok(path) = std::env::var("CISRUN_BIN") {
+        return PathBuf::from(path);
+    }
+    let exe = std::env::current_exe().expect("test executable path");
+    // target/<profile>/deps/<test> -> target/<profile>/cisrun
+    let bin = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("test executable lives in target/<profile>/deps")
+        .join(format!("cisrun{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        bin.exists(),
+        "{} not found: build it first (`cargo build -p cisrun`, or run the whole workspace's tests)",
+        bin.display()
+    );
+    bin
+}
+
+fn ensure_moto_installed() {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        let status = Command::new("bash")
+            .arg(repo_root().join("scripts/ensure-moto"))
+            .status()
+            .expect("run scripts/ensure-moto");
+        assert!(status.success(), "scripts/ensure-moto failed");
+    });
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+/// A moto server of this test's own, killed when dropped.
+pub struct Moto {
+    child: Child,
+    pub port: u16,
+    pub endpoint: String,
+    /// A HOME without ~/.aws, so the binary reads no developer credentials.
+    pub home: tempfile::TempDir,
+}
+
+impl Moto {
+    pub fn start() -> Moto {
+        Self::start_with_env(&[])
+    }
+
+    /// Starts moto with extra environment (e.g. `INITIAL_NO_AUTH_ACTION_COUNT`).
+    pub fn start_with_env(env: &[(&str, &str)]) -> Moto {
+        ensure_moto_installed();
+        let server = repo_root().join(".venv/bin/moto_server");
+        for _attempt in 0..3 {
+            let port = free_port();
+            let log = tempfile::NamedTempFile::new().expect("log file");
+            let mut child = Command::new(&server)
+                .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+                .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+                .envs(env.iter().copied())
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(log.reopen().expect("log handle"))
+                .spawn()
+                .expect("start moto_server");
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while Instant::now() < deadline {
+                if let Ok(Some(_)) = child.try_wait() {
+                    break; // died: port taken, try another
+                }
+                if http(port, "GET", "/moto-api/data.json", "").is_ok() {
+                    return Moto {
+                        child,
+                        port,
+                        endpoint: format!("http://127.0.0.1:{port}"),
+                        home: tempfile::tempdir().expect("temp HOME"),
+                    };
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let _ = child.kill();
+            let mut text = String::new();
+            let _ = std::fs::File::open(log.path()).and_then(|mut f| f.read_to_string(&mut text));
+            eprintln!("moto did not start on port {port}: {text}");
+        }
+        panic!("moto_server did not start");
+    }
+
+    /// Forgets all state (`POST /moto-api/reset`).
+    pub fn reset(&self) {
+        http(self.port, "POST", "/moto-api/reset", "").expect("reset moto");
+    }
+
+    /// SDK configuration for the default account (123456789012) against this server.
+    pub async fn sdk_config(&self) -> aws_config::SdkConfig {
+        sdk_config_for(&self.endpoint).await
+    }
+
+    pub async fn iam(&self) -> aws_sdk_iam::Client {
+        aws_sdk_iam::Client::new(&self.sdk_config().await)
+    }
+
+    /// `cisrun` with a clean environment pointed at this server.
+    pub fn cisrun(&self) -> Command {
+        cisrun_against(&self.endpoint, self.home.path())
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// SDK configuration with moto's test credentials against `endpoint`.
+pub async fn sdk_config_for(endpoint: &str) -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_iam::config::Credentials::new(
+            "testing",
+            "testing",
+            None,
+            None,
+            "cisrun-tests",
+        ))
+        .load()
+        .await
+}
+
+/// `cisrun` with only the environment a CI job would give it.
+pub fn cisrun_against(endpoint: &str, home: &Path) -> Command {
+    let mut command = Command::new(cisrun_bin());
+    command.env_clear();
+    if let Ok(path) = std::env::var("PATH") {
+        command.env("PATH", path);
+    }
+    command
+        .env("HOME", home)
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null());
+    command
+}
+
+/// A finished cisrun run.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn from_output(output: Output) -> Run {
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
+    /// Panics with the whole output unless the exit code is `expected`.
+    pub fn expect_code(self, expected: i32) -> Run {
+        assert_eq!(
+            self.code, expected,
+            "exit code\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+}
+
+/// Runs a command to completion.
+pub fn run(command: &mut Command) -> Run {
+    Run::from_output(command.output().expect("run cisrun"))
+}
+
+/// Validates a JUnit file against Jenkins' schema (tests/fixtures); panics on failure.
+pub fn assert_valid_junit(path: &Path) {
+    let schema = repo_root().join("tests/fixtures/jenkins-junit-10.xsd");
+    let output = Command::new("xmllint")
+        .arg("--noout")
+        .arg("--schema")
+        .arg(&schema)
+        .arg(path)
+        .output()
+        .expect("xmllint is installed (Debian: libxml2-utils; .ci/run installs it)");
+    assert!(
+        output.status.success(),
+        "{} does not validate against the Jenkins JUnit schema:\n{}\n{}",
+        path.display(),
+        String::from_utf8_lossy(&output.stderr),
+        std::fs::read_to_string(path).unwrap_or_default()
+    );
+}
+
+/// Reads a JSON file.
+pub fn read_json(path: &Path) -> Value {
+    let text =
+        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("parse {}: {e}", path.display()))
+}
+
+/// Writes a profile file into `dir` and returns its path.
+pub fn write_profile(dir: &Path, name: &str, yaml: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, yaml).expect("write profile");
+    path
+}
+
+/// The results of one account in a JSON report: control id -> result.
+pub fn results_by_control(report: &Value, account: &str) -> BTreeMap<String, Value> {
+    report["accounts"]
+        .as_array()
+        .expect("accounts")
+        .iter()
+        .find(|a| a["account_id"] == account)
+        .unwrap_or_else(|| panic!("no account {account} in {report:#}"))["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| {
+            (
+                r["control_id"].as_str().unwrap_or_default().to_string(),
+                r.clone(),
+            )
+        })
+        .collect()
+}
+
+/// A minimal HTTP/1.1 exchange; returns the status code and body.
+pub fn http(port: u16, method: &str, path: &str, body: &str) -> std::io::Result<(u16, String)> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
+    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response)?;
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| std::io::Error::other("no HTTP status"))?;
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    Ok((status, body))
+}
+
+/// A canned AWS error for requests whose action (and optionally body) match.
+#[derive(Debug, Clone)]
+pub struct Fault {
+    /// e.g. `AttachRolePolicy` (query protocol) or `ListAccounts` (JSON protocol target).
+    pub action: String,
+    /// Only requests whose body contains this text.
+    pub body_contains: Option<String>,
+    pub status: u16,
+    pub code: String,
+    pub message: String,
+}
+
+impl Fault {
+    pub fn new(action: &str, status: u16, code: &str, message: &str) -> Fault {
+        Fault {
+            action: action.to_string(),
+            body_contains: None,
+            status,
+            code: code.to_string(),
+            message: message.to_string(),
+        }
+    }
+
+    pub fn when_body_contains(mut self, text: &str) -> Fault {
+        self.body_contains = Some(text.to_string());
+        self
+    }
+}
+
+/// A loopback proxy in front of moto: forwards every request, answers those matching a
+/// [`Fault`] with an AWS error instead, and records the action of every request, so tests
+/// can inject failures moto cannot produce and count the API calls cisrun makes.
+pub struct FaultProxy {
+    pub endpoint: String,
+    faults: Arc<Mutex<Vec<Fault>>>,
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+impl FaultProxy {
+    pub fn start(upstream_port: u16) -> FaultProxy {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind proxy");
+        let port = listener.local_addr().expect("proxy address").port();
+        let faults: Arc<Mutex<Vec<Fault>>> = Arc::default();
+        let log: Arc<Mutex<Vec<String>>> = Arc::default();
+        let (f, l) = (faults.clone(), log.clone());
+        std::thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                let (f, l) = (f.clone(), l.clone());
+                std::thread::spawn(move || serve(client, upstream_port, &f, &l));
+            }
+        });
+        FaultProxy {
+            endpoint: format!("http://127.0.0.1:{port}"),
+            faults,
+            log,
+        }
+    }
+
+    pub fn inject(&self, fault: Fault) {
+        self.faults.lock().expect("faults").push(fault);
+    }
+
+    pub fn clear(&self) {
+        self.faults.lock().expect("faults").clear();
+    }
+
+    /// Actions seen so far, in order.
+    pub fn actions(&self) -> Vec<String> {
+        self.log.lock().expect("log").clone()
+    }
+
+    pub fn count(&self, action: &str) -> usize {
+        self.actions().iter().filter(|a| *a == action).count()
+    }
+
+    pub fn forget(&self) {
+        self.log.lock().expect("log").clear();
+    }
+}
+
+struct Request {
+    head: String,
+    body: Vec<u8>,
+}
+
+fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Request> {
+    let mut head = String::new();
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        head.push_str(&line);
+        if line == "\r\n" {
+            break;
+        }
+    }
+    let length = header(&head, "content-length")
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(0);
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).ok()?;
+    Some(Request { head, body })
+}
+
+fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
+    head.lines().find_map(|line| {
+        let (key, value) = line.split_once(':')?;
+        key.trim().eq_ignore_ascii_case(name).then(|| value.trim())
+    })
+}
+
+/// The API action: `Action=` in a query-protocol body, or the JSON protocol's X-Amz-Target.
+fn action_of(request: &Request) -> String {
+    let body = String::from_utf8_lossy(&request.body);
+    if let Some(action) = body.split('&').find_map(|kv| kv.strip_prefix("Action=")) {
+        return action.to_string();
+    }
+    header(&request.head, "x-amz-target")
+        .and_then(|t| t.rsplit('.').next())
+        .unwrap_or("")
+        .to_string()
+}
+
+fn serve(
+    client: TcpStream,
+    upstream_port: u16,
+    faults: &Mutex<Vec<Fault>>,
+    log: &Mutex<Vec<String>>,
+) {
+    let Ok(writer) = client.try_clone() else {
+        return;
+    };
+    let mut writer = writer;
+    let mut reader = BufReader::new(client);
+    // One request per client connection too: the response says `Connection: close`, so the
+    // SDK opens a new connection for its next request.
+    if let Some(request) = read_request(&mut reader) {
+        let action = action_of(&request);
+        log.lock().expect("log").push(action.clone());
+        let body_text = String::from_utf8_lossy(&request.body).into_owned();
+        let fault = faults
+            .lock()
+            .expect("faults")
+            .iter()
+            .find(|f| {
+                f.action == action
+                    && f.body_contains
+                        .as_ref()
+                        .is_none_or(|t| body_text.contains(t.as_str()))
+            })
+            .cloned();
+        let response = match fault {
+            Some(fault) => Some(canned_error(&request, &fault)),
+            None => forward(&request, upstream_port),
+        };
+        if let Some(response) = response {
+            let _ = writer.write_all(&response);
+        }
+    }
+    let _ = writer.shutdown(Shutdown::Both);
+}
+
+fn canned_error(request: &Request, fault: &Fault) -> Vec<u8> {
+    let json = header(&request.head, "x-amz-target").is_some();
+    let (content_type, body) = if json {
+        (
+            "application/x-amz-json-1.1",
+            format!(
+                "{{\"__type\":\"{}\",\"message\":\"{}\"}}",
+                fault.code, fault.message
+            ),
+        )
+    } else {
+        (
+            "text/xml",
+            format!(
+                "<ErrorResponse><Error><Type>Sender</Type><Code>{}</Code><Message>{}</Message></Error><RequestId>cisrun-fault</RequestId></ErrorResponse>",
+                fault.code, fault.message
+            ),
+        )
+    };
+    format!(
+        "HTTP/1.1 {} Injected\r\nContent-Type: {content_type}\r\nx-amzn-ErrorType: {}\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
+        fault.status,
+        fault.code,
+        body.len()
+    )
+    .into_bytes()
+}
+
+fn forward(request: &Request, upstream_port: u16) -> Option<Vec<u8>> {
+    let mut upstream = TcpStream::connect(("127.0.0.1", upstream_port)).ok()?;
+    // One request per upstream connection: read the response to EOF.
+    let head: String = request
+        .head
+        .lines()
+        .filter(|l| !l.to_ascii_lowercase().starts_with("connection:") && !l.is_empty())
+        .map(|l| format!("{l}\r\n"))
+        .collect();
+    upstream
+        .write_all(format!("{head}Connection: close\r\n\r\n").as_bytes())
+        .ok()?;
+    upstream.write_all(&request.body).ok()?;
+    let mut response = Vec::new();
+    upstream.read_to_end(&mut response).ok()?;
+    Some(response)
+}
+
+/// Seeding moto through the real SDK.
+pub mod seed {
+    use aws_sdk_iam::Client;
+
+    pub const ACCOUNT: &str = "123456789012";
+
+    pub fn trust_policy(principal: &str) -> String {
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"{principal}"}},"Action":"sts:AssumeRole"}}]}}"#
+        )
+    }
+
+    pub fn aws_policy(name: &str) -> String {
+        format!("arn:aws:iam::aws:policy/{name}")
+    }
+
+    pub async fn role(iam: &Client, name: &str) {
+        iam.create_role()
+            .role_name(name)
+            .assume_role_policy_document(trust_policy(&format!("arn:aws:iam::{ACCOUNT}:root")))
+            .send()
+            .await
+            .expect("create role");
+    }
+
+    pub async fn attach_to_role(iam: &Client, role: &str, policy_arn: &str) {
+        iam.attach_role_policy()
+            .role_name(role)
+            .policy_arn(policy_arn)
+            .send()
+            .await
+            .expect("attach role policy");
+    }
+
+    pub async fn user_with_policy(iam: &Client, user: &str, policy_arn: &str) {
+        iam.create_user()
+            .user_name(user)
+            .send()
+            .await
+            .expect("create user");
+        iam.attach_user_policy()
+            .user_name(user)
+            .policy_arn(policy_arn)
+            .send()
+            .await
+            .expect("attach user policy");
+    }
+
+    pub async fn group_with_policy(iam: &Client, group: &str, policy_arn: &str) {
+        iam.create_group()
+            .group_name(group)
+            .send()
+            .await
+            .expect("create group");
+        iam.attach_group_policy()
+            .group_name(group)
+            .policy_arn(policy_arn)
+            .send()
+            .await
+            .expect("attach group policy");
+    }
+
+    /// A customer-managed policy; returns its ARN.
+    pub async fn customer_policy(iam: &Client, name: &str) -> String {
+        let out = iam
+            .create_policy()
+            .policy_name(name)
+            .policy_document(
+                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"support:*","Resource":"*"}]}"#,
+            )
+            .send()
+            .await
+            .expect("create policy");
+        out.policy()
+            .and_then(|p| p.arn())
+            .expect("policy ARN")
+            .to_string()
+    }
+}

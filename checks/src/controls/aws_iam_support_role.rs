@@ -177,6 +177,10 @@ pub async fn list_entities(
                 .map(|g| g.group_name().unwrap_or_default().to_string()),
         );
     }
+    // Stable reports: AWS (and moto) return entities in no particular order.
+    entities.roles.sort();
+    entities.users.sort();
+    entities.groups.sort();
     Ok(entities)
 }
 
