@@ -37,6 +37,12 @@ pub enum Command {
     Schema,
     /// Audit the profile's targets and report.
     Audit(AuditArgs),
+    /// Plan the fixes for failing controls; with --apply, carry them out and journal them.
+    Remediate(RemediateArgs),
+    /// Undo what one `remediate --apply` did, from its journal.
+    Rollback(RollbackArgs),
+    /// Join partial reports (from `--partition` CI jobs) into one.
+    Merge(MergeArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -54,6 +60,60 @@ pub struct AuditArgs {
     #[arg(long)]
     pub junit: Option<PathBuf>,
     /// Write a JSON report here.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+    /// Accounts audited at once.
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub concurrency: u16,
+    /// Audit only this CI job's share of the accounts: M/N (1-based), like nextest's slice.
+    #[arg(long)]
+    pub partition: Option<cisrun_core::partition::Partition>,
+}
+
+#[derive(Debug, Args)]
+pub struct RemediateArgs {
+    /// A profile file, or the name of a shipped profile.
+    #[arg(long, short)]
+    pub profile: String,
+    /// Carry the plan out. Without it, cisrun only prints the plan and changes nothing.
+    #[arg(long)]
+    pub apply: bool,
+    /// Where --apply records every change (default: cisrun-journal-<UTC time>.jsonl).
+    #[arg(long)]
+    pub journal: Option<PathBuf>,
+    /// Write the plan (or, with --apply, the results) as JSON here; `-` for stdout.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+    /// Write the results as JUnit XML here.
+    #[arg(long)]
+    pub junit: Option<PathBuf>,
+    /// Accounts handled at once.
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub concurrency: u16,
+}
+
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    /// The journal `remediate --apply` wrote.
+    #[arg(long)]
+    pub journal: PathBuf,
+    /// Undo even where a resource changed since the apply.
+    #[arg(long)]
+    pub force: bool,
+    /// Write the rollback's results as JSON here.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Partial reports: cisrun JSON reports, or cisrun JUnit XML reports.
+    #[arg(required = true)]
+    pub inputs: Vec<PathBuf>,
+    /// Write the merged JUnit XML here.
+    #[arg(long)]
+    pub junit: Option<PathBuf>,
+    /// Write the merged JSON report here (needs JSON inputs).
     #[arg(long)]
     pub json: Option<PathBuf>,
 }

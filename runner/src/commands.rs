@@ -1,18 +1,15 @@
 //! One function per subcommand.
 
 use std::io::Write;
-use std::time::Instant;
 
 use anyhow::{Context, Result};
-use cisrun_checks::aws::{load_config, AwsSettings};
-use cisrun_checks::{AwsAccount, AwsControl};
+use cisrun_checks::AwsControl;
 use cisrun_core::report::write_atomically;
-use cisrun_core::{Catalogue, ControlMeta, Profile, RunInfo, RunReport};
+use cisrun_core::{Catalogue, ControlMeta, Profile, RunReport};
 use serde_json::json;
 
-use crate::cli::{AuditArgs, Command, Format};
-use crate::engine::AuditPlan;
-use crate::{console, shipped, EXIT_FINDINGS, EXIT_OK};
+use crate::cli::{Command, Format};
+use crate::{shipped, EXIT_OK};
 
 pub async fn run(command: Command) -> Result<u8> {
     let catalogue =
@@ -28,7 +25,10 @@ pub async fn run(command: Command) -> Result<u8> {
             );
             Ok(EXIT_OK)
         }
-        Command::Audit(args) => audit(&catalogue, args).await,
+        Command::Audit(args) => crate::audit::run(&catalogue, args).await,
+        Command::Remediate(args) => crate::remediate::run(&catalogue, args).await,
+        Command::Rollback(args) => crate::remediate::rollback(&catalogue, args).await,
+        Command::Merge(args) => crate::merge::run(args),
     }
 }
 
@@ -174,7 +174,7 @@ fn profiles(catalogue: &Catalogue, format: Format) -> Result<u8> {
 }
 
 /// The registered controls a profile selects, in CIS-number order.
-fn selected_controls(profile: &Profile, catalogue: &Catalogue) -> Vec<&'static AwsControl> {
+pub fn selected_controls(profile: &Profile, catalogue: &Catalogue) -> Vec<&'static AwsControl> {
     profile
         .selected(catalogue)
         .iter()
@@ -182,52 +182,7 @@ fn selected_controls(profile: &Profile, catalogue: &Catalogue) -> Vec<&'static A
         .collect()
 }
 
-async fn audit(catalogue: &Catalogue, args: AuditArgs) -> Result<u8> {
-    let profile = shipped::load(&args.profile, catalogue)?;
-    let controls = selected_controls(&profile, catalogue);
-    let started_at = chrono::Utc::now();
-    let clock = Instant::now();
-    tracing::info!(profile = %profile.display_name(), controls = controls.len(), "starting audit");
-
-    let plan = AuditPlan {
-        profile: &profile,
-        controls: &controls,
-        today: started_at.date_naive(),
-    };
-    let config = load_config(AwsSettings::default()).await;
-    let accounts = match AwsAccount::from_config(config).await {
-        Ok(account) => vec![plan.audit_account(&account).await],
-        Err(error) => {
-            tracing::warn!(%error, "cannot identify the current account");
-            vec![plan.unreachable_account("unknown", None, &error.to_detail())]
-        }
-    };
-    let mut report = RunReport {
-        run: RunInfo {
-            tool: "cisrun".to_string(),
-            tool_version: env!("CARGO_PKG_VERSION").to_string(),
-            profile: profile.display_name(),
-            benchmark: profile.benchmark.clone(),
-            version: profile.version.clone(),
-            level: profile.level.number(),
-            command: "audit".to_string(),
-            started_at: started_at.to_rfc3339(),
-            duration_seconds: clock.elapsed().as_secs_f64(),
-            partition: None,
-        },
-        accounts,
-    };
-    report.normalize();
-    write_reports(&report, args.junit.as_deref(), args.json.as_deref())?;
-    console::print_summary(&mut std::io::stdout().lock(), &report)?;
-    Ok(if report.succeeded() {
-        EXIT_OK
-    } else {
-        EXIT_FINDINGS
-    })
-}
-
-fn write_reports(
+pub fn write_reports(
     report: &RunReport,
     junit: Option<&std::path::Path>,
     json: Option<&std::path::Path>,

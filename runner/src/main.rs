@@ -3,10 +3,13 @@
 //! Exit codes: 0 every control passed or was excepted; 1 at least one fail or error;
 //! 2 the run could not start (bad flags, bad profile, unreadable file).
 
+mod audit;
 mod cli;
 mod commands;
 mod console;
 mod engine;
+mod merge;
+mod remediate;
 mod shipped;
 
 use std::process::ExitCode;
