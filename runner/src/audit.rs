@@ -4,12 +4,12 @@ use std::time::Instant;
 
 use anyhow::Result;
 use cisrun_checks::aws::{load_config, AwsSettings};
-use cisrun_checks::AwsAccount;
 use cisrun_core::{Catalogue, RunInfo, RunReport};
 
 use crate::cli::AuditArgs;
 use crate::commands::{selected_controls, write_reports};
 use crate::engine::AuditPlan;
+use crate::targets;
 use crate::{console, shipped, EXIT_FINDINGS, EXIT_OK};
 
 pub async fn run(catalogue: &Catalogue, args: AuditArgs) -> Result<u8> {
@@ -25,13 +25,21 @@ pub async fn run(catalogue: &Catalogue, args: AuditArgs) -> Result<u8> {
         today: started_at.date_naive(),
     };
     let config = load_config(AwsSettings::default()).await;
-    let accounts = match AwsAccount::from_config(config).await {
-        Ok(account) => vec![plan.audit_account(&account).await],
-        Err(error) => {
-            tracing::warn!(%error, "cannot identify the current account");
-            vec![plan.unreachable_account("unknown", None, &error.to_detail())]
-        }
-    };
+    let targets = targets::resolve(&config, &profile, args.partition).await?;
+    let mut accounts = Vec::with_capacity(targets.len());
+    for target in &targets {
+        accounts.push(match targets::connect(&config, &profile, target).await {
+            Ok(account) => plan.audit_account(&account).await,
+            Err(error) => {
+                tracing::warn!(%error, account = ?target.account_id, "cannot reach the account");
+                plan.unreachable_account(
+                    target.account_id.as_deref().unwrap_or("unknown"),
+                    target.account_name.clone(),
+                    &error.to_detail(),
+                )
+            }
+        });
+    }
     let mut report = RunReport {
         run: RunInfo {
             tool: "cisrun".to_string(),
@@ -43,7 +51,7 @@ pub async fn run(catalogue: &Catalogue, args: AuditArgs) -> Result<u8> {
             command: "audit".to_string(),
             started_at: started_at.to_rfc3339(),
             duration_seconds: clock.elapsed().as_secs_f64(),
-            partition: None,
+            partition: args.partition.map(|p| p.to_string()),
         },
         accounts,
     };
@@ -56,4 +64,3 @@ pub async fn run(catalogue: &Catalogue, args: AuditArgs) -> Result<u8> {
         EXIT_FINDINGS
     })
 }
-

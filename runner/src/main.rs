@@ -11,6 +11,7 @@ mod engine;
 mod merge;
 mod remediate;
 mod shipped;
+mod targets;
 
 use std::process::ExitCode;
 
