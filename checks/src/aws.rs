@@ -14,6 +14,7 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
@@ -109,20 +110,27 @@ const ACCESS_DENIED_CODES: &[&str] = &[
 
 impl AwsError {
     /// Maps any SDK error of a call that needed `action`.
-    pub fn from_sdk<E, R>(action: &str, error: SdkError<E, R>) -> Self
+    pub fn from_sdk<E>(action: &str, error: SdkError<E, HttpResponse>) -> Self
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
-        R: fmt::Debug,
     {
         let (code, message) = match &error {
             SdkError::ServiceError(service) => {
                 let err = service.err();
-                (
-                    err.code().unwrap_or("Unknown").to_string(),
-                    err.message()
-                        .map(str::to_string)
-                        .unwrap_or_else(|| error_chain(&error)),
-                )
+                let status = service.raw().status().as_u16();
+                // Some endpoints (and emulators) send an error body the SDK cannot read;
+                // the HTTP status still says what happened.
+                let code = match (err.code(), status) {
+                    (Some(code), _) => code.to_string(),
+                    (None, 403) => "AccessDenied".to_string(),
+                    (None, 429) => "Throttling".to_string(),
+                    (None, status) => format!("HTTP{status}"),
+                };
+                let message = err
+                    .message()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| error_chain(&error));
+                (code, message)
             }
             SdkError::TimeoutError(_) => ("Timeout".to_string(), error_chain(&error)),
             SdkError::DispatchFailure(failure) => {

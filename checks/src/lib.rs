@@ -3,6 +3,7 @@
 //! Each control is one file in `src/controls/`; `build.rs` declares it as a module and the
 //! control registers itself with [`register_control!`]. Nothing else lists controls.
 
+pub mod accounts;
 pub mod aws;
 pub mod registry;
 

@@ -19,63 +19,96 @@ use crate::control::{ControlMeta, Level};
 
 /// A parsed, validated profile.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-#[schemars(title = "cisrun profile")]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a profile: a mapping with `benchmark`, `version` and `level`"
+)]
+#[schemars(
+    title = "cisrun profile",
+    description = "A cisrun profile: which CIS benchmark, version and level to audit, which \
+                   controls, with what parameters and exceptions, against which AWS accounts. \
+                   Every key is checked: unknown keys are errors."
+)]
 pub struct Profile {
-    /// A short name for reports. Defaults to the file stem.
+    /// A short name for reports (JUnit `package`, JSON `run.profile`). Defaults to the file stem.
     #[serde(default)]
     pub name: Option<String>,
+    /// What this profile is for, shown by `cisrun profiles`.
     #[serde(default)]
     pub description: Option<String>,
     /// Benchmark family, e.g. `cis-aws-foundations`.
+    #[serde(deserialize_with = "deserialize_benchmark")]
+    #[schemars(example = &"cis-aws-foundations")]
     pub benchmark: String,
-    /// Benchmark version, e.g. `v3.0.0`.
+    /// Benchmark version, e.g. `v3.0.0`: CIS numbers in this profile are read in this version.
+    #[serde(deserialize_with = "deserialize_version")]
+    #[schemars(example = &"v3.0.0")]
     pub version: String,
     /// 1 or 2. Level 2 includes every Level 1 control.
+    #[serde(deserialize_with = "deserialize_level")]
     pub level: Level,
+    /// Narrows the controls the level selects.
     #[serde(default)]
     pub controls: Selection,
-    /// Per-control parameters, keyed by control id or CIS number.
+    /// Per-control parameters, keyed by control id or CIS number, e.g.
+    /// `aws-iam-support-role: {role_name: cisrun-support}`. Each control checks its own keys.
     #[serde(default, deserialize_with = "deserialize_parameters")]
-    #[schemars(with = "BTreeMap<String, serde_json::Value>")]
+    #[schemars(with = "BTreeMap<String, BTreeMap<String, serde_json::Value>>")]
     pub parameters: BTreeMap<String, serde_yaml::Value>,
+    /// Reviewed deviations: an excepted control is reported as skipped (kind `excepted`)
+    /// until the exception expires.
     #[serde(default)]
     pub exceptions: Vec<Exception>,
+    /// Which accounts to audit. Defaults to the account of the current credentials.
     #[serde(default)]
     pub targets: Targets,
 }
 
 /// Narrows the controls the level selects.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a mapping with `include` and/or `exclude`"
+)]
 pub struct Selection {
-    /// When present, only these controls run (ids or CIS numbers).
+    /// When present, only these controls run (ids or CIS numbers of the profile's version;
+    /// quote numbers such as "1.20").
     #[serde(default)]
     pub include: Vec<ControlRef>,
-    /// These never run (ids or CIS numbers).
+    /// These never run (ids or CIS numbers of the profile's version).
     #[serde(default)]
     pub exclude: Vec<ControlRef>,
 }
 
 /// A deliberate, reviewed deviation. An expired exception is reported and not honoured.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "an exception: a mapping with `control`, `reason` and optionally `account` and `expires`"
+)]
 pub struct Exception {
+    /// The control excepted: its id or CIS number.
     pub control: ControlRef,
     /// Only this account; every account when absent.
     #[serde(default)]
     pub account: Option<AccountId>,
     /// Why the deviation is accepted. Shown in every report.
     pub reason: NonEmptyString,
-    /// Last day the exception holds (YYYY-MM-DD).
-    #[serde(default)]
+    /// Last day the exception holds (YYYY-MM-DD). Afterwards the control is audited again and
+    /// the result carries a note.
+    #[serde(default, deserialize_with = "deserialize_date")]
     pub expires: Option<NaiveDate>,
 }
 
 /// Which accounts to audit.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a mapping with `source` and the keys that source needs"
+)]
 pub struct Targets {
+    /// `current` (default): the account of the current credentials; `accounts`: the listed
+    /// accounts; `organization`: every ACTIVE account of the AWS Organization.
     #[serde(default)]
     pub source: TargetSource,
     /// With `source: accounts`, the accounts to audit; with `source: organization`, only these.
@@ -92,6 +125,7 @@ pub struct Targets {
     pub assume_role: Option<AssumeRoleSpec>,
 }
 
+/// Where the list of accounts comes from.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum TargetSource {
@@ -106,28 +140,46 @@ pub enum TargetSource {
 
 /// The role assumed in each target account.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a mapping with `role` and optionally `external_id` and `session_name`"
+)]
 pub struct AssumeRoleSpec {
     /// A role name, e.g. `OrganizationAccountAccessRole`, or an ARN template with
     /// `{account_id}` and optionally `{partition}`.
     pub role: NonEmptyString,
+    /// The external id the role's trust policy requires, if any.
     #[serde(default)]
     pub external_id: Option<String>,
-    /// Defaults to `cisrun`.
+    /// The role session name. Defaults to `cisrun`.
     #[serde(default)]
     pub session_name: Option<String>,
 }
 
 /// A control named by id (`aws-iam-support-role`) or CIS number (`1.17`), resolved when parsed.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize)]
 #[serde(into = "String")]
-#[schemars(with = "String")]
 pub struct ControlRef {
     /// What the profile wrote.
     pub written: String,
     /// The control id it resolved to.
     #[serde(skip)]
     pub id: &'static str,
+}
+
+impl JsonSchema for ControlRef {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ControlRef".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A control id (e.g. `aws-iam-support-role`, see `cisrun list`) or a CIS \
+                            number of the profile's version, quoted (e.g. \"1.17\"): YAML reads \
+                            an unquoted 1.20 as the number 1.2.",
+            "type": "string",
+            "minLength": 1
+        })
+    }
 }
 
 impl From<ControlRef> for String {
@@ -173,14 +225,26 @@ impl AccountId {
 
 impl<'de> Deserialize<'de> for AccountId {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        // Unquoted ids are YAML integers; accept them, but keep leading zeros honest.
-        let value = serde_yaml::Value::deserialize(deserializer)?;
-        let text = match &value {
-            serde_yaml::Value::String(s) => s.clone(),
-            serde_yaml::Value::Number(n) => n.to_string(),
-            _ => return Err(de::Error::custom("expected a 12-digit account id")),
-        };
-        AccountId::parse(&text).map_err(de::Error::custom)
+        // A visitor, not a detour through `Value`: errors then carry the exact location.
+        // Unquoted ids are YAML integers; accept them (leading zeros are lost, so such ids
+        // fail the 12-digit check and the message says to quote them).
+        struct AccountIdVisitor;
+        impl Visitor<'_> for AccountIdVisitor {
+            type Value = AccountId;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a 12-digit AWS account id in quotes, e.g. \"123456789012\"")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<AccountId, E> {
+                AccountId::parse(v).map_err(E::custom)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<AccountId, E> {
+                AccountId::parse(&v.to_string()).map_err(E::custom)
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<AccountId, E> {
+                AccountId::parse(&v.to_string()).map_err(E::custom)
+            }
+        }
+        deserializer.deserialize_any(AccountIdVisitor)
     }
 }
 
@@ -193,17 +257,26 @@ impl JsonSchema for NonEmptyString {
         "NonEmptyString".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        schemars::json_schema!({ "type": "string", "minLength": 1 })
+        schemars::json_schema!({ "type": "string", "minLength": 1, "pattern": "\\S" })
     }
 }
 
 impl<'de> Deserialize<'de> for NonEmptyString {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        if text.trim().is_empty() {
-            return Err(de::Error::custom("must not be empty"));
+        struct NonEmptyVisitor;
+        impl Visitor<'_> for NonEmptyVisitor {
+            type Value = NonEmptyString;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a non-empty string")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<NonEmptyString, E> {
+                if v.trim().is_empty() {
+                    return Err(E::custom("must not be empty"));
+                }
+                Ok(NonEmptyString(v.to_string()))
+            }
         }
-        Ok(Self(text))
+        deserializer.deserialize_str(NonEmptyVisitor)
     }
 }
 
@@ -223,6 +296,16 @@ struct ParseContext {
     version: String,
 }
 
+impl ParseContext {
+    /// Whether `benchmark` and `version` name something cisrun knows. When not, the fields
+    /// themselves report the error, and control references are left unresolved.
+    fn known(&self) -> bool {
+        self.catalogue
+            .benchmark(&self.benchmark)
+            .is_some_and(|b| b.versions.contains(&self.version.as_str()))
+    }
+}
+
 thread_local! {
     static PARSE_CONTEXT: RefCell<Option<ParseContext>> = const { RefCell::new(None) };
 }
@@ -230,35 +313,181 @@ thread_local! {
 fn with_context<T>(f: impl FnOnce(&ParseContext) -> Result<T, String>) -> Result<T, String> {
     PARSE_CONTEXT.with(|cell| match cell.borrow().as_ref() {
         Some(ctx) => f(ctx),
-        None => Err("control references can only be read through Profile::parse".to_string()),
+        None => Err("profiles can only be read through Profile::parse".to_string()),
     })
 }
 
-fn resolve(reference: &str) -> Result<&'static ControlMeta, String> {
+/// Clears the parse context even when parsing unwinds.
+struct ContextGuard;
+
+impl ContextGuard {
+    fn set(context: ParseContext) -> Self {
+        PARSE_CONTEXT.with(|cell| *cell.borrow_mut() = Some(context));
+        ContextGuard
+    }
+}
+
+impl Drop for ContextGuard {
+    fn drop(&mut self) {
+        PARSE_CONTEXT.with(|cell| *cell.borrow_mut() = None);
+    }
+}
+
+/// Levenshtein distance, for "did you mean" hints.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (diagonal + usize::from(ca != *cb))
+                .min(row[j] + 1)
+                .min(above + 1);
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
+/// How a control reference was written in YAML.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Written {
+    /// A string (quoted or plain).
+    Text,
+    /// An unquoted decimal: YAML already dropped trailing zeros (`1.20` became `1.2`).
+    Float,
+}
+
+/// Resolves a reference in the profile's benchmark version. `Ok(None)` when the benchmark or
+/// version is unknown (that field reports the error).
+fn resolve(reference: &str, written: Written) -> Result<Option<&'static ControlMeta>, String> {
     with_context(|ctx| {
-        ctx.catalogue
-            .resolve(reference, &ctx.benchmark, &ctx.version)
+        if !ctx.known() {
+            return Ok(None);
+        }
+        let (catalogue, benchmark, version) = (&ctx.catalogue, &ctx.benchmark, &ctx.version);
+        if let Some(meta) = catalogue.get(reference) {
+            if meta.number_in(version).is_none() {
+                let versions: Vec<&str> = meta.numbers.iter().map(|n| n.version).collect();
+                return Err(format!(
+                    "control `{reference}` is not part of {benchmark} {version}; it is in {}",
+                    versions.join(", ")
+                ));
+            }
+            return Ok(Some(meta));
+        }
+        match catalogue.resolve(reference, benchmark, version) {
+            Ok(meta) => {
+                if written == Written::Float {
+                    // `1.10` and `1.1` read the same unquoted: refuse to guess.
+                    let padded = format!("{reference}0");
+                    if let Ok(other) = catalogue.resolve(&padded, benchmark, version) {
+                        if other.id != meta.id {
+                            return Err(format!(
+                                "the unquoted number {reference} is ambiguous: YAML reads {padded} \
+                                 as {reference} too ({} is `{}`, {padded} is `{}`); quote it, \
+                                 e.g. \"{reference}\"",
+                                reference, meta.id, other.id
+                            ));
+                        }
+                    }
+                }
+                Ok(Some(meta))
+            }
+            Err(base) => Err(unknown_control_message(ctx, reference, written, base)),
+        }
     })
+}
+
+/// The catalogue's message, plus the likeliest explanation of the mistake.
+fn unknown_control_message(
+    ctx: &ParseContext,
+    reference: &str,
+    written: Written,
+    base: String,
+) -> String {
+    let mut hints = Vec::new();
+    if written == Written::Float {
+        hints.push(format!(
+            "YAML reads an unquoted decimal as a number and drops trailing zeros \
+             (1.20 becomes 1.2): quote CIS numbers as written, e.g. \"{reference}0\""
+        ));
+    }
+    let elsewhere: Vec<String> = ctx
+        .catalogue
+        .controls()
+        .iter()
+        .filter(|c| c.benchmark == ctx.benchmark)
+        .flat_map(|c| {
+            c.numbers
+                .iter()
+                .filter(|n| n.number == reference)
+                .map(move |n| {
+                    let here = c
+                        .number_in(&ctx.version)
+                        .map(|m| format!("; {} numbers it {m}", ctx.version))
+                        .unwrap_or_default();
+                    format!("`{}` in {}{here}", c.id, n.version)
+                })
+        })
+        .collect();
+    if !elsewhere.is_empty() {
+        hints.push(format!(
+            "{reference} is the number of {} (numbers depend on the profile's `version`)",
+            elsewhere.join(", ")
+        ));
+    }
+    if let Some(close) = ctx
+        .catalogue
+        .controls()
+        .iter()
+        .map(|c| (edit_distance(reference, c.id), c.id))
+        .filter(|(d, _)| *d <= 3)
+        .min()
+    {
+        hints.push(format!("did you mean `{}`?", close.1));
+    }
+    if hints.is_empty() {
+        base
+    } else {
+        format!("{base}; {}", hints.join("; "))
+    }
 }
 
 impl<'de> Deserialize<'de> for ControlRef {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value = serde_yaml::Value::deserialize(deserializer)?;
-        // `1.20` is a YAML float: take the number as written.
-        let written = match value {
-            serde_yaml::Value::String(s) => s,
-            serde_yaml::Value::Number(n) => n.to_string(),
-            _ => {
-                return Err(de::Error::custom(
-                    "expected a control id or a CIS number (quote numbers such as \"1.20\")",
-                ))
+        struct ControlRefVisitor;
+        impl ControlRefVisitor {
+            fn build<E: de::Error>(written: String, how: Written) -> Result<ControlRef, E> {
+                let meta = resolve(&written, how).map_err(E::custom)?;
+                Ok(ControlRef {
+                    id: meta.map_or("", |m| m.id),
+                    written,
+                })
             }
-        };
-        let meta = resolve(&written).map_err(de::Error::custom)?;
-        Ok(ControlRef {
-            id: meta.id,
-            written,
-        })
+        }
+        impl Visitor<'_> for ControlRefVisitor {
+            type Value = ControlRef;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a control id or a CIS number (quote numbers such as \"1.20\")")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<ControlRef, E> {
+                Self::build(v.to_string(), Written::Text)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<ControlRef, E> {
+                Self::build(v.to_string(), Written::Text)
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<ControlRef, E> {
+                Self::build(v.to_string(), Written::Text)
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<ControlRef, E> {
+                // `{:?}` keeps the decimal point: 1.2 -> "1.2", 2.0 -> "2.0".
+                Self::build(format!("{v:?}"), Written::Float)
+            }
+        }
+        deserializer.deserialize_any(ControlRefVisitor)
     }
 }
 
@@ -272,11 +501,25 @@ fn deserialize_parameters<'de, D: Deserializer<'de>>(
         fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
             f.write_str("a map from control id to that control's parameters")
         }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(BTreeMap::new())
+        }
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
             let mut out = BTreeMap::new();
             while let Some(key) = map.next_key::<ControlRef>()? {
                 let value: serde_yaml::Value = map.next_value()?;
-                let meta = resolve(&key.written).map_err(de::Error::custom)?;
+                let Some(meta) = (!key.id.is_empty())
+                    .then(|| {
+                        with_context(|ctx| Ok(ctx.catalogue.get(key.id)))
+                            .ok()
+                            .flatten()
+                    })
+                    .flatten()
+                else {
+                    // Unknown benchmark or version: that field reports the error.
+                    out.insert(key.written, value);
+                    continue;
+                };
                 match meta.parameters {
                     None => {
                         return Err(de::Error::custom(format!(
@@ -285,7 +528,11 @@ fn deserialize_parameters<'de, D: Deserializer<'de>>(
                         )))
                     }
                     Some(check) => check(&value).map_err(|message| {
-                        de::Error::custom(format!("parameters of `{}`: {message}", meta.id))
+                        de::Error::custom(format!(
+                            "parameters of `{}`: {}",
+                            meta.id,
+                            strip_location(&message)
+                        ))
                     })?,
                 }
                 if out.insert(meta.id.to_string(), value).is_some() {
@@ -298,7 +545,122 @@ fn deserialize_parameters<'de, D: Deserializer<'de>>(
             Ok(out)
         }
     }
-    deserializer.deserialize_map(ParametersVisitor)
+    deserializer.deserialize_any(ParametersVisitor)
+}
+
+fn deserialize_benchmark<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    struct BenchmarkVisitor;
+    impl Visitor<'_> for BenchmarkVisitor {
+        type Value = String;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a benchmark id such as `cis-aws-foundations`")
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
+            with_context(|ctx| match ctx.catalogue.benchmark(v) {
+                Some(_) => Ok(v.to_string()),
+                None => {
+                    let known: Vec<&str> =
+                        ctx.catalogue.benchmarks().iter().map(|b| b.id).collect();
+                    Err(format!(
+                        "unknown benchmark `{v}`; expected one of: {}",
+                        known.join(", ")
+                    ))
+                }
+            })
+            .map_err(E::custom)
+        }
+    }
+    deserializer.deserialize_str(BenchmarkVisitor)
+}
+
+fn deserialize_version<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    struct VersionVisitor;
+    impl Visitor<'_> for VersionVisitor {
+        type Value = String;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a benchmark version such as \"v3.0.0\"")
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
+            with_context(|ctx| match ctx.catalogue.benchmark(&ctx.benchmark) {
+                // An unknown benchmark is reported by `benchmark:` itself.
+                None => Ok(v.to_string()),
+                Some(b) if b.versions.contains(&v) => Ok(v.to_string()),
+                Some(b) => Err(format!(
+                    "unknown version `{v}` of {}; expected one of: {}",
+                    b.id,
+                    b.versions.join(", ")
+                )),
+            })
+            .map_err(E::custom)
+        }
+    }
+    deserializer.deserialize_str(VersionVisitor)
+}
+
+fn deserialize_level<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Level, D::Error> {
+    struct LevelVisitor;
+    impl Visitor<'_> for LevelVisitor {
+        type Value = Level;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("level 1 or 2 (a number; Level 2 includes Level 1)")
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Level, E> {
+            match v {
+                1 => Ok(Level::One),
+                2 => Ok(Level::Two),
+                _ => Err(E::custom(format!(
+                    "level must be 1 or 2 (Level 2 includes Level 1), got {v}"
+                ))),
+            }
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Level, E> {
+            match u64::try_from(v) {
+                Ok(v) => self.visit_u64(v),
+                Err(_) => Err(E::custom(format!(
+                    "level must be 1 or 2 (Level 2 includes Level 1), got {v}"
+                ))),
+            }
+        }
+    }
+    deserializer.deserialize_any(LevelVisitor)
+}
+
+fn deserialize_date<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<NaiveDate>, D::Error> {
+    struct DateVisitor;
+    impl<'de> Visitor<'de> for DateVisitor {
+        type Value = Option<NaiveDate>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a date YYYY-MM-DD, e.g. 2025-12-31")
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<Self::Value, D2::Error> {
+            d.deserialize_any(self)
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            let well_formed = v.len() == 10
+                && v.bytes().enumerate().all(|(i, b)| {
+                    if i == 4 || i == 7 {
+                        b == b'-'
+                    } else {
+                        b.is_ascii_digit()
+                    }
+                });
+            match NaiveDate::parse_from_str(v, "%Y-%m-%d") {
+                Ok(date) if well_formed => Ok(Some(date)),
+                _ => Err(E::custom(format!(
+                    "`{v}` is not a valid date: expected YYYY-MM-DD, e.g. 2025-12-31"
+                ))),
+            }
+        }
+    }
+    deserializer.deserialize_option(DateVisitor)
 }
 
 /// A profile that could not be read, with where and why.
@@ -312,38 +674,82 @@ pub struct ProfileError {
 }
 
 impl ProfileError {
-    fn at(file: &str, text: &str, needle: Option<&str>, message: String) -> Self {
+    fn at(file: &str, text: &str, key: &str, after: Option<&str>, message: String) -> Self {
         Self {
             file: file.to_string(),
-            location: needle.and_then(|n| locate(text, n)),
+            location: locate_key(text, key, after).or(Some((1, 1))),
             message,
         }
     }
 }
 
-/// 1-based line and column of the first occurrence of `needle`.
-fn locate(text: &str, needle: &str) -> Option<(usize, usize)> {
-    let offset = text.find(needle)?;
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    Some((line, column))
+/// The byte offset where 1-based `line` begins.
+fn line_offset(text: &str, line: usize) -> usize {
+    if line <= 1 {
+        return 0;
+    }
+    text.match_indices('\n')
+        .nth(line - 2)
+        .map_or(text.len(), |(i, _)| i + 1)
 }
 
-/// The key a first, untyped read finds, so control numbers resolve in the right version.
-fn peek_string(text: &str, key: &str) -> Option<String> {
-    let value: serde_yaml::Value = serde_yaml::from_str(text).ok()?;
-    value.get(key)?.as_str().map(str::to_string)
+/// 1-based line and column of the YAML key `key` (e.g. `source`): the first line, after the
+/// line that starts with key `after` when given, that starts with `key:` (after indentation
+/// and an optional `- `). Comments never match.
+fn locate_key(text: &str, key: &str, after: Option<&str>) -> Option<(usize, usize)> {
+    let start = match after {
+        Some(anchor) => locate_key(text, anchor, None)?.0,
+        None => 1,
+    };
+    text.lines()
+        .enumerate()
+        .skip(start - 1)
+        .find_map(|(i, line)| {
+            let body = line.trim_start();
+            let body = body.strip_prefix("- ").map_or(body, str::trim_start);
+            let rest = body.strip_prefix(key)?;
+            let is_key = rest.starts_with(':') || rest.starts_with("\":") || rest.starts_with("':");
+            let column = line.chars().count() - body.chars().count() + 1;
+            is_key.then_some((i + 1, column))
+        })
+}
+
+/// serde_yaml reports an error in a control's `parameters` block where the block begins;
+/// point at the offending key instead.
+fn refine_location(text: &str, message: &str, location: (usize, usize)) -> (usize, usize) {
+    let Some(field) = message
+        .split_once("unknown field `")
+        .and_then(|(_, rest)| rest.split_once('`'))
+        .map(|(field, _)| field)
+    else {
+        return location;
+    };
+    let tail = &text[line_offset(text, location.0)..];
+    match locate_key(tail, field, None) {
+        Some((line, column)) => (location.0 + line - 1, column),
+        None => location,
+    }
 }
 
 impl Profile {
     /// Reads a profile file.
     pub fn load(path: &Path, catalogue: &Catalogue) -> Result<Profile, ProfileError> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| ProfileError {
+        let bytes = std::fs::read(path).map_err(|e| ProfileError {
             file: file.clone(),
             location: None,
             message: format!("cannot read the profile: {e}"),
+        })?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let offset = e.utf8_error().valid_up_to();
+            let valid = String::from_utf8_lossy(&e.as_bytes()[..offset]).into_owned();
+            let line = valid.matches('\n').count() + 1;
+            let column = valid.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            ProfileError {
+                file: file.clone(),
+                location: Some((line, column)),
+                message: "not UTF-8 text: expected a YAML profile".to_string(),
+            }
         })?;
         let mut profile = Self::parse(&file, &text, catalogue)?;
         if profile.name.is_none() {
@@ -354,50 +760,72 @@ impl Profile {
 
     /// Parses and validates a profile. `file` names it in errors.
     pub fn parse(file: &str, text: &str, catalogue: &Catalogue) -> Result<Profile, ProfileError> {
-        let benchmark = peek_string(text, "benchmark").unwrap_or_default();
-        let version = peek_string(text, "version").unwrap_or_default();
+        let yaml_error = |e: serde_yaml::Error| {
+            let message = strip_location(&e.to_string());
+            let location = e
+                .location()
+                .map(|l| refine_location(text, &message, (l.line(), l.column())))
+                .or(Some((1, 1)));
+            ProfileError {
+                file: file.to_string(),
+                location,
+                message,
+            }
+        };
+        // A first, untyped read: syntax errors, the document's shape, and the benchmark and
+        // version that control numbers are resolved in.
+        let untyped: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| {
+            let mut error = yaml_error(e);
+            error.message = format!("invalid YAML: {}", error.message);
+            error
+        })?;
+        let peek = |key: &str| {
+            untyped
+                .get(key)
+                .and_then(|v| v.as_str())
+                .map(str::to_string)
+        };
+        match &untyped {
+            serde_yaml::Value::Mapping(_) => {}
+            serde_yaml::Value::Null => {
+                return Err(ProfileError {
+                    file: file.to_string(),
+                    location: Some((1, 1)),
+                    message: "the profile is empty: expected a mapping with `benchmark`, \
+                              `version` and `level`"
+                        .to_string(),
+                })
+            }
+            _ => {} // the typed read names what it found
+        }
         let context = ParseContext {
             catalogue: catalogue.clone(),
-            benchmark: benchmark.clone(),
-            version: version.clone(),
+            benchmark: peek("benchmark").unwrap_or_default(),
+            version: peek("version").unwrap_or_default(),
         };
-        PARSE_CONTEXT.with(|cell| *cell.borrow_mut() = Some(context));
-        let parsed = serde_yaml::from_str::<Profile>(text);
-        PARSE_CONTEXT.with(|cell| *cell.borrow_mut() = None);
-        let profile = parsed.map_err(|e| ProfileError {
-            file: file.to_string(),
-            location: e.location().map(|l| (l.line(), l.column())),
-            message: strip_location(&e.to_string()),
-        })?;
+        let profile = {
+            let _guard = ContextGuard::set(context);
+            serde_yaml::from_str::<Profile>(text).map_err(yaml_error)?
+        };
         profile.validate(file, text, catalogue)?;
         Ok(profile)
     }
 
     /// Checks what the types alone cannot.
     fn validate(&self, file: &str, text: &str, catalogue: &Catalogue) -> Result<(), ProfileError> {
-        let Some(benchmark) = catalogue.benchmark(&self.benchmark) else {
-            let known: Vec<&str> = catalogue.benchmarks().iter().map(|b| b.id).collect();
+        // The fields check these while parsing; this guards the references left unresolved.
+        let known = catalogue
+            .benchmark(&self.benchmark)
+            .is_some_and(|b| b.versions.contains(&self.version.as_str()));
+        if !known {
             return Err(ProfileError::at(
                 file,
                 text,
-                Some("benchmark:"),
+                "version",
+                None,
                 format!(
-                    "benchmark: unknown benchmark `{}`; expected one of: {}",
-                    self.benchmark,
-                    known.join(", ")
-                ),
-            ));
-        };
-        if !benchmark.versions.contains(&self.version.as_str()) {
-            return Err(ProfileError::at(
-                file,
-                text,
-                Some("version:"),
-                format!(
-                    "version: unknown version `{}` of {}; expected one of: {}",
-                    self.version,
-                    benchmark.id,
-                    benchmark.versions.join(", ")
+                    "unknown benchmark version {} {}",
+                    self.benchmark, self.version
                 ),
             ));
         }
@@ -408,12 +836,16 @@ impl Profile {
             .chain(&self.controls.exclude)
             .chain(self.exceptions.iter().map(|e| &e.control));
         for reference in refs {
-            let meta = catalogue.get(reference.id);
-            if meta.and_then(|m| m.number_in(&self.version)).is_none() {
+            if catalogue
+                .get(reference.id)
+                .and_then(|m| m.number_in(&self.version))
+                .is_none()
+            {
                 return Err(ProfileError::at(
                     file,
                     text,
-                    Some(&reference.written),
+                    "controls",
+                    None,
                     format!(
                         "control `{}` is not part of {} {}",
                         reference.written, self.benchmark, self.version
@@ -421,8 +853,9 @@ impl Profile {
                 ));
             }
         }
-        self.targets.validate().map_err(|(needle, message)| {
-            ProfileError::at(file, text, Some(needle), format!("targets: {message}"))
+        self.targets.validate().map_err(|(key, message)| {
+            let after = (key != "targets").then_some("targets");
+            ProfileError::at(file, text, key, after, format!("targets: {message}"))
         })
     }
 
@@ -450,11 +883,30 @@ impl Profile {
         selected
     }
 
-    /// The exception that covers `control` in `account`, valid or expired.
+    /// The exception that covers `control` in `account`, valid or expired, as of today (UTC).
+    /// See [`Profile::exception_on`].
     pub fn exception_for(&self, control: &str, account: &str) -> Option<&Exception> {
-        self.exceptions
-            .iter()
-            .find(|e| e.control.id == control && e.account.as_ref().is_none_or(|a| a.0 == account))
+        self.exception_on(control, account, chrono::Utc::now().date_naive())
+    }
+
+    /// The exception that covers `control` in `account` on `today`: a valid one when any
+    /// applies (an account-specific one before one for every account); otherwise the expired
+    /// one that lapsed last, so the report can say so.
+    pub fn exception_on(
+        &self,
+        control: &str,
+        account: &str,
+        today: NaiveDate,
+    ) -> Option<&Exception> {
+        let covering = || {
+            self.exceptions.iter().filter(move |e| {
+                e.control.id == control && e.account.as_ref().is_none_or(|a| a.0 == account)
+            })
+        };
+        covering()
+            .filter(|e| !e.expired(today))
+            .max_by_key(|e| e.account.is_some())
+            .or_else(|| covering().max_by_key(|e| e.expires))
     }
 
     /// The parameters for `control`, or an empty mapping.
@@ -495,7 +947,7 @@ impl Targets {
                     || !self.organizational_units.is_empty()
                 {
                     return Err((
-                        "targets:",
+                        "targets",
                         "`accounts`, `exclude_accounts` and `organizational_units` need \
                          `source: accounts` or `source: organization`"
                             .to_string(),
@@ -505,13 +957,13 @@ impl Targets {
             TargetSource::Accounts => {
                 if self.accounts.is_empty() {
                     return Err((
-                        "source:",
+                        "source",
                         "`source: accounts` needs a non-empty `accounts` list".to_string(),
                     ));
                 }
                 if !self.organizational_units.is_empty() {
                     return Err((
-                        "organizational_units:",
+                        "organizational_units",
                         "`organizational_units` needs `source: organization`".to_string(),
                     ));
                 }
@@ -520,7 +972,7 @@ impl Targets {
         }
         if self.source != TargetSource::Current && self.assume_role.is_none() {
             return Err((
-                "source:",
+                "source",
                 "reaching other accounts needs `assume_role` (e.g. `role: OrganizationAccountAccessRole`)"
                     .to_string(),
             ));
@@ -530,14 +982,14 @@ impl Targets {
             if role.starts_with("arn:") {
                 if !role.contains("{account_id}") {
                     return Err((
-                        "role:",
+                        "role",
                         "an assume_role ARN must be a template containing `{account_id}`"
                             .to_string(),
                     ));
                 }
             } else if role.contains('/') || role.contains(':') || role.contains('{') {
                 return Err((
-                    "role:",
+                    "role",
                     format!("`{role}` is neither a role name nor an ARN template"),
                 ));
             }
@@ -545,7 +997,7 @@ impl Targets {
         for ou in &self.organizational_units {
             if !(ou.starts_with("ou-") || ou.starts_with("r-")) {
                 return Err((
-                    "organizational_units:",
+                    "organizational_units",
                     format!("`{ou}` is not an organizational unit id (ou-...) or root id (r-...)"),
                 ));
             }

@@ -75,6 +75,10 @@ pub enum RemediationError {
 pub trait Remediation<Ctx: ?Sized + Sync>: Send + Sync {
     fn safety(&self) -> FixSafety;
 
+    /// Checks the profile's parameters without touching the target, so a run with missing
+    /// or unsafe parameters stops before it changes anything.
+    fn check_parameters(&self, parameters: &serde_yaml::Value) -> Result<(), RemediationError>;
+
     /// Reads the target and the parameters and says what would change. Changes nothing.
     async fn plan(
         &self,

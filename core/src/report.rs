@@ -19,6 +19,9 @@ pub struct ControlResult {
     pub outcome: Outcome,
     /// Seconds spent evaluating.
     pub duration_seconds: f64,
+    /// `cisrun remediate`: the changes planned (and, with --apply, made).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<crate::remediation::Plan>,
 }
 
 /// Every result for one audited account.

@@ -4,12 +4,14 @@ use std::time::Instant;
 
 use anyhow::Result;
 use cisrun_checks::aws::{load_config, AwsSettings};
-use cisrun_core::{Catalogue, RunInfo, RunReport};
+use cisrun_core::{AccountReport, Catalogue, RunInfo, RunReport};
+use futures::stream::{self, StreamExt};
 
 use crate::cli::AuditArgs;
 use crate::commands::{selected_controls, write_reports};
 use crate::engine::AuditPlan;
-use crate::targets;
+use crate::progress::Progress;
+use crate::targets::{self, Connector, Target};
 use crate::{console, shipped, EXIT_FINDINGS, EXIT_OK};
 
 pub async fn run(catalogue: &Catalogue, args: AuditArgs) -> Result<u8> {
@@ -26,20 +28,29 @@ pub async fn run(catalogue: &Catalogue, args: AuditArgs) -> Result<u8> {
     };
     let config = load_config(AwsSettings::default()).await;
     let targets = targets::resolve(&config, &profile, args.partition).await?;
+    tracing::info!(
+        accounts = targets.len(),
+        concurrency = args.concurrency,
+        partition = ?args.partition.map(|p| p.to_string()),
+        "targets resolved"
+    );
+    let connector = Connector::new(&config, &profile);
+    let mut progress = Progress::new(targets.len());
     let mut accounts = Vec::with_capacity(targets.len());
-    for target in &targets {
-        accounts.push(match targets::connect(&config, &profile, target).await {
-            Ok(account) => plan.audit_account(&account).await,
-            Err(error) => {
-                tracing::warn!(%error, account = ?target.account_id, "cannot reach the account");
-                plan.unreachable_account(
-                    target.account_id.as_deref().unwrap_or("unknown"),
-                    target.account_name.clone(),
-                    &error.to_detail(),
-                )
-            }
-        });
+    let mut done = stream::iter(&targets)
+        .map(|target| audit_target(&plan, &connector, target))
+        .buffer_unordered(usize::from(args.concurrency));
+    while let Some(account) = done.next().await {
+        progress.finished(&account);
+        accounts.push(account);
     }
+    drop(done);
+    progress.finish();
+    tracing::info!(
+        requests = cisrun_checks::aws::requests_sent(),
+        accounts = accounts.len(),
+        "AWS requests sent"
+    );
     let mut report = RunReport {
         run: RunInfo {
             tool: "cisrun".to_string(),
@@ -63,4 +74,24 @@ pub async fn run(catalogue: &Catalogue, args: AuditArgs) -> Result<u8> {
     } else {
         EXIT_FINDINGS
     })
+}
+
+/// Reaches one account and audits it; an account that cannot be reached gets an error result
+/// for every control, and the other accounts carry on.
+async fn audit_target(
+    plan: &AuditPlan<'_>,
+    connector: &Connector,
+    target: &Target,
+) -> AccountReport {
+    match connector.connect(target).await {
+        Ok(account) => plan.audit_account(&account).await,
+        Err(error) => {
+            tracing::warn!(%error, account = %target.label(), "cannot reach the account");
+            plan.unreachable_account(
+                target.account_id.as_deref().unwrap_or("unknown"),
+                target.account_name.clone(),
+                &error.to_detail(),
+            )
+        }
+    }
 }

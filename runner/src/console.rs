@@ -35,6 +35,12 @@ pub fn print_summary(out: &mut impl Write, report: &RunReport) -> std::io::Resul
                 result.title
             )?;
             writeln!(out, "               {}", result.outcome.message)?;
+            // A remediation plan (or what was applied) is the point of the command: show it.
+            if run.command.starts_with("remediate") && result.plan.is_some() {
+                for evidence in &result.outcome.evidence {
+                    writeln!(out, "               {}", evidence.detail)?;
+                }
+            }
             for note in &result.outcome.notes {
                 writeln!(out, "               note: {note}")?;
             }

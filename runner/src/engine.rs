@@ -18,7 +18,12 @@ pub struct AuditPlan<'a> {
 }
 
 impl AuditPlan<'_> {
-    fn result(&self, control: &AwsControl, outcome: Outcome, started: Instant) -> ControlResult {
+    pub fn result(
+        &self,
+        control: &AwsControl,
+        outcome: Outcome,
+        started: Instant,
+    ) -> ControlResult {
         let meta = control.meta();
         ControlResult {
             control_id: meta.id.to_string(),
@@ -30,6 +35,7 @@ impl AuditPlan<'_> {
             level: meta.level.number(),
             outcome,
             duration_seconds: started.elapsed().as_secs_f64(),
+            plan: None,
         }
     }
 
@@ -48,7 +54,7 @@ impl AuditPlan<'_> {
         }
     }
 
-    async fn audit_control(&self, control: &AwsControl, account: &AwsAccount) -> Outcome {
+    pub async fn audit_control(&self, control: &AwsControl, account: &AwsAccount) -> Outcome {
         let meta = control.meta();
         let exception = self.profile.exception_for(meta.id, &account.account_id);
         if let Some(exception) = exception.filter(|e| !e.expired(self.today)) {

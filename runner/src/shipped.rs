@@ -11,7 +11,10 @@ pub const SHIPPED: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/shipped
 /// Loads `--profile`: a path to a YAML file, or the stem of a shipped profile.
 pub fn load(reference: &str, catalogue: &Catalogue) -> Result<Profile> {
     let path = Path::new(reference);
-    if path.exists() {
+    let looks_like_path =
+        reference.contains('/') || reference.ends_with(".yaml") || reference.ends_with(".yml");
+    if path.exists() || looks_like_path {
+        // Profile::load names the file (and the line and column) in every error.
         return Ok(Profile::load(path, catalogue)?);
     }
     if let Some((stem, text)) = SHIPPED.iter().find(|(stem, _)| *stem == reference) {
@@ -19,11 +22,6 @@ pub fn load(reference: &str, catalogue: &Catalogue) -> Result<Profile> {
             .with_context(|| format!("shipped profile {stem} is invalid"))?;
         profile.name.get_or_insert_with(|| stem.to_string());
         return Ok(profile);
-    }
-    let looks_like_path =
-        reference.contains('/') || reference.ends_with(".yaml") || reference.ends_with(".yml");
-    if looks_like_path {
-        bail!("cannot read profile {reference}: no such file");
     }
     let names: Vec<&str> = SHIPPED.iter().map(|(s, _)| *s).collect();
     bail!(

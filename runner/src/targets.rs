@@ -1,10 +1,32 @@
 //! Which accounts a run covers, and how each is reached.
+//!
+//! `source: current` audits the account of the base credentials. `source: accounts` and
+//! `source: organization` list account ids (the latter through `organizations:ListAccounts`,
+//! ACTIVE accounts only, optionally under some OUs), drop `exclude_accounts`, keep this CI
+//! job's `--partition` share, and reach each account by assuming the profile's role. The
+//! account of the base credentials, when it is a target, is audited with the base
+//! credentials: the management account usually has no `OrganizationAccountAccessRole`.
 
+use anyhow::{Context, Result};
+use cisrun_checks::accounts::{self, AssumeRole, CallerIdentity, RoleAssumer};
 use cisrun_checks::{AwsAccount, AwsError};
 use cisrun_core::partition::Partition;
+use cisrun_core::profile::TargetSource;
 use cisrun_core::Profile;
 
 use aws_config::SdkConfig;
+
+/// The session name when the profile gives none.
+pub const DEFAULT_SESSION_NAME: &str = "cisrun";
+
+/// How cisrun reaches a target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Access {
+    /// With the base credentials; their identity, when already known.
+    Base(Option<CallerIdentity>),
+    /// By assuming this role.
+    AssumeRole { role_arn: String },
+}
 
 /// One account to audit or remediate.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,26 +34,154 @@ pub struct Target {
     /// `None` for "the account of the current credentials", known once connected.
     pub account_id: Option<String>,
     pub account_name: Option<String>,
+    pub access: Access,
 }
 
-/// Lists the accounts the profile targets, after exclusions and the CI partition.
+impl Target {
+    /// `123456789012 (name)`, for logs and the progress display.
+    pub fn label(&self) -> String {
+        let id = self.account_id.as_deref().unwrap_or("current account");
+        match &self.account_name {
+            Some(name) => format!("{id} ({name})"),
+            None => id.to_string(),
+        }
+    }
+}
+
+/// Lists the accounts the profile targets, after exclusions and the CI partition, sorted by
+/// account id. Costs one `sts:GetCallerIdentity` (and the Organization listing) for
+/// multi-account sources; nothing for `source: current`.
 pub async fn resolve(
-    _base: &SdkConfig,
-    _profile: &Profile,
-    _partition: Option<Partition>,
-) -> anyhow::Result<Vec<Target>> {
-    Ok(vec![Target {
-        account_id: None,
-        account_name: None,
-    }])
+    base: &SdkConfig,
+    profile: &Profile,
+    partition: Option<Partition>,
+) -> Result<Vec<Target>> {
+    let targets = &profile.targets;
+    if targets.source == TargetSource::Current {
+        let current = vec![Target {
+            account_id: None,
+            account_name: None,
+            access: Access::Base(None),
+        }];
+        // The one account belongs to the first job of a partitioned run.
+        return Ok(match partition {
+            Some(p) if p.index != 1 => Vec::new(),
+            _ => current,
+        });
+    }
+    let identity = accounts::caller_identity(base)
+        .await
+        .context("cannot tell which account the base credentials belong to")?;
+    let mut listed: Vec<(String, Option<String>)> = match targets.source {
+        TargetSource::Organization => {
+            let org = accounts::organization_accounts(base, &targets.organizational_units)
+                .await
+                .context("cannot list the accounts of the AWS Organization")?;
+            let org: Vec<_> = org.into_iter().map(|a| (a.id, a.name)).collect();
+            if targets.accounts.is_empty() {
+                org
+            } else {
+                for wanted in &targets.accounts {
+                    if !org.iter().any(|(id, _)| *id == wanted.0) {
+                        tracing::warn!(account = %wanted, "listed in `accounts` but not an ACTIVE account of the Organization (or of its selected OUs); skipped");
+                    }
+                }
+                org.into_iter()
+                    .filter(|(id, _)| targets.accounts.iter().any(|a| a.0 == *id))
+                    .collect()
+            }
+        }
+        TargetSource::Accounts | TargetSource::Current => targets
+            .accounts
+            .iter()
+            .map(|a| (a.0.clone(), None))
+            .collect(),
+    };
+    listed.retain(|(id, _)| !targets.exclude_accounts.iter().any(|x| x.0 == *id));
+    listed.sort();
+    listed.dedup_by(|a, b| a.0 == b.0);
+    if let Some(partition) = partition {
+        listed = partition.select(listed);
+    }
+    let role = targets
+        .assume_role
+        .as_ref()
+        .map(|spec| spec.role.0.as_str());
+    Ok(listed
+        .into_iter()
+        .map(|(id, name)| {
+            let access = match role {
+                Some(role) if id != identity.account_id => Access::AssumeRole {
+                    role_arn: accounts::role_arn(role, &id, &identity.partition),
+                },
+                _ => Access::Base(Some(identity.clone())),
+            };
+            Target {
+                account_id: Some(id),
+                account_name: name,
+                access,
+            }
+        })
+        .collect())
 }
 
-/// Reaches one target: its context, or the error that kept cisrun out.
+/// Reaches targets; holds the one STS client every assume-role shares.
+#[derive(Debug, Clone)]
+pub struct Connector {
+    base: SdkConfig,
+    assumer: RoleAssumer,
+    external_id: Option<String>,
+    session_name: String,
+}
+
+impl Connector {
+    pub fn new(base: &SdkConfig, profile: &Profile) -> Self {
+        let spec = profile.targets.assume_role.as_ref();
+        Self {
+            base: base.clone(),
+            assumer: RoleAssumer::new(base),
+            external_id: spec.and_then(|s| s.external_id.clone()),
+            session_name: spec
+                .and_then(|s| s.session_name.clone())
+                .unwrap_or_else(|| DEFAULT_SESSION_NAME.to_string()),
+        }
+    }
+
+    /// Reaches one target: its context, or the error that kept cisrun out.
+    pub async fn connect(&self, target: &Target) -> Result<AwsAccount, AwsError> {
+        let account = match (&target.access, &target.account_id) {
+            (Access::Base(Some(identity)), _) => {
+                AwsAccount::from_identity(self.base.clone(), identity)
+            }
+            (Access::Base(None), _) => AwsAccount::from_config(self.base.clone()).await?,
+            (Access::AssumeRole { role_arn }, Some(account_id)) => {
+                let spec = AssumeRole {
+                    role_arn: role_arn.clone(),
+                    external_id: self.external_id.clone(),
+                    session_name: self.session_name.clone(),
+                };
+                self.assumer.connect(account_id, spec).await?
+            }
+            (Access::AssumeRole { role_arn }, None) => {
+                return Err(AwsError {
+                    code: "InvalidTarget".to_string(),
+                    message: format!("no account id to assume {role_arn} in"),
+                    action: "sts:AssumeRole".to_string(),
+                    access_denied: false,
+                })
+            }
+        };
+        Ok(account.with_name(target.account_name.clone()))
+    }
+}
+
+/// Reaches one target: its context, or the error that kept cisrun out. Many targets share
+/// one [`Connector`] instead.
+#[allow(dead_code)]
 pub async fn connect(
     base: &SdkConfig,
-    _profile: &Profile,
+    profile: &Profile,
     target: &Target,
 ) -> Result<AwsAccount, AwsError> {
-    let account = AwsAccount::from_config(base.clone()).await?;
-    Ok(account.with_name(target.account_name.clone()))
+    Connector::new(base, profile).connect(target).await
 }

@@ -1,7 +1,10 @@
 //! CIS AWS Foundations: a support role for incidents (1.17 in v1.3.0–v4.0.1).
 
 use async_trait::async_trait;
-use cisrun_core::{Assessment, BenchmarkNumber, Control, ControlMeta, Evidence, Level, Outcome};
+use cisrun_core::{
+    Assessment, BenchmarkNumber, Control, ControlMeta, Evidence, FixSafety, Level, Outcome, Plan,
+    Remediation, RemediationError, Step,
+};
 use serde::Deserialize;
 
 use crate::aws::{AwsAccount, AwsError};
@@ -155,6 +158,8 @@ pub async fn list_entities(
     let mut pages = iam
         .list_entities_for_policy()
         .policy_arn(policy_arn)
+        // Fewer pages; and moto, without MaxItems, silently returns only the first 100 roles.
+        .max_items(1000)
         .into_paginator()
         .send();
     let mut entities = PolicyEntities::default();
@@ -244,6 +249,570 @@ impl Control<AwsAccount> for SupportRole {
         match support_policy_entities(account).await {
             Ok(entities) => verdict(&arn, &entities),
             Err(error) => Outcome::error(error.to_detail()),
+        }
+    }
+
+    fn remediation(&self) -> Option<&dyn Remediation<AwsAccount>> {
+        Some(self)
+    }
+}
+
+
+// ---------------------------------------------------------------------------------------
+// Remediation: method 1 creates a role trusted by the named principals and attaches the
+// policy; method 2 attaches the policy to a named existing role. Nothing else is touched.
+// ---------------------------------------------------------------------------------------
+
+/// Tag cisrun puts on every role it creates; rollback deletes only roles that carry it.
+pub const MARKER_TAG_KEY: &str = "cisrun:created-by";
+pub const MARKER_TAG_VALUE: &str = "aws-iam-support-role";
+
+/// Paths AWS reserves for its own roles.
+const RESERVED_PATHS: &[&str] = &["/aws-service-role/", "/aws-reserved/"];
+
+/// What remediation needs, checked.
+#[derive(Debug, Clone, PartialEq)]
+enum Method {
+    CreateRole {
+        role_name: String,
+        path: String,
+        trusted_principals: Vec<String>,
+        permissions_boundary: Option<String>,
+        tags: std::collections::BTreeMap<String, String>,
+        max_session_duration: Option<i32>,
+    },
+    ExistingRole {
+        role_name: String,
+    },
+}
+
+/// The data of each step this control plans.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum SupportRoleStep {
+    CreateRole {
+        role_name: String,
+        path: String,
+        trust_policy: serde_json::Value,
+        #[serde(default)]
+        permissions_boundary: Option<String>,
+        tags: std::collections::BTreeMap<String, String>,
+        #[serde(default)]
+        max_session_duration: Option<i32>,
+    },
+    AttachPolicy {
+        role_name: String,
+        policy_arn: String,
+    },
+}
+
+fn parameter_error(field: &str, message: impl std::fmt::Display) -> RemediationError {
+    RemediationError::Parameters(format!(
+        "parameters.{}.{field}: {message}",
+        META.id
+    ))
+}
+
+fn valid_role_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
+}
+
+fn check_path(path: &str) -> Result<(), RemediationError> {
+    let well_formed = path.starts_with('/')
+        && path.ends_with('/')
+        && path.len() <= 512
+        && path.chars().all(|c| ('\u{21}'..='\u{7e}').contains(&c));
+    if !well_formed {
+        return Err(parameter_error(
+            "path",
+            format!("`{path}` is not an IAM path (it must start and end with `/`)"),
+        ));
+    }
+    if RESERVED_PATHS.iter().any(|r| path.starts_with(r)) {
+        return Err(RemediationError::Refused(format!(
+            "path `{path}` is reserved for AWS service roles"
+        )));
+    }
+    Ok(())
+}
+
+/// A principal the trust policy may name: an IAM user, role or account root, by ARN, in
+/// `partition`. Wildcards, services, federated and session principals are refused.
+fn check_principal(principal: &str, partition: Option<&str>) -> Result<(), RemediationError> {
+    if principal.contains('*') || principal.contains('?') {
+        return Err(RemediationError::Refused(format!(
+            "trusted principal `{principal}` is a wildcard: name the IAM users, roles or accounts that handle incidents"
+        )));
+    }
+    let malformed = || {
+        parameter_error(
+            "trusted_principals",
+            format!(
+                "`{principal}` is not an IAM user, role or account-root ARN \
+                 (arn:aws:iam::123456789012:root, ...:user/NAME, ...:role/NAME)"
+            ),
+        )
+    };
+    let parts: Vec<&str> = principal.splitn(6, ':').collect();
+    let [arn, arn_partition, service, region, account, resource] = parts.as_slice() else {
+        return Err(malformed());
+    };
+    let account_ok = account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit());
+    let resource_ok = *resource == "root"
+        || ["user/", "role/"].iter().any(|prefix| {
+            resource.strip_prefix(prefix).is_some_and(|rest| {
+                let name = rest.rsplit('/').next().unwrap_or("");
+                valid_role_name(name) || (!name.is_empty() && name.len() <= 64)
+            })
+        });
+    if *arn != "arn" || *service != "iam" || !region.is_empty() || !account_ok || !resource_ok {
+        return Err(malformed());
+    }
+    if let Some(partition) = partition {
+        if *arn_partition != partition {
+            return Err(RemediationError::Refused(format!(
+                "trusted principal `{principal}` is in partition `{arn_partition}`, the account is in `{partition}`"
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn method_from(parameters: &serde_yaml::Value) -> Result<Method, RemediationError> {
+    let p: SupportRoleParameters = serde_yaml::from_value(parameters.clone())
+        .map_err(|e| RemediationError::Parameters(format!("parameters.{}: {e}", META.id)))?;
+    match (&p.role_name, &p.existing_role) {
+        (Some(_), Some(_)) => Err(parameter_error(
+            "existing_role",
+            "set either `role_name` (create a role) or `existing_role` (use one), not both",
+        )),
+        (None, None) => Err(RemediationError::Parameters(format!(
+            "parameters.{}: missing `role_name` and `trusted_principals` (create a support role) \
+             or `existing_role` (attach the policy to an existing role)",
+            META.id
+        ))),
+        (None, Some(existing)) => {
+            if !valid_role_name(existing) {
+                return Err(parameter_error("existing_role", format!("`{existing}` is not a role name")));
+            }
+            let extra = [
+                ("trusted_principals", !p.trusted_principals.is_empty()),
+                ("path", p.path.is_some()),
+                ("permissions_boundary", p.permissions_boundary.is_some()),
+                ("tags", !p.tags.is_empty()),
+                ("max_session_duration", p.max_session_duration.is_some()),
+            ];
+            if let Some((field, _)) = extra.iter().find(|(_, set)| *set) {
+                return Err(parameter_error(
+                    field,
+                    "only applies when cisrun creates the role (`role_name`); an existing role is left as it is",
+                ));
+            }
+            Ok(Method::ExistingRole { role_name: existing.clone() })
+        }
+        (Some(role_name), None) => {
+            if !valid_role_name(role_name) {
+                return Err(parameter_error(
+                    "role_name",
+                    format!("`{role_name}` is not a valid role name (1-64 of A-Z a-z 0-9 +=,.@_-)"),
+                ));
+            }
+            if role_name.starts_with("AWSServiceRoleFor") || role_name.starts_with("AWSReservedSSO") {
+                return Err(RemediationError::Refused(format!(
+                    "`{role_name}` is a name AWS uses for its own roles"
+                )));
+            }
+            let path = p.path.clone().unwrap_or_else(|| "/".to_string());
+            check_path(&path)?;
+            if p.trusted_principals.is_empty() {
+                return Err(parameter_error(
+                    "trusted_principals",
+                    "missing: list the IAM users, roles or account roots (by ARN) who handle incidents",
+                ));
+            }
+            let mut principals = p.trusted_principals.clone();
+            for principal in &principals {
+                check_principal(principal, None)?;
+            }
+            principals.sort();
+            principals.dedup();
+            if let Some(boundary) = &p.permissions_boundary {
+                let ok = boundary.starts_with("arn:") && boundary.contains(":policy/");
+                if !ok {
+                    return Err(parameter_error(
+                        "permissions_boundary",
+                        format!("`{boundary}` is not a managed policy ARN"),
+                    ));
+                }
+            }
+            if let Some(seconds) = p.max_session_duration {
+                if !(3600..=43200).contains(&seconds) {
+                    return Err(parameter_error(
+                        "max_session_duration",
+                        format!("{seconds} is outside 3600..=43200 seconds"),
+                    ));
+                }
+            }
+            for (key, value) in &p.tags {
+                if key.is_empty() || key.len() > 128 || value.len() > 256 || key.starts_with("aws:") {
+                    return Err(parameter_error("tags", format!("`{key}` is not a valid tag")));
+                }
+                if key == MARKER_TAG_KEY {
+                    return Err(parameter_error("tags", format!("`{MARKER_TAG_KEY}` is cisrun's own tag")));
+                }
+            }
+            if p.tags.len() > 49 {
+                return Err(parameter_error("tags", "at most 49 tags (cisrun adds one)"));
+            }
+            let mut tags = p.tags.clone();
+            tags.insert(MARKER_TAG_KEY.to_string(), MARKER_TAG_VALUE.to_string());
+            Ok(Method::CreateRole {
+                role_name: role_name.clone(),
+                path,
+                trusted_principals: principals,
+                permissions_boundary: p.permissions_boundary.clone(),
+                tags,
+                max_session_duration: p.max_session_duration,
+            })
+        }
+    }
+}
+
+fn trust_policy(principals: &[String]) -> serde_json::Value {
+    serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"AWS": principals},
+            "Action": "sts:AssumeRole"
+        }]
+    })
+}
+
+/// IAM returns policy documents URL-encoded; parse either form.
+fn parse_policy_document(document: &str) -> serde_json::Value {
+    serde_json::from_str(document)
+        .or_else(|_| serde_json::from_str(&percent_decode(document)))
+        .unwrap_or_else(|_| serde_json::Value::String(document.to_string()))
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let hex = |b: u8| (b as char).to_digit(16);
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let decoded = (bytes[i] == b'%' && i + 2 < bytes.len())
+            .then(|| Some(hex(bytes[i + 1])? * 16 + hex(bytes[i + 2])?))
+            .flatten();
+        match decoded {
+            Some(byte) => {
+                out.push(byte as u8);
+                i += 3;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A role as remediation and rollback compare it.
+async fn describe_role(
+    iam: &aws_sdk_iam::Client,
+    role_name: &str,
+) -> Result<Option<aws_sdk_iam::types::Role>, AwsError> {
+    match iam.get_role().role_name(role_name).send().await {
+        Ok(out) => Ok(out.role),
+        Err(e) => {
+            let error = AwsError::from_sdk("iam:GetRole", e);
+            if error.code == "NoSuchEntity" {
+                Ok(None)
+            } else {
+                Err(error)
+            }
+        }
+    }
+}
+
+fn is_aws_owned(role: &aws_sdk_iam::types::Role) -> Option<String> {
+    let path = role.path();
+    if RESERVED_PATHS.iter().any(|r| path.starts_with(r)) {
+        return Some(format!("its path `{path}` is reserved for AWS service-linked and SSO roles"));
+    }
+    if role.role_name().starts_with("AWSServiceRoleFor") {
+        return Some("it is a service-linked role".to_string());
+    }
+    let trust = role
+        .assume_role_policy_document()
+        .map(parse_policy_document)
+        .unwrap_or_default();
+    let trusts_a_service = trust["Statement"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|s| s["Principal"].get("Service").is_some());
+    trusts_a_service.then(|| "its trust policy names an AWS service (a default or service role)".to_string())
+}
+
+fn has_marker(role: &aws_sdk_iam::types::Role) -> bool {
+    role.tags()
+        .iter()
+        .any(|t| t.key() == MARKER_TAG_KEY && t.value() == MARKER_TAG_VALUE)
+}
+
+async fn attached_policies(iam: &aws_sdk_iam::Client, role_name: &str) -> Result<Vec<String>, AwsError> {
+    let mut pages = iam
+        .list_attached_role_policies()
+        .role_name(role_name)
+        .into_paginator()
+        .send();
+    let mut arns = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| AwsError::from_sdk("iam:ListAttachedRolePolicies", e))?;
+        arns.extend(page.attached_policies().iter().filter_map(|p| p.policy_arn().map(str::to_string)));
+    }
+    arns.sort();
+    Ok(arns)
+}
+
+async fn inline_policies(iam: &aws_sdk_iam::Client, role_name: &str) -> Result<Vec<String>, AwsError> {
+    let mut pages = iam.list_role_policies().role_name(role_name).into_paginator().send();
+    let mut names = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| AwsError::from_sdk("iam:ListRolePolicies", e))?;
+        names.extend(page.policy_names().iter().cloned());
+    }
+    names.sort();
+    Ok(names)
+}
+
+async fn instance_profiles(iam: &aws_sdk_iam::Client, role_name: &str) -> Result<Vec<String>, AwsError> {
+    let mut pages = iam
+        .list_instance_profiles_for_role()
+        .role_name(role_name)
+        .into_paginator()
+        .send();
+    let mut names = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| AwsError::from_sdk("iam:ListInstanceProfilesForRole", e))?;
+        names.extend(page.instance_profiles().iter().map(|p| p.instance_profile_name().to_string()));
+    }
+    names.sort();
+    Ok(names)
+}
+
+/// Everything about a role that cisrun's changes, or someone else's since, could affect.
+async fn role_state(iam: &aws_sdk_iam::Client, role_name: &str) -> Result<serde_json::Value, AwsError> {
+    let Some(role) = describe_role(iam, role_name).await? else {
+        return Ok(serde_json::json!({ "exists": false }));
+    };
+    let tags: std::collections::BTreeMap<&str, &str> = role.tags().iter().map(|t| (t.key(), t.value())).collect();
+    Ok(serde_json::json!({
+        "exists": true,
+        "path": role.path(),
+        "trust_policy": role.assume_role_policy_document().map(parse_policy_document),
+        "permissions_boundary": role.permissions_boundary().and_then(|b| b.permissions_boundary_arn()),
+        "max_session_duration": role.max_session_duration(),
+        "tags": tags,
+        "attached_policies": attached_policies(iam, role_name).await?,
+        "inline_policies": inline_policies(iam, role_name).await?,
+        "instance_profiles": instance_profiles(iam, role_name).await?,
+    }))
+}
+
+fn provider(error: AwsError) -> RemediationError {
+    RemediationError::Provider(error.to_detail())
+}
+
+fn step_data(step: &Step) -> Result<SupportRoleStep, RemediationError> {
+    serde_json::from_value(step.data.clone()).map_err(|e| {
+        RemediationError::Refused(format!("step `{}` is not one this control wrote: {e}", step.action))
+    })
+}
+
+fn create_role_step(account: &AwsAccount, data: SupportRoleStep) -> Step {
+    let SupportRoleStep::CreateRole { role_name, path, .. } = &data else {
+        unreachable!("create_role_step takes CreateRole")
+    };
+    Step {
+        action: "iam:CreateRole".to_string(),
+        resource: format!("arn:{}:iam::{}:role{path}{role_name}", account.partition, account.account_id),
+        summary: format!("create role {role_name} trusted by the profile's principals, tagged {MARKER_TAG_KEY}={MARKER_TAG_VALUE}"),
+        data: serde_json::to_value(&data).unwrap_or_default(),
+    }
+}
+
+fn attach_step(account: &AwsAccount, role_name: &str, role_arn: String) -> Step {
+    let policy_arn = account.aws_managed_policy_arn(POLICY_NAME);
+    Step {
+        action: "iam:AttachRolePolicy".to_string(),
+        resource: role_arn,
+        summary: format!("attach {policy_arn} to role {role_name}"),
+        data: serde_json::to_value(SupportRoleStep::AttachPolicy {
+            role_name: role_name.to_string(),
+            policy_arn,
+        })
+        .unwrap_or_default(),
+    }
+}
+
+#[async_trait]
+impl Remediation<AwsAccount> for SupportRole {
+    fn safety(&self) -> FixSafety {
+        // Grants Support access only to principals the profile names; fully reversible.
+        FixSafety::Safe
+    }
+
+    fn check_parameters(&self, parameters: &serde_yaml::Value) -> Result<(), RemediationError> {
+        method_from(parameters).map(drop)
+    }
+
+    async fn plan(&self, account: &AwsAccount, parameters: &serde_yaml::Value) -> Result<Plan, RemediationError> {
+        let method = method_from(parameters)?;
+        let entities = support_policy_entities(account).await.map_err(provider)?;
+        if !entities.roles.is_empty() {
+            return Ok(Plan::nothing_to_do(format!(
+                "already compliant: {POLICY_NAME} is attached to role(s) {}",
+                entities.roles.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ")
+            )));
+        }
+        let iam = account.iam();
+        match method {
+            Method::ExistingRole { role_name } => {
+                let role = describe_role(iam, &role_name).await.map_err(provider)?.ok_or_else(|| {
+                    RemediationError::Refused(format!("existing_role `{role_name}` does not exist in account {}", account.account_id))
+                })?;
+                if let Some(why) = is_aws_owned(&role) {
+                    return Err(RemediationError::Refused(format!(
+                        "will not attach {POLICY_NAME} to `{role_name}`: {why}"
+                    )));
+                }
+                Ok(Plan {
+                    steps: vec![attach_step(account, &role_name, role.arn().to_string())],
+                    explanation: format!("method 2: attach {POLICY_NAME} to the existing role {role_name}"),
+                })
+            }
+            Method::CreateRole { role_name, path, trusted_principals, permissions_boundary, tags, max_session_duration } => {
+                for principal in &trusted_principals {
+                    check_principal(principal, Some(&account.partition))?;
+                }
+                let data = SupportRoleStep::CreateRole {
+                    role_name: role_name.clone(),
+                    path: path.clone(),
+                    trust_policy: trust_policy(&trusted_principals),
+                    permissions_boundary,
+                    tags,
+                    max_session_duration,
+                };
+                match describe_role(iam, &role_name).await.map_err(provider)? {
+                    None => {
+                        let create = create_role_step(account, data);
+                        let arn = create.resource.clone();
+                        Ok(Plan {
+                            steps: vec![create, attach_step(account, &role_name, arn)],
+                            explanation: format!("method 1: create the support role {role_name} and attach {POLICY_NAME}"),
+                        })
+                    }
+                    // A role cisrun created earlier (e.g. an apply that stopped halfway).
+                    Some(role) if has_marker(&role) => Ok(Plan {
+                        steps: vec![attach_step(account, &role_name, role.arn().to_string())],
+                        explanation: format!("method 1: the role {role_name} that cisrun created exists; attach {POLICY_NAME}"),
+                    }),
+                    Some(_) => Err(RemediationError::Refused(format!(
+                        "role `{role_name}` already exists and cisrun did not create it; to use it, set \
+                         `existing_role: {role_name}` instead of `role_name`"
+                    ))),
+                }
+            }
+        }
+    }
+
+    async fn observe(&self, account: &AwsAccount, step: &Step) -> Result<serde_json::Value, RemediationError> {
+        // Both kinds of step touch one role: observe the whole role, so rollback can compare
+        // it with what the journal recorded after the last step on it.
+        let role_name = match step_data(step)? {
+            SupportRoleStep::AttachPolicy { role_name, .. } | SupportRoleStep::CreateRole { role_name, .. } => role_name,
+        };
+        role_state(account.iam(), &role_name).await.map_err(provider)
+    }
+
+    async fn apply(&self, account: &AwsAccount, step: &Step) -> Result<(), RemediationError> {
+        let iam = account.iam();
+        match step_data(step)? {
+            SupportRoleStep::CreateRole { role_name, path, trust_policy, permissions_boundary, tags, max_session_duration } => {
+                let mut request = iam
+                    .create_role()
+                    .role_name(&role_name)
+                    .path(&path)
+                    .description("Manages incidents with AWS Support (CIS AWS Foundations); created by cisrun")
+                    .assume_role_policy_document(trust_policy.to_string())
+                    .set_permissions_boundary(permissions_boundary)
+                    .set_max_session_duration(max_session_duration);
+                for (key, value) in tags {
+                    let tag = aws_sdk_iam::types::Tag::builder()
+                        .key(key)
+                        .value(value)
+                        .build()
+                        .map_err(|e| RemediationError::Refused(e.to_string()))?;
+                    request = request.tags(tag);
+                }
+                request.send().await.map_err(|e| provider(AwsError::from_sdk("iam:CreateRole", e)))?;
+                Ok(())
+            }
+            SupportRoleStep::AttachPolicy { role_name, policy_arn } => {
+                if policy_arn != account.aws_managed_policy_arn(POLICY_NAME) {
+                    return Err(RemediationError::Refused(format!("this control only attaches {POLICY_NAME}, not {policy_arn}")));
+                }
+                iam.attach_role_policy()
+                    .role_name(&role_name)
+                    .policy_arn(&policy_arn)
+                    .send()
+                    .await
+                    .map_err(|e| provider(AwsError::from_sdk("iam:AttachRolePolicy", e)))?;
+                Ok(())
+            }
+        }
+    }
+
+    async fn undo(&self, account: &AwsAccount, step: &Step) -> Result<(), RemediationError> {
+        let iam = account.iam();
+        match step_data(step)? {
+            SupportRoleStep::AttachPolicy { role_name, policy_arn } => {
+                if policy_arn != account.aws_managed_policy_arn(POLICY_NAME) {
+                    return Err(RemediationError::Refused(format!("this control only detaches {POLICY_NAME}, not {policy_arn}")));
+                }
+                iam.detach_role_policy()
+                    .role_name(&role_name)
+                    .policy_arn(&policy_arn)
+                    .send()
+                    .await
+                    .map_err(|e| provider(AwsError::from_sdk("iam:DetachRolePolicy", e)))?;
+                Ok(())
+            }
+            SupportRoleStep::CreateRole { role_name, .. } => {
+                // Delete only a role that carries cisrun's marker: never one cisrun did not create.
+                let role = describe_role(iam, &role_name).await.map_err(provider)?;
+                match role {
+                    None => Ok(()),
+                    Some(role) if !has_marker(&role) => Err(RemediationError::Refused(format!(
+                        "role `{role_name}` does not carry the tag {MARKER_TAG_KEY}={MARKER_TAG_VALUE}: cisrun did not create it and will not delete it"
+                    ))),
+                    Some(_) => {
+                        iam.delete_role()
+                            .role_name(&role_name)
+                            .send()
+                            .await
+                            .map_err(|e| provider(AwsError::from_sdk("iam:DeleteRole", e)))?;
+                        Ok(())
+                    }
+                }
+            }
         }
     }
 }

@@ -1,0 +1,338 @@
+//! Reaching many accounts: who the base credentials are, the accounts of an AWS
+//! Organization, and sessions in other accounts through `sts:AssumeRole`.
+//!
+//! Every client made here carries [`RequestCounter`], so `requests_sent()` counts the
+//! whole run.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime};
+
+use aws_config::identity::IdentityCache;
+use aws_config::SdkConfig;
+use aws_credential_types::provider::{
+    self, error::CredentialsError, ProvideCredentials, SharedCredentialsProvider,
+};
+use aws_credential_types::Credentials;
+use aws_sdk_organizations::types::{AccountState, AccountStatus};
+
+use crate::aws::{partition_of, AwsAccount, AwsError, RequestCounter};
+
+/// The identity of a set of credentials (`sts:GetCallerIdentity`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallerIdentity {
+    pub account_id: String,
+    pub arn: String,
+    /// `aws`, `aws-cn` or `aws-us-gov`.
+    pub partition: String,
+}
+
+fn sts_client(config: &SdkConfig) -> aws_sdk_sts::Client {
+    aws_sdk_sts::Client::from_conf(
+        aws_sdk_sts::config::Builder::from(config)
+            .interceptor(RequestCounter)
+            .build(),
+    )
+}
+
+fn invalid_response(action: &str, message: String) -> AwsError {
+    AwsError {
+        code: "InvalidResponse".to_string(),
+        message,
+        action: action.to_string(),
+        access_denied: false,
+    }
+}
+
+/// Who the credentials in `config` are (one `sts:GetCallerIdentity`).
+pub async fn caller_identity(config: &SdkConfig) -> Result<CallerIdentity, AwsError> {
+    const ACTION: &str = "sts:GetCallerIdentity";
+    let identity = sts_client(config)
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk(ACTION, e))?;
+    let arn = identity.arn().unwrap_or_default().to_string();
+    let account_id = identity.account().unwrap_or_default().to_string();
+    let partition = partition_of(&arn).ok_or_else(|| {
+        invalid_response(ACTION, format!("caller ARN `{arn}` names no partition"))
+    })?;
+    Ok(CallerIdentity {
+        account_id,
+        arn,
+        partition,
+    })
+}
+
+impl AwsAccount {
+    /// The account of the base credentials, whose identity is already known: no request.
+    pub fn from_identity(config: SdkConfig, identity: &CallerIdentity) -> Self {
+        Self::new(
+            config,
+            identity.account_id.clone(),
+            identity.partition.clone(),
+            identity.arn.clone(),
+        )
+    }
+}
+
+/// One account of an AWS Organization.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrgAccount {
+    pub id: String,
+    pub name: Option<String>,
+}
+
+fn is_active(state: Option<&AccountState>, status: Option<&AccountStatus>) -> bool {
+    // `State` replaces the deprecated `Status`; read whichever the API returns.
+    match (state, status) {
+        (Some(state), _) => *state == AccountState::Active,
+        (None, Some(status)) => *status == AccountStatus::Active,
+        (None, None) => false,
+    }
+}
+
+/// The ACTIVE accounts of the caller's Organization (`organizations:ListAccounts`), or only
+/// those under `parents` (OU or root ids, recursively), sorted by id.
+pub async fn organization_accounts(
+    config: &SdkConfig,
+    parents: &[String],
+) -> Result<Vec<OrgAccount>, AwsError> {
+    let client = aws_sdk_organizations::Client::from_conf(
+        aws_sdk_organizations::config::Builder::from(config)
+            .interceptor(RequestCounter)
+            .build(),
+    );
+    let mut found: BTreeMap<String, Option<String>> = BTreeMap::new();
+    let mut keep = |id: Option<&str>, name: Option<&str>| {
+        if let Some(id) = id.filter(|id| !id.is_empty()) {
+            found.insert(id.to_string(), name.map(str::to_string));
+        }
+    };
+    if parents.is_empty() {
+        let mut pages = client.list_accounts().into_paginator().send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| AwsError::from_sdk("organizations:ListAccounts", e))?;
+            for account in page.accounts() {
+                if is_active(account.state(), account.status()) {
+                    keep(account.id(), account.name());
+                }
+            }
+        }
+    } else {
+        let mut queue: Vec<String> = parents.to_vec();
+        let mut seen = std::collections::BTreeSet::new();
+        while let Some(parent) = queue.pop() {
+            if !seen.insert(parent.clone()) {
+                continue;
+            }
+            let mut pages = client
+                .list_accounts_for_parent()
+                .parent_id(&parent)
+                .into_paginator()
+                .send();
+            while let Some(page) = pages.next().await {
+                let page =
+                    page.map_err(|e| AwsError::from_sdk("organizations:ListAccountsForParent", e))?;
+                for account in page.accounts() {
+                    if is_active(account.state(), account.status()) {
+                        keep(account.id(), account.name());
+                    }
+                }
+            }
+            let mut pages = client
+                .list_organizational_units_for_parent()
+                .parent_id(&parent)
+                .into_paginator()
+                .send();
+            while let Some(page) = pages.next().await {
+                let page = page.map_err(|e| {
+                    AwsError::from_sdk("organizations:ListOrganizationalUnitsForParent", e)
+                })?;
+                queue.extend(
+                    page.organizational_units()
+                        .iter()
+                        .filter_map(|ou| ou.id())
+                        .map(str::to_string),
+                );
+            }
+        }
+    }
+    Ok(found
+        .into_iter()
+        .map(|(id, name)| OrgAccount { id, name })
+        .collect())
+}
+
+/// How to assume the role in a target account.
+#[derive(Debug, Clone)]
+pub struct AssumeRole {
+    pub role_arn: String,
+    pub external_id: Option<String>,
+    pub session_name: String,
+}
+
+/// Calls `sts:AssumeRole`; returns the credentials and the assumed-role ARN.
+async fn assume(
+    sts: &aws_sdk_sts::Client,
+    spec: &AssumeRole,
+) -> Result<(Credentials, String), AwsError> {
+    const ACTION: &str = "sts:AssumeRole";
+    let out = sts
+        .assume_role()
+        .role_arn(&spec.role_arn)
+        .set_external_id(spec.external_id.clone())
+        .role_session_name(&spec.session_name)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk(ACTION, e))?;
+    let creds = out
+        .credentials()
+        .ok_or_else(|| invalid_response(ACTION, "the response holds no credentials".into()))?;
+    let expiry = SystemTime::try_from(*creds.expiration()).ok();
+    let arn = out
+        .assumed_role_user()
+        .map(|u| u.arn().to_string())
+        .unwrap_or_default();
+    Ok((
+        Credentials::new(
+            creds.access_key_id(),
+            creds.secret_access_key(),
+            Some(creds.session_token().to_string()),
+            expiry,
+            "cisrun-assume-role",
+        ),
+        arn,
+    ))
+}
+
+/// Credentials of an assumed role: the session obtained when connecting first, then a
+/// fresh `sts:AssumeRole` whenever the SDK's identity cache finds them expired.
+#[derive(Debug)]
+struct AssumedRoleProvider {
+    sts: aws_sdk_sts::Client,
+    spec: AssumeRole,
+    primed: Mutex<Option<Credentials>>,
+}
+
+impl AssumedRoleProvider {
+    async fn credentials(&self) -> provider::Result {
+        let primed = self.primed.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let margin = Duration::from_secs(60);
+        if let Some(creds) =
+            primed.filter(|c| c.expiry().is_none_or(|e| e > SystemTime::now() + margin))
+        {
+            return Ok(creds);
+        }
+        assume(&self.sts, &self.spec)
+            .await
+            .map(|(creds, _)| creds)
+            .map_err(CredentialsError::provider_error)
+    }
+}
+
+impl ProvideCredentials for AssumedRoleProvider {
+    fn provide_credentials<'a>(&'a self) -> provider::future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        provider::future::ProvideCredentials::new(self.credentials())
+    }
+}
+
+/// Assumes roles in other accounts with the base credentials. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct RoleAssumer {
+    base: SdkConfig,
+    sts: aws_sdk_sts::Client,
+}
+
+impl RoleAssumer {
+    pub fn new(base: &SdkConfig) -> Self {
+        Self {
+            base: base.clone(),
+            sts: sts_client(base),
+        }
+    }
+
+    /// A context in `account_id` through `spec`: one `sts:AssumeRole` now, so a refused role
+    /// is an error here and not in every control; later refreshes happen when needed.
+    pub async fn connect(
+        &self,
+        account_id: &str,
+        spec: AssumeRole,
+    ) -> Result<AwsAccount, AwsError> {
+        let (creds, arn) = assume(&self.sts, &spec).await?;
+        let partition = partition_of(&arn)
+            .or_else(|| partition_of(&spec.role_arn))
+            .unwrap_or_else(|| "aws".to_string());
+        let caller_arn = if arn.is_empty() {
+            spec.role_arn.clone()
+        } else {
+            arn
+        };
+        let provider = AssumedRoleProvider {
+            sts: self.sts.clone(),
+            spec,
+            primed: Mutex::new(Some(creds)),
+        };
+        let config = self
+            .base
+            .to_builder()
+            .credentials_provider(SharedCredentialsProvider::new(provider))
+            // A cache of this account's own, dropped with it.
+            .identity_cache(IdentityCache::lazy().build())
+            .build();
+        Ok(AwsAccount::new(
+            config,
+            account_id.to_string(),
+            partition,
+            caller_arn,
+        ))
+    }
+}
+
+/// The ARN of the role to assume in `account_id`: a role name becomes
+/// `arn:<partition>:iam::<account_id>:role/<name>`; an ARN template gets `{account_id}` and
+/// `{partition}` filled in.
+pub fn role_arn(role: &str, account_id: &str, partition: &str) -> String {
+    if role.starts_with("arn:") {
+        role.replace("{account_id}", account_id)
+            .replace("{partition}", partition)
+    } else {
+        format!("arn:{partition}:iam::{account_id}:role/{role}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn role_names_and_templates_become_arns() {
+        assert_eq!(
+            role_arn("OrganizationAccountAccessRole", "111111111111", "aws"),
+            "arn:aws:iam::111111111111:role/OrganizationAccountAccessRole"
+        );
+        assert_eq!(
+            role_arn(
+                "arn:{partition}:iam::{account_id}:role/audit/Cisrun",
+                "222222222222",
+                "aws-us-gov"
+            ),
+            "arn:aws-us-gov:iam::222222222222:role/audit/Cisrun"
+        );
+    }
+
+    #[test]
+    fn active_means_state_active_or_legacy_status_active() {
+        assert!(is_active(Some(&AccountState::Active), None));
+        assert!(!is_active(
+            Some(&AccountState::Suspended),
+            Some(&AccountStatus::Active)
+        ));
+        assert!(is_active(None, Some(&AccountStatus::Active)));
+        assert!(!is_active(None, Some(&AccountStatus::Suspended)));
+        assert!(!is_active(None, None));
+    }
+}
