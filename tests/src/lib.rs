@@ -723,3 +723,97 @@ pub mod org {
             .expect("close account");
     }
 }
+
+/// A scratch directory for runs that need no AWS: it is HOME, holds the profiles the test
+/// writes, and the AWS endpoint points at a closed port (nothing should ever be called).
+pub struct Offline {
+    pub dir: tempfile::TempDir,
+}
+
+impl Offline {
+    pub fn new() -> Offline {
+        Offline {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    /// The directory's path.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// `cisrun` with a clean environment, HOME and cwd in this directory, AWS unreachable.
+    pub fn cisrun(&self) -> Command {
+        let mut command = cisrun_offline(self.path());
+        command.current_dir(self.path());
+        command
+    }
+
+    /// Writes `yaml` as `name` in this directory; returns its path.
+    pub fn profile(&self, name: &str, yaml: &str) -> PathBuf {
+        write_profile(self.path(), name, yaml)
+    }
+}
+
+impl Default for Offline {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// `cisrun` for runs that must not reach AWS: the endpoint is a closed port (discard, 9).
+pub fn cisrun_offline(home: &Path) -> Command {
+    cisrun_against("http://127.0.0.1:9", home)
+}
+
+/// Runs a command, killing it and failing the test if it takes longer than `limit`.
+pub fn run_within(command: &mut Command, limit: Duration) -> Run {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start cisrun");
+    // Drain the pipes on threads so a chatty child cannot block on a full pipe.
+    let mut stdout = child.stdout.take().expect("stdout pipe");
+    let mut stderr = child.stderr.take().expect("stderr pipe");
+    let out = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = stdout.read_to_end(&mut buf);
+        buf
+    });
+    let err = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = stderr.read_to_end(&mut buf);
+        buf
+    });
+    let deadline = Instant::now() + limit;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for cisrun") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("cisrun did not finish within {limit:?}: {command:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    Run::from_output(Output {
+        status,
+        stdout: out.join().expect("stdout reader"),
+        stderr: err.join().expect("stderr reader"),
+    })
+}
+
+impl Run {
+    /// Asserts the run never panicked: exit code 101 or a panic message on stderr.
+    pub fn assert_no_panic(&self) -> &Run {
+        assert_ne!(self.code, 101, "cisrun panicked:\n{}", self.stderr);
+        assert!(
+            !self.stderr.contains("panicked"),
+            "cisrun panicked:\n{}",
+            self.stderr
+        );
+        self
+    }
+}
