@@ -120,7 +120,13 @@ impl AwsError {
                 let status = service.raw().status().as_u16();
                 // Some endpoints (and emulators) send an error body the SDK cannot read;
                 // the HTTP status still says what happened.
-                let code = match (err.code(), status) {
+                let body = service
+                    .raw()
+                    .body()
+                    .bytes()
+                    .map(|b| String::from_utf8_lossy(b).into_owned())
+                    .unwrap_or_default();
+                let code = match (err.code().or_else(|| xml_element(&body, "Code")), status) {
                     (Some(code), _) => code.to_string(),
                     (None, 403) => "AccessDenied".to_string(),
                     (None, 429) => "Throttling".to_string(),
@@ -128,8 +134,9 @@ impl AwsError {
                 };
                 let message = err
                     .message()
+                    .or_else(|| xml_element(&body, "Message"))
                     .map(str::to_string)
-                    .unwrap_or_else(|| error_chain(&error));
+                    .unwrap_or_else(|| format!("HTTP {status}: {}", body_text(&body)));
                 (code, message)
             }
             SdkError::TimeoutError(_) => ("Timeout".to_string(), error_chain(&error)),
@@ -167,6 +174,32 @@ impl AwsError {
             missing_permission: self.access_denied.then(|| self.action.clone()),
         }
     }
+}
+
+/// The text of the first `<name>...</name>` in an error body the SDK could not parse.
+fn xml_element<'a>(body: &'a str, name: &str) -> Option<&'a str> {
+    let start = body.find(&format!("<{name}>"))? + name.len() + 2;
+    let end = body[start..].find(&format!("</{name}>"))? + start;
+    Some(body[start..end].trim()).filter(|s| !s.is_empty())
+}
+
+/// The text of an XML or HTML error body, without its markup, in at most 300 characters.
+fn body_text(body: &str) -> String {
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in body.chars() {
+        match c {
+            '<' => {
+                in_tag = true;
+                text.push(' ');
+            }
+            '>' => in_tag = false,
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    let words: Vec<&str> = text.split_whitespace().collect();
+    words.join(" ").chars().take(300).collect()
 }
 
 /// The error and its sources, one line, so "dispatch failure" says what really failed.
@@ -332,6 +365,21 @@ pub fn partition_of(arn: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn error_bodies_the_sdk_cannot_read_still_give_a_code() {
+        let moto = "<ErrorResponse><Errors><Error><Code>AccessDenied</Code><Message>User: x is not authorized</Message></Error></Errors></ErrorResponse>";
+        assert_eq!(xml_element(moto, "Code"), Some("AccessDenied"));
+        assert_eq!(
+            xml_element(moto, "Message"),
+            Some("User: x is not authorized")
+        );
+        assert_eq!(xml_element("<html>oops</html>", "Code"), None);
+        assert_eq!(
+            body_text("<html><body><h1>Internal</h1> error</body></html>"),
+            "Internal error"
+        );
+    }
 
     #[test]
     fn partition_comes_from_the_arn() {

@@ -714,21 +714,31 @@ fn locate_key(text: &str, key: &str, after: Option<&str>) -> Option<(usize, usiz
         })
 }
 
-/// serde_yaml reports an error in a control's `parameters` block where the block begins;
-/// point at the offending key instead.
+/// Points errors serde_yaml cannot place at the key they are about: an unknown key in a
+/// control's `parameters` block (reported where the block begins) and a duplicate key
+/// (reported at the start of the document).
 fn refine_location(text: &str, message: &str, location: (usize, usize)) -> (usize, usize) {
-    let Some(field) = message
-        .split_once("unknown field `")
-        .and_then(|(_, rest)| rest.split_once('`'))
-        .map(|(field, _)| field)
-    else {
-        return location;
+    let quoted = |open: &str, close: char| {
+        message
+            .split_once(open)
+            .and_then(|(_, rest)| rest.split_once(close))
+            .map(|(field, _)| field.to_string())
     };
-    let tail = &text[line_offset(text, location.0)..];
-    match locate_key(tail, field, None) {
-        Some((line, column)) => (location.0 + line - 1, column),
-        None => location,
+    if let Some(field) = quoted("unknown field `", '`') {
+        let tail = &text[line_offset(text, location.0)..];
+        if let Some((line, column)) = locate_key(tail, &field, None) {
+            return (location.0 + line - 1, column);
+        }
+    } else if let Some(key) = quoted("duplicate entry with key \"", '"') {
+        // The second occurrence is the duplicate.
+        if let Some((first, _)) = locate_key(text, &key, None) {
+            let tail = &text[line_offset(text, first + 1)..];
+            if let Some((line, column)) = locate_key(tail, &key, None) {
+                return (first + line, column);
+            }
+        }
     }
+    location
 }
 
 /// Deepest `[`/`{` nesting a profile may use. serde_yaml stops at 128 levels, but only after

@@ -145,6 +145,9 @@ pub fn merge_reports(reports: Vec<(PathBuf, RunReport)>) -> Result<RunReport> {
             run.started_at = report.run.started_at.clone();
         }
         run.duration_seconds = run.duration_seconds.max(report.run.duration_seconds);
+    }
+    check_partitions(&partitions)?;
+    for (path, report) in &reports {
         for account in &report.accounts {
             if let Some(other) = owner.insert(account.account_id.clone(), path.clone()) {
                 bail!(
@@ -157,7 +160,6 @@ pub fn merge_reports(reports: Vec<(PathBuf, RunReport)>) -> Result<RunReport> {
             accounts.push(account.clone());
         }
     }
-    check_partitions(&partitions)?;
     run.partition = None;
     let mut merged = RunReport { run, accounts };
     merged.normalize();

@@ -121,6 +121,7 @@ impl Moto {
                 std::thread::sleep(Duration::from_millis(50));
             }
             let _ = child.kill();
+            let _ = child.wait();
             let mut text = String::new();
             let _ = std::fs::File::open(log.path()).and_then(|mut f| f.read_to_string(&mut text));
             eprintln!("moto did not start on port {port}: {text}");
@@ -131,6 +132,27 @@ impl Moto {
     /// Forgets all state (`POST /moto-api/reset`).
     pub fn reset(&self) {
         http(self.port, "POST", "/moto-api/reset", "").expect("reset moto");
+    }
+
+    /// Turns moto's IAM authorisation on: from now on every request must be signed with keys
+    /// moto issued, and IAM policies (explicit denies included) are enforced.
+    pub fn enforce_iam_policies(&self) {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).expect("connect to moto");
+        let body = "0";
+        write!(
+            stream,
+            "POST /moto-api/reset-auth HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .expect("send reset-auth");
+        let mut response = String::new();
+        stream
+            .read_to_string(&mut response)
+            .expect("read reset-auth");
+        assert!(
+            response.starts_with("HTTP/1.1 200") || response.starts_with("HTTP/1.0 200"),
+            "{response}"
+        );
     }
 
     /// SDK configuration for the default account (123456789012) against this server.
@@ -568,6 +590,37 @@ pub mod seed {
             .send()
             .await
             .expect("attach group policy");
+    }
+
+    /// A user whose inline policy allows everything but explicitly denies `denied_action`;
+    /// returns its (access key id, secret) for `enforce_iam_policies` runs.
+    pub async fn user_denied(iam: &Client, user: &str, denied_action: &str) -> (String, String) {
+        iam.create_user()
+            .user_name(user)
+            .send()
+            .await
+            .expect("create user");
+        let policy = format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"*","Resource":"*"}},{{"Effect":"Deny","Action":"{denied_action}","Resource":"*"}}]}}"#
+        );
+        iam.put_user_policy()
+            .user_name(user)
+            .policy_name("all-but-one")
+            .policy_document(policy)
+            .send()
+            .await
+            .expect("put user policy");
+        let key = iam
+            .create_access_key()
+            .user_name(user)
+            .send()
+            .await
+            .expect("access key");
+        let key = key.access_key().expect("key");
+        (
+            key.access_key_id().to_string(),
+            key.secret_access_key().to_string(),
+        )
     }
 
     /// A customer-managed policy; returns its ARN.

@@ -74,7 +74,13 @@ fn comparable_junit(path: &Path) -> String {
     let text = std::fs::read_to_string(path).expect("junit");
     let mut out = String::new();
     let mut rest = text.as_str();
-    while let Some(i) = rest.find(" time=\"").or_else(|| rest.find(" timestamp=\"")) {
+    let next = |text: &str| {
+        [" time=\"", " timestamp=\""]
+            .iter()
+            .filter_map(|key| text.find(key))
+            .min()
+    };
+    while let Some(i) = next(rest) {
         let (head, tail) = rest.split_at(i);
         out.push_str(head);
         let value_start = tail.find('"').expect("quote") + 1;
@@ -187,6 +193,9 @@ async fn merge_refuses_mismatched_or_overlapping_reports() {
     let out = merge(&[&p1, &o2]).expect_code(2);
     assert!(out.stderr.contains("different runs"), "{}", out.stderr);
     let out = merge(&[&p1, &p2, &p1]).expect_code(2);
+    assert!(out.stderr.contains("1/2 is given twice"), "{}", out.stderr);
+    let (full, _) = audit(&moto, &profile, dir.path(), "full", None);
+    let out = merge(&[&p2, &full]).expect_code(2);
     assert!(out.stderr.contains("appears twice"), "{}", out.stderr);
     let out = merge(&[&p2, &q1]).expect_code(2);
     assert!(out.stderr.contains("different splits"), "{}", out.stderr);

@@ -750,7 +750,8 @@ impl Remediation<AwsAccount> for SupportRole {
                     .create_role()
                     .role_name(&role_name)
                     .path(&path)
-                    .description("Manages incidents with AWS Support (CIS AWS Foundations); created by cisrun")
+                    // No description: moto's signature check rejects `%20` in form bodies, and
+                    // the marker tag already says who created the role and why.
                     .assume_role_policy_document(trust_policy.to_string())
                     .set_permissions_boundary(permissions_boundary)
                     .set_max_session_duration(max_session_duration);
