@@ -819,6 +819,9 @@ impl Profile {
 
     /// Parses and validates a profile. `file` names it in errors.
     pub fn parse(file: &str, text: &str, catalogue: &Catalogue) -> Result<Profile, ProfileError> {
+        // Editors on Windows may start the file with a byte-order mark; YAML allows it, but
+        // serde_yaml reads it as a second document.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let yaml_error = |e: serde_yaml::Error| {
             let message = strip_location(&e.to_string());
             let location = e

@@ -14,6 +14,11 @@ use crate::{shipped, EXIT_OK};
 pub async fn run(command: Command) -> Result<u8> {
     let catalogue =
         cisrun_checks::catalogue().context("the compiled-in controls are inconsistent")?;
+    // inventory registrations vanish if the linker drops the checks crate: fail loudly.
+    anyhow::ensure!(
+        !catalogue.controls().is_empty(),
+        "no controls are compiled into this cisrun (was the checks crate linked?)"
+    );
     match command {
         Command::List { format } => list(&catalogue, format),
         Command::Explain { control } => explain(&catalogue, &control),
