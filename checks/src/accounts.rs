@@ -9,12 +9,16 @@ use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
 use aws_config::identity::IdentityCache;
+use aws_config::sts::AssumeRoleProvider;
 use aws_config::SdkConfig;
 use aws_credential_types::provider::{
     self, error::CredentialsError, ProvideCredentials, SharedCredentialsProvider,
 };
 use aws_credential_types::Credentials;
 use aws_sdk_organizations::types::{AccountState, AccountStatus};
+use aws_sdk_sts::operation::assume_role::AssumeRoleError;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
 
 use crate::aws::{partition_of, AwsAccount, AwsError, RequestCounter};
 
@@ -172,66 +176,32 @@ pub struct AssumeRole {
     pub session_name: String,
 }
 
-/// Calls `sts:AssumeRole`; returns the credentials and the assumed-role ARN.
-async fn assume(
-    sts: &aws_sdk_sts::Client,
-    spec: &AssumeRole,
-) -> Result<(Credentials, String), AwsError> {
-    const ACTION: &str = "sts:AssumeRole";
-    let out = sts
-        .assume_role()
-        .role_arn(&spec.role_arn)
-        .set_external_id(spec.external_id.clone())
-        .role_session_name(&spec.session_name)
-        .send()
-        .await
-        .map_err(|e| AwsError::from_sdk(ACTION, e))?;
-    let creds = out
-        .credentials()
-        .ok_or_else(|| invalid_response(ACTION, "the response holds no credentials".into()))?;
-    let expiry = SystemTime::try_from(*creds.expiration()).ok();
-    let arn = out
-        .assumed_role_user()
-        .map(|u| u.arn().to_string())
-        .unwrap_or_default();
-    Ok((
-        Credentials::new(
-            creds.access_key_id(),
-            creds.secret_access_key(),
-            Some(creds.session_token().to_string()),
-            expiry,
-            "cisrun-assume-role",
-        ),
-        arn,
-    ))
-}
-
-/// Credentials of an assumed role: the session obtained when connecting first, then a
-/// fresh `sts:AssumeRole` whenever the SDK's identity cache finds them expired.
+/// aws-config's AssumeRole provider, primed with the session obtained when connecting, so
+/// the first call the controls make does not assume the role a second time.
 #[derive(Debug)]
-struct AssumedRoleProvider {
-    sts: aws_sdk_sts::Client,
-    spec: AssumeRole,
+struct PrimedAssumeRole {
+    provider: AssumeRoleProvider,
     primed: Mutex<Option<Credentials>>,
 }
 
-impl AssumedRoleProvider {
+impl PrimedAssumeRole {
+    async fn assume(&self) -> provider::Result {
+        // aws-config's STS client is its own, so cisrun's interceptor cannot count it.
+        crate::aws::count_request();
+        self.provider.provide_credentials().await
+    }
+
     async fn credentials(&self) -> provider::Result {
         let primed = self.primed.lock().unwrap_or_else(|p| p.into_inner()).take();
         let margin = Duration::from_secs(60);
-        if let Some(creds) =
-            primed.filter(|c| c.expiry().is_none_or(|e| e > SystemTime::now() + margin))
-        {
-            return Ok(creds);
+        match primed.filter(|c| c.expiry().is_none_or(|e| e > SystemTime::now() + margin)) {
+            Some(creds) => Ok(creds),
+            None => self.assume().await,
         }
-        assume(&self.sts, &self.spec)
-            .await
-            .map(|(creds, _)| creds)
-            .map_err(CredentialsError::provider_error)
     }
 }
 
-impl ProvideCredentials for AssumedRoleProvider {
+impl ProvideCredentials for PrimedAssumeRole {
     fn provide_credentials<'a>(&'a self) -> provider::future::ProvideCredentials<'a>
     where
         Self: 'a,
@@ -240,42 +210,56 @@ impl ProvideCredentials for AssumedRoleProvider {
     }
 }
 
+/// The STS error inside a credentials error, as cisrun reports AWS errors.
+fn assume_role_error(error: &CredentialsError) -> AwsError {
+    const ACTION: &str = "sts:AssumeRole";
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(cause) = source {
+        if let Some(sdk) = cause.downcast_ref::<SdkError<AssumeRoleError, HttpResponse>>() {
+            return AwsError::from_sdk_ref(ACTION, sdk);
+        }
+        source = cause.source();
+    }
+    AwsError {
+        code: "AssumeRoleFailed".to_string(),
+        message: aws_smithy_types::error::display::DisplayErrorContext(error).to_string(),
+        action: ACTION.to_string(),
+        access_denied: false,
+    }
+}
+
 /// Assumes roles in other accounts with the base credentials. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct RoleAssumer {
     base: SdkConfig,
-    sts: aws_sdk_sts::Client,
 }
 
 impl RoleAssumer {
     pub fn new(base: &SdkConfig) -> Self {
-        Self {
-            base: base.clone(),
-            sts: sts_client(base),
-        }
+        Self { base: base.clone() }
     }
 
-    /// A context in `account_id` through `spec`: one `sts:AssumeRole` now, so a refused role
-    /// is an error here and not in every control; later refreshes happen when needed.
+    /// A context in `account_id` through aws-config's AssumeRole provider. The role is
+    /// assumed once now, so a refused role is one error here and not one in every control;
+    /// the provider assumes it again when the session nears expiry.
     pub async fn connect(
         &self,
         account_id: &str,
         spec: AssumeRole,
     ) -> Result<AwsAccount, AwsError> {
-        let (creds, arn) = assume(&self.sts, &spec).await?;
-        let partition = partition_of(&arn)
-            .or_else(|| partition_of(&spec.role_arn))
-            .unwrap_or_else(|| "aws".to_string());
-        let caller_arn = if arn.is_empty() {
-            spec.role_arn.clone()
-        } else {
-            arn
+        let mut builder = AssumeRoleProvider::builder(&spec.role_arn)
+            .session_name(&spec.session_name)
+            .configure(&self.base);
+        if let Some(external_id) = &spec.external_id {
+            builder = builder.external_id(external_id);
+        }
+        let provider = PrimedAssumeRole {
+            provider: builder.build().await,
+            primed: Mutex::new(None),
         };
-        let provider = AssumedRoleProvider {
-            sts: self.sts.clone(),
-            spec,
-            primed: Mutex::new(Some(creds)),
-        };
+        let creds = provider.assume().await.map_err(|e| assume_role_error(&e))?;
+        *provider.primed.lock().unwrap_or_else(|p| p.into_inner()) = Some(creds);
+        let partition = partition_of(&spec.role_arn).unwrap_or_else(|| "aws".to_string());
         let config = self
             .base
             .to_builder()
@@ -287,7 +271,7 @@ impl RoleAssumer {
             config,
             account_id.to_string(),
             partition,
-            caller_arn,
+            spec.role_arn,
         ))
     }
 }

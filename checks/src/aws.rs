@@ -62,6 +62,11 @@ pub async fn load_config(settings: AwsSettings) -> SdkConfig {
 /// Requests sent to AWS by this process, for `--stats` and the benchmark.
 static REQUESTS_SENT: AtomicU64 = AtomicU64::new(0);
 
+/// Counts a request sent by a client cisrun did not build (aws-config's providers).
+pub(crate) fn count_request() {
+    REQUESTS_SENT.fetch_add(1, Ordering::Relaxed);
+}
+
 /// Total requests (including retries) sent so far.
 pub fn requests_sent() -> u64 {
     REQUESTS_SENT.load(Ordering::Relaxed)
@@ -114,7 +119,15 @@ impl AwsError {
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
     {
-        let (code, message) = match &error {
+        Self::from_sdk_ref(action, &error)
+    }
+
+    /// [`AwsError::from_sdk`] for an error found inside another (e.g. a credentials error).
+    pub fn from_sdk_ref<E>(action: &str, error: &SdkError<E, HttpResponse>) -> Self
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        let (code, message) = match error {
             SdkError::ServiceError(service) => {
                 let err = service.err();
                 let status = service.raw().status().as_u16();
@@ -139,7 +152,7 @@ impl AwsError {
                     .unwrap_or_else(|| format!("HTTP {status}: {}", body_text(&body)));
                 (code, message)
             }
-            SdkError::TimeoutError(_) => ("Timeout".to_string(), error_chain(&error)),
+            SdkError::TimeoutError(_) => ("Timeout".to_string(), error_chain(error)),
             SdkError::DispatchFailure(failure) => {
                 let code = if failure.is_timeout() {
                     "Timeout"
@@ -148,14 +161,14 @@ impl AwsError {
                 } else {
                     "DispatchFailure"
                 };
-                (code.to_string(), error_chain(&error))
+                (code.to_string(), error_chain(error))
             }
-            SdkError::ResponseError(_) => ("InvalidResponse".to_string(), error_chain(&error)),
+            SdkError::ResponseError(_) => ("InvalidResponse".to_string(), error_chain(error)),
             SdkError::ConstructionFailure(_) => {
                 // Most often: no credentials could be found.
-                ("RequestNotSent".to_string(), error_chain(&error))
+                ("RequestNotSent".to_string(), error_chain(error))
             }
-            _ => ("Unknown".to_string(), error_chain(&error)),
+            _ => ("Unknown".to_string(), error_chain(error)),
         };
         let access_denied = ACCESS_DENIED_CODES.contains(&code.as_str());
         Self {

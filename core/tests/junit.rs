@@ -12,7 +12,8 @@ use quick_xml::events::Event;
 use quick_xml::Reader;
 
 /// Control characters XML 1.0 forbids, CDATA's terminator, markup, quotes, non-ASCII.
-const NASTY: &str = "nul\u{0} soh\u{1} esc\u{1b}[31m ]]> <b>&amp;</b> \"dq\" 'sq' ü 日本 🚀 fffe\u{fffe} end";
+const NASTY: &str =
+    "nul\u{0} soh\u{1} esc\u{1b}[31m ]]> <b>&amp;</b> \"dq\" 'sq' ü 日本 🚀 fffe\u{fffe} end";
 
 fn schema() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/jenkins-junit-10.xsd")
@@ -301,7 +302,10 @@ fn expected_body(outcome: &Outcome) -> String {
 fn xml_safe_escapes_forbidden_characters_visibly() {
     assert_eq!(xml_safe("a\u{0}b\u{1}c\u{1b}d"), "a\\u{0}b\\u{1}c\\u{1b}d");
     assert_eq!(xml_safe("tab\tnl\ncr\r"), "tab\tnl\ncr\r");
-    assert_eq!(xml_safe("\u{fffe}\u{ffff}\u{fffd}"), "\\u{fffe}\\u{ffff}\u{fffd}");
+    assert_eq!(
+        xml_safe("\u{fffe}\u{ffff}\u{fffd}"),
+        "\\u{fffe}\\u{ffff}\u{fffd}"
+    );
     assert_eq!(xml_safe("ü 日本 🚀 <&>"), "ü 日本 🚀 <&>");
     assert_eq!(cdata_safe("a]]>b"), "a]]]]><![CDATA[>b");
     assert_eq!(cdata_safe("\u{1}]]>"), "\\u{1}]]]]><![CDATA[>");
@@ -398,7 +402,10 @@ fn nothing_is_lost_reading_the_report_back() {
         (na.kind.as_str(), na.kind_type.as_str()),
         ("skipped", "not_applicable")
     );
-    assert_eq!(na.kind_message, xml_safe(&format!("not applicable: n/a {NASTY}")));
+    assert_eq!(
+        na.kind_message,
+        xml_safe(&format!("not applicable: n/a {NASTY}"))
+    );
     assert_eq!(
         na.system_out,
         xml_safe(&format!("Note: expired exception {NASTY}\n"))
@@ -421,7 +428,10 @@ fn cdata_terminators_survive_and_control_characters_are_visible() {
         assert!(text.contains(" ]]> "), "{text:?}");
         assert!(text.contains("<b>&amp;</b>"), "{text:?}");
         assert!(text.contains("\"dq\" 'sq' ü 日本 🚀"), "{text:?}");
-        assert!(text.contains("nul\\u{0} soh\\u{1} esc\\u{1b}[31m"), "{text:?}");
+        assert!(
+            text.contains("nul\\u{0} soh\\u{1} esc\\u{1b}[31m"),
+            "{text:?}"
+        );
         assert!(text.contains("fffe\\u{fffe} end"), "{text:?}");
         assert!(
             !text.contains(['\u{0}', '\u{1}', '\u{1b}', '\u{fffe}']),
@@ -447,7 +457,19 @@ fn an_empty_run_and_an_account_without_results_validate() {
 
 #[test]
 fn attributes_and_bodies_with_only_hostile_characters_validate() {
-    for text in ["]]>", "]]]]>>", "\u{1}", "<", "&", "\"", "'", "", "]", "]]", "\u{0}]]>\u{0}"] {
+    for text in [
+        "]]>",
+        "]]]]>>",
+        "\u{1}",
+        "<",
+        "&",
+        "\"",
+        "'",
+        "",
+        "]",
+        "]]",
+        "\u{0}]]>\u{0}",
+    ] {
         let mut report = hostile_report();
         for result in &mut report.accounts[0].results {
             result.title = text.to_string();

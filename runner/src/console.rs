@@ -13,17 +13,42 @@ fn label(status: Status) -> &'static str {
     }
 }
 
+/// Text from profiles and AWS, safe for a terminal or a CI log: control characters (an ESC
+/// would start an ANSI sequence) become visible `\u{..}` escapes, and each further line of a
+/// multi-line text is indented under the first.
+fn printable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\n               "),
+            '\t' => out.push(c),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Prints each account's results and the totals.
 pub fn print_summary(out: &mut impl Write, report: &RunReport) -> std::io::Result<()> {
     let run = &report.run;
     writeln!(
         out,
         "cisrun {}: {} ({} {}, Level {})",
-        run.command, run.profile, run.benchmark, run.version, run.level
+        run.command,
+        printable(&run.profile),
+        run.benchmark,
+        run.version,
+        run.level
     )?;
     for account in &report.accounts {
         match &account.account_name {
-            Some(name) => writeln!(out, "\naccount {} ({name})", account.account_id)?,
+            Some(name) => writeln!(
+                out,
+                "\naccount {} ({})",
+                account.account_id,
+                printable(name)
+            )?,
             None => writeln!(out, "\naccount {}", account.account_id)?,
         }
         for result in &account.results {
@@ -32,17 +57,17 @@ pub fn print_summary(out: &mut impl Write, report: &RunReport) -> std::io::Resul
                 "  {:<5} {:<6} {}",
                 label(result.outcome.status),
                 result.number,
-                result.title
+                printable(&result.title)
             )?;
-            writeln!(out, "               {}", result.outcome.message)?;
+            writeln!(out, "               {}", printable(&result.outcome.message))?;
             // A remediation plan (or what was applied) is the point of the command: show it.
             if run.command.starts_with("remediate") && result.plan.is_some() {
                 for evidence in &result.outcome.evidence {
-                    writeln!(out, "               {}", evidence.detail)?;
+                    writeln!(out, "               {}", printable(&evidence.detail))?;
                 }
             }
             for note in &result.outcome.notes {
-                writeln!(out, "               note: {note}")?;
+                writeln!(out, "               note: {}", printable(note))?;
             }
         }
     }

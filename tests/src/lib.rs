@@ -777,16 +777,21 @@ pub mod org {
     }
 }
 
-/// A scratch directory for runs that need no AWS: it is HOME, holds the profiles the test
-/// writes, and the AWS endpoint points at a closed port (nothing should ever be called).
+/// A scratch directory for runs that need no AWS: it is HOME and the working directory, and
+/// holds the profiles the test writes. AWS is a loopback endpoint that answers every request
+/// with HTTP 403 AccessDenied at once, so a run that gets past its profile ends quickly with
+/// exit code 1 (errors), never 2.
 pub struct Offline {
     pub dir: tempfile::TempDir,
+    /// The deny-everything endpoint.
+    pub endpoint: String,
 }
 
 impl Offline {
     pub fn new() -> Offline {
         Offline {
             dir: tempfile::tempdir().expect("temp dir"),
+            endpoint: deny_everything_endpoint(),
         }
     }
 
@@ -795,9 +800,9 @@ impl Offline {
         self.dir.path()
     }
 
-    /// `cisrun` with a clean environment, HOME and cwd in this directory, AWS unreachable.
+    /// `cisrun` with a clean environment, HOME and cwd in this directory, AWS denying all.
     pub fn cisrun(&self) -> Command {
-        let mut command = cisrun_offline(self.path());
+        let mut command = cisrun_against(&self.endpoint, self.path());
         command.current_dir(self.path());
         command
     }
@@ -812,6 +817,34 @@ impl Default for Offline {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// A loopback HTTP endpoint that answers every request with 403 AccessDenied (for the
+/// rest of the test process).
+pub fn deny_everything_endpoint() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind deny-everything endpoint");
+    let port = listener.local_addr().expect("local address").port();
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            std::thread::spawn(move || {
+                let Ok(writer) = client.try_clone() else {
+                    return;
+                };
+                let mut writer = writer;
+                let mut reader = BufReader::new(client);
+                if read_request(&mut reader).is_some() {
+                    let body = "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>offline test: every request is denied</Message></Error><RequestId>offline</RequestId></ErrorResponse>";
+                    let _ = write!(
+                        writer,
+                        "HTTP/1.1 403 Forbidden\r\nContent-Type: text/xml\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
+                        body.len()
+                    );
+                }
+                let _ = writer.shutdown(Shutdown::Both);
+            });
+        }
+    });
+    format!("http://127.0.0.1:{port}")
 }
 
 /// `cisrun` for runs that must not reach AWS: the endpoint is a closed port (discard, 9).

@@ -1,7 +1,7 @@
 //! `cisrun remediate` and `cisrun rollback` end to end against moto.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use cisrun_e2e::{
     assert_valid_junit, read_json, results_by_control, run, seed, write_profile, Fault, FaultProxy,
