@@ -33,8 +33,15 @@ pub struct AwsSettings {
 
 impl Default for AwsSettings {
     fn default() -> Self {
+        // AWS_MAX_ATTEMPTS is the SDKs' standard knob; cisrun's default is a little more
+        // patient than the SDK's 3, since a CI audit would rather wait than report an error.
+        let max_attempts = std::env::var("AWS_MAX_ATTEMPTS")
+            .ok()
+            .and_then(|v| v.trim().parse::<u32>().ok())
+            .filter(|n| *n >= 1)
+            .unwrap_or(5);
         Self {
-            max_attempts: 5,
+            max_attempts,
             connect_timeout: Duration::from_secs(5),
             operation_timeout: Duration::from_secs(60),
         }
