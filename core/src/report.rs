@@ -52,6 +52,30 @@ pub struct RunInfo {
     pub partition: Option<String>,
 }
 
+impl RunInfo {
+    /// The run of `command` with `profile`, started at `started_at`, lasting `duration`.
+    pub fn for_profile(
+        profile: &crate::Profile,
+        command: &str,
+        started_at: chrono::DateTime<chrono::Utc>,
+        duration: Duration,
+        partition: Option<String>,
+    ) -> Self {
+        Self {
+            tool: "cisrun".to_string(),
+            tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            profile: profile.display_name(),
+            benchmark: profile.benchmark.clone(),
+            version: profile.version.clone(),
+            level: profile.level.number(),
+            command: command.to_string(),
+            started_at: started_at.to_rfc3339(),
+            duration_seconds: duration.as_secs_f64(),
+            partition,
+        }
+    }
+}
+
 /// A whole run: the JSON report is exactly this.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunReport {

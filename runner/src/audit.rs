@@ -8,11 +8,11 @@ use cisrun_core::{AccountReport, Catalogue, RunInfo, RunReport};
 use futures::stream::{self, StreamExt};
 
 use crate::cli::AuditArgs;
-use crate::commands::{selected_controls, write_reports};
+use crate::commands::{finish_run, selected_controls};
 use crate::engine::AuditPlan;
 use crate::progress::Progress;
+use crate::shipped;
 use crate::targets::{self, Connector, Target};
-use crate::{console, shipped, EXIT_FINDINGS, EXIT_OK};
 
 pub async fn run(catalogue: &Catalogue, args: AuditArgs) -> Result<u8> {
     let profile = shipped::load(&args.profile, catalogue)?;
@@ -51,47 +51,27 @@ pub async fn run(catalogue: &Catalogue, args: AuditArgs) -> Result<u8> {
         accounts = accounts.len(),
         "AWS requests sent"
     );
-    let mut report = RunReport {
-        run: RunInfo {
-            tool: "cisrun".to_string(),
-            tool_version: env!("CARGO_PKG_VERSION").to_string(),
-            profile: profile.display_name(),
-            benchmark: profile.benchmark.clone(),
-            version: profile.version.clone(),
-            level: profile.level.number(),
-            command: "audit".to_string(),
-            started_at: started_at.to_rfc3339(),
-            duration_seconds: clock.elapsed().as_secs_f64(),
-            partition: args.partition.map(|p| p.to_string()),
-        },
+    let report = RunReport {
+        run: RunInfo::for_profile(
+            &profile,
+            "audit",
+            started_at,
+            clock.elapsed(),
+            args.partition.map(|p| p.to_string()),
+        ),
         accounts,
     };
-    report.normalize();
-    write_reports(&report, args.junit.as_deref(), args.json.as_deref())?;
-    console::print_summary(&mut std::io::stdout().lock(), &report)?;
-    Ok(if report.succeeded() {
-        EXIT_OK
-    } else {
-        EXIT_FINDINGS
-    })
+    finish_run(report, args.junit.as_deref(), args.json.as_deref(), false)
 }
 
-/// Reaches one account and audits it; an account that cannot be reached gets an error result
-/// for every control, and the other accounts carry on.
+/// Reaches one account and audits it.
 async fn audit_target(
     plan: &AuditPlan<'_>,
     connector: &Connector,
     target: &Target,
 ) -> AccountReport {
-    match connector.connect(target).await {
+    match plan.connect(connector, target).await {
         Ok(account) => plan.audit_account(&account).await,
-        Err(error) => {
-            tracing::warn!(%error, account = %target.label(), "cannot reach the account");
-            plan.unreachable_account(
-                target.account_id.as_deref().unwrap_or("unknown"),
-                target.account_name.clone(),
-                &error.to_detail(),
-            )
-        }
+        Err(unreachable) => unreachable,
     }
 }

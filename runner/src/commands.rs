@@ -187,6 +187,27 @@ pub fn selected_controls(profile: &Profile, catalogue: &Catalogue) -> Vec<&'stat
         .collect()
 }
 
+/// Ends a run: stable order, reports written, summary printed; returns the exit code.
+pub fn finish_run(
+    mut report: RunReport,
+    junit: Option<&std::path::Path>,
+    json: Option<&std::path::Path>,
+    json_to_stdout: bool,
+) -> Result<u8> {
+    report.normalize();
+    write_reports(&report, junit, json)?;
+    if json_to_stdout {
+        println!("{}", report.to_json());
+    } else {
+        crate::console::print_summary(&mut std::io::stdout().lock(), &report)?;
+    }
+    Ok(if report.succeeded() {
+        EXIT_OK
+    } else {
+        crate::EXIT_FINDINGS
+    })
+}
+
 pub fn write_reports(
     report: &RunReport,
     junit: Option<&std::path::Path>,

@@ -9,6 +9,8 @@ use cisrun_core::{
 };
 use futures::future::join_all;
 
+use crate::targets::{Connector, Target};
+
 /// What the engine needs to audit one account.
 pub struct AuditPlan<'a> {
     pub profile: &'a Profile,
@@ -77,6 +79,23 @@ impl AuditPlan<'_> {
             Some(expired) => outcome.with_note(expired_note(expired)),
             None => outcome,
         }
+    }
+
+    /// Reaches a target, or reports every selected control as an error for it: an account
+    /// that cannot be reached does not stop the others.
+    pub async fn connect(
+        &self,
+        connector: &Connector,
+        target: &Target,
+    ) -> Result<AwsAccount, AccountReport> {
+        connector.connect(target).await.map_err(|error| {
+            tracing::warn!(%error, account = %target.label(), "cannot reach the account");
+            self.unreachable_account(
+                target.account_id.as_deref().unwrap_or("unknown"),
+                target.account_name.clone(),
+                &error.to_detail(),
+            )
+        })
     }
 
     /// Every selected control as an error: the account itself could not be reached.

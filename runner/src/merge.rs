@@ -17,8 +17,8 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::{Reader, Writer, XmlVersion};
 
 use crate::cli::MergeArgs;
-use crate::commands::write_reports;
-use crate::{console, EXIT_FINDINGS, EXIT_OK};
+use crate::commands::finish_run;
+use crate::{EXIT_FINDINGS, EXIT_OK};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Kind {
@@ -54,13 +54,7 @@ pub fn run(args: MergeArgs) -> Result<u8> {
             reports.push((input.clone(), read_json_report(input)?));
         }
         let report = merge_reports(reports)?;
-        write_reports(&report, args.junit.as_deref(), args.json.as_deref())?;
-        console::print_summary(&mut std::io::stdout().lock(), &report)?;
-        Ok(if report.succeeded() {
-            EXIT_OK
-        } else {
-            EXIT_FINDINGS
-        })
+        finish_run(report, args.junit.as_deref(), args.json.as_deref(), false)
     } else {
         ensure!(
             args.json.is_none(),

@@ -17,11 +17,11 @@ use cisrun_core::{
 use futures::StreamExt;
 
 use crate::cli::{RemediateArgs, RollbackArgs};
-use crate::commands::{selected_controls, write_reports};
+use crate::commands::{finish_run, selected_controls};
 use crate::engine::AuditPlan;
 use crate::journal::{Entry, Journal};
 use crate::targets::{self, Target};
-use crate::{console, shipped, EXIT_FINDINGS, EXIT_OK};
+use crate::{shipped, EXIT_FINDINGS, EXIT_OK};
 
 /// The profile's source, for the journal and for pointing at lines in errors.
 struct ProfileSource {
@@ -345,13 +345,9 @@ pub async fn run(catalogue: &Catalogue, args: RemediateArgs) -> Result<u8> {
         .map(|target| {
             let (connector, remediator) = (&connector, &remediator);
             async move {
-                match connector.connect(target).await {
+                match remediator.audit.connect(connector, target).await {
                     Ok(account) => remediator.account(&account).await,
-                    Err(error) => remediator.audit.unreachable_account(
-                        target.account_id.as_deref().unwrap_or("unknown"),
-                        target.account_name.clone(),
-                        &error.to_detail(),
-                    ),
+                    Err(unreachable) => unreachable,
                 }
             }
         })
@@ -359,36 +355,18 @@ pub async fn run(catalogue: &Catalogue, args: RemediateArgs) -> Result<u8> {
         .collect()
         .await;
 
-    let mut report = RunReport {
-        run: RunInfo {
-            tool: "cisrun".to_string(),
-            tool_version: env!("CARGO_PKG_VERSION").to_string(),
-            profile: profile.display_name(),
-            benchmark: profile.benchmark.clone(),
-            version: profile.version.clone(),
-            level: profile.level.number(),
-            command: if args.apply {
-                "remediate --apply"
-            } else {
-                "remediate"
-            }
-            .to_string(),
-            started_at: started_at.to_rfc3339(),
-            duration_seconds: clock.elapsed().as_secs_f64(),
-            partition: None,
-        },
+    let command = if args.apply {
+        "remediate --apply"
+    } else {
+        "remediate"
+    };
+    let report = RunReport {
+        run: RunInfo::for_profile(&profile, command, started_at, clock.elapsed(), None),
         accounts,
     };
-    report.normalize();
-
     let json_to_stdout = args.json.as_deref() == Some(Path::new("-"));
     let json_file = args.json.as_deref().filter(|_| !json_to_stdout);
-    write_reports(&report, args.junit.as_deref(), json_file)?;
-    if json_to_stdout {
-        println!("{}", report.to_json());
-    } else {
-        console::print_summary(&mut std::io::stdout().lock(), &report)?;
-    }
+    let code = finish_run(report, args.junit.as_deref(), json_file, json_to_stdout)?;
     if let Some(journal) = &journal {
         let changed = crate::journal::read(journal.path())?.len() > 1;
         if changed {
@@ -403,11 +381,7 @@ pub async fn run(catalogue: &Catalogue, args: RemediateArgs) -> Result<u8> {
             eprintln!("nothing changed; no journal written");
         }
     }
-    Ok(if report.succeeded() {
-        EXIT_OK
-    } else {
-        EXIT_FINDINGS
-    })
+    Ok(code)
 }
 
 /// What the journal says happened to one step.
