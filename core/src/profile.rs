@@ -1085,5 +1085,26 @@ fn strip_location(message: &str) -> String {
 
 /// The JSON Schema of the profile format, for editors.
 pub fn json_schema() -> serde_json::Value {
-    serde_json::to_value(schemars::schema_for!(Profile)).unwrap_or_default()
+    sorted_keys(serde_json::to_value(schemars::schema_for!(Profile)).unwrap_or_default())
+}
+
+/// Object keys in sorted order, so the schema's text is the same whichever serde_json
+/// features the build happened to unify (`preserve_order` keeps insertion order).
+fn sorted_keys(value: serde_json::Value) -> serde_json::Value {
+    match value {
+        serde_json::Value::Object(map) => {
+            let mut entries: Vec<(String, serde_json::Value)> = map.into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            serde_json::Value::Object(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k, sorted_keys(v)))
+                    .collect(),
+            )
+        }
+        serde_json::Value::Array(items) => {
+            serde_json::Value::Array(items.into_iter().map(sorted_keys).collect())
+        }
+        other => other,
+    }
 }
