@@ -20,8 +20,8 @@ pub struct Cli {
 pub enum Command {
     /// List the controls compiled into cisrun.
     List {
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
+        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+        format: ListFormat,
     },
     /// Show a control's full documentation.
     Explain {
@@ -49,6 +49,14 @@ pub enum Command {
 pub enum Format {
     Table,
     Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Table,
+    Json,
+    /// The control catalogue with each control's documentation (the README's catalogue).
+    Markdown,
 }
 
 #[derive(Debug, Args)]

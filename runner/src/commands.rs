@@ -8,7 +8,7 @@ use cisrun_core::report::write_atomically;
 use cisrun_core::{Catalogue, ControlMeta, Profile, RunReport};
 use serde_json::json;
 
-use crate::cli::{Command, Format};
+use crate::cli::{Command, Format, ListFormat};
 use crate::{shipped, EXIT_OK};
 
 pub async fn run(command: Command) -> Result<u8> {
@@ -59,10 +59,80 @@ fn numbers_summary(meta: &ControlMeta) -> String {
         .join(", ")
 }
 
-fn list(catalogue: &Catalogue, format: Format) -> Result<u8> {
+fn remediation_label(control: &AwsControl) -> &'static str {
+    match control.remediation().map(|r| r.safety()) {
+        Some(cisrun_core::FixSafety::Safe) => "yes (safe)",
+        Some(cisrun_core::FixSafety::Unsafe) => "yes (unsafe)",
+        None => "no",
+    }
+}
+
+/// The catalogue in Markdown: every control's metadata and its documentation, from the
+/// same doc comment `cisrun explain` prints.
+fn catalogue_markdown(controls: &[&'static AwsControl]) -> String {
+    let mut out = String::new();
+    for control in controls {
+        let m = control.meta();
+        out.push_str(&format!(
+            "### `{}`: {}
+
+",
+            m.id, m.title
+        ));
+        out.push_str(
+            "| | |
+|---|---|
+",
+        );
+        out.push_str(&format!(
+            "| benchmark | {} |
+",
+            m.benchmark
+        ));
+        out.push_str(&format!(
+            "| numbers | {} |
+",
+            numbers_summary(m)
+        ));
+        out.push_str(&format!(
+            "| level | {} |
+",
+            m.level.number()
+        ));
+        out.push_str(
+            &format!(
+                "| assessment | {:?} |
+",
+                m.assessment
+            )
+            .to_lowercase(),
+        );
+        out.push_str(&format!(
+            "| remediation | {} |
+
+",
+            remediation_label(*control)
+        ));
+        for line in m.doc.text().trim().lines() {
+            // The control's `## Section` headings sit under the `###` control heading.
+            match line.strip_prefix("## ") {
+                Some(heading) => out.push_str(&format!("#### {heading}\n")),
+                None => {
+                    out.push_str(line);
+                    out.push('\n');
+                }
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn list(catalogue: &Catalogue, format: ListFormat) -> Result<u8> {
     let controls = cisrun_checks::controls();
     match format {
-        Format::Json => {
+        ListFormat::Markdown => print!("{}", catalogue_markdown(&controls)),
+        ListFormat::Json => {
             let rows: Vec<_> = controls
                 .iter()
                 .map(|c| {
@@ -82,7 +152,7 @@ fn list(catalogue: &Catalogue, format: Format) -> Result<u8> {
                 .collect();
             println!("{}", serde_json::to_string_pretty(&rows)?);
         }
-        Format::Table => {
+        ListFormat::Table => {
             let mut out = std::io::stdout().lock();
             writeln!(
                 out,
@@ -91,11 +161,7 @@ fn list(catalogue: &Catalogue, format: Format) -> Result<u8> {
             )?;
             for c in &controls {
                 let m = c.meta();
-                let remediation = match c.remediation().map(|r| r.safety()) {
-                    Some(cisrun_core::FixSafety::Safe) => "yes (safe)",
-                    Some(cisrun_core::FixSafety::Unsafe) => "yes (unsafe)",
-                    None => "no",
-                };
+                let remediation = remediation_label(*c);
                 let automated = if m.assessment == cisrun_core::Assessment::Automated {
                     "yes"
                 } else {
