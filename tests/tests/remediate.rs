@@ -516,3 +516,49 @@ async fn a_compliant_account_gets_an_empty_plan() {
     assert_eq!(result["plan"]["steps"], serde_json::json!([]));
     assert_eq!(result["outcome"]["status"], "pass");
 }
+
+#[tokio::test]
+async fn path_boundary_and_session_length_are_applied_and_rolled_back() {
+    let case = Case::new(
+        "    role_name: cisrun-support\n    path: /incident/\n    trusted_principals: [\"arn:aws:iam::123456789012:root\"]\n    permissions_boundary: arn:aws:iam::aws:policy/ReadOnlyAccess\n    max_session_duration: 43200\n",
+    );
+    let iam = case.moto.iam().await;
+    let before = snapshot(&iam).await;
+    let plan = case.remediate(None, &["--json", "-"]).expect_code(1);
+    let report: serde_json::Value = serde_json::from_str(&plan.stdout).expect("json");
+    let steps = &results_by_control(&report, seed::ACCOUNT)[CONTROL]["plan"]["steps"];
+    assert_eq!(
+        steps[0]["resource"],
+        "arn:aws:iam::123456789012:role/incident/cisrun-support"
+    );
+    case.apply(None).expect_code(0);
+    let role = iam
+        .get_role()
+        .role_name("cisrun-support")
+        .send()
+        .await
+        .expect("role")
+        .role
+        .expect("role");
+    assert_eq!(role.path(), "/incident/");
+    assert_eq!(role.max_session_duration(), Some(43200));
+    assert_eq!(
+        role.permissions_boundary()
+            .and_then(|b| b.permissions_boundary_arn()),
+        Some("arn:aws:iam::aws:policy/ReadOnlyAccess")
+    );
+    case.rollback(&[]).expect_code(0);
+    assert_eq!(snapshot(&iam).await, before);
+}
+
+#[test]
+fn refuses_out_of_range_session_length_and_bad_boundaries() {
+    expect_refusal(
+        "    role_name: r\n    trusted_principals: [\"arn:aws:iam::123456789012:root\"]\n    max_session_duration: 60\n",
+        "outside 3600..=43200",
+    );
+    expect_refusal(
+        "    role_name: r\n    trusted_principals: [\"arn:aws:iam::123456789012:root\"]\n    permissions_boundary: ReadOnly\n",
+        "not a managed policy ARN",
+    );
+}
