@@ -29,9 +29,14 @@ fn printable(text: &str) -> String {
     out
 }
 
+/// Above this many accounts, an account whose every result passed gets one line, so a
+/// thousand-account run's log shows what needs attention.
+const COMPACT_ABOVE_ACCOUNTS: usize = 10;
+
 /// Prints each account's results and the totals.
 pub fn print_summary(out: &mut impl Write, report: &RunReport) -> std::io::Result<()> {
     let run = &report.run;
+    let compact = report.accounts.len() > COMPACT_ABOVE_ACCOUNTS;
     writeln!(
         out,
         "cisrun {}: {} ({} {}, Level {})",
@@ -42,6 +47,21 @@ pub fn print_summary(out: &mut impl Write, report: &RunReport) -> std::io::Resul
         run.level
     )?;
     for account in &report.accounts {
+        let all_pass = account
+            .results
+            .iter()
+            .all(|r| r.outcome.status == Status::Pass);
+        if compact && all_pass && !run.command.starts_with("remediate") {
+            let name = account.account_name.as_deref().map(printable);
+            let name = name.map(|n| format!(" ({n})")).unwrap_or_default();
+            writeln!(
+                out,
+                "account {}{name}: all {} result(s) pass",
+                account.account_id,
+                account.results.len()
+            )?;
+            continue;
+        }
         match &account.account_name {
             Some(name) => writeln!(
                 out,
@@ -83,4 +103,83 @@ pub fn print_summary(out: &mut impl Write, report: &RunReport) -> std::io::Resul
         totals.skipped,
         run.duration_seconds
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cisrun_core::{AccountReport, ControlResult, Outcome, RunInfo};
+
+    fn report(accounts: usize, failing: &str) -> RunReport {
+        let accounts = (0..accounts)
+            .map(|i| {
+                let id = format!("{:012}", i + 1);
+                let outcome = if id == failing {
+                    Outcome::fail("not attached", vec![])
+                } else {
+                    Outcome::pass("attached", vec![])
+                };
+                AccountReport {
+                    account_id: id,
+                    account_name: None,
+                    results: vec![ControlResult {
+                        control_id: "aws-iam-support-role".into(),
+                        number: "1.17".into(),
+                        title: "Ensure a support role".into(),
+                        level: 1,
+                        outcome,
+                        duration_seconds: 0.0,
+                        plan: None,
+                    }],
+                }
+            })
+            .collect();
+        RunReport {
+            run: RunInfo {
+                tool: "cisrun".into(),
+                tool_version: "0".into(),
+                profile: "p".into(),
+                benchmark: "cis-aws-foundations".into(),
+                version: "v3.0.0".into(),
+                level: 1,
+                command: "audit".into(),
+                started_at: "2026-01-01T00:00:00Z".into(),
+                duration_seconds: 1.0,
+                partition: None,
+            },
+            accounts,
+        }
+    }
+
+    fn printed(report: &RunReport) -> String {
+        let mut out = Vec::new();
+        print_summary(&mut out, report).expect("write to memory");
+        String::from_utf8(out).expect("utf-8")
+    }
+
+    #[test]
+    fn a_large_run_shows_details_only_where_something_needs_attention() {
+        let text = printed(&report(12, "000000000003"));
+        assert_eq!(text.matches("all 1 result(s) pass").count(), 11, "{text}");
+        assert!(
+            text.contains("account 000000000003\n  FAIL  1.17"),
+            "{text}"
+        );
+        assert!(
+            text.contains("12 account(s), 12 result(s): 11 pass, 1 fail"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_small_run_shows_every_result() {
+        let text = printed(&report(2, "none"));
+        assert_eq!(text.matches("  PASS  1.17").count(), 2, "{text}");
+        assert!(!text.contains("all 1 result(s) pass"), "{text}");
+    }
+
+    #[test]
+    fn control_characters_cannot_reach_the_terminal() {
+        assert_eq!(printable("a\u{1b}[31mb"), "a\\u{1b}[31mb");
+    }
 }

@@ -11,7 +11,12 @@ const CONTROL: &str = "aws-iam-support-role";
 /// Role name -> attached policies, in one account.
 async fn roles(iam: &aws_sdk_iam::Client) -> BTreeMap<String, Vec<String>> {
     let mut state = BTreeMap::new();
-    let listed = iam.list_roles().max_items(1000).send().await.expect("roles");
+    let listed = iam
+        .list_roles()
+        .max_items(1000)
+        .send()
+        .await
+        .expect("roles");
     for role in listed.roles() {
         let attached = iam
             .list_attached_role_policies()
@@ -43,7 +48,10 @@ async fn apply_in_every_member_account_then_roll_back_from_the_journal() {
 
     let mut before = BTreeMap::new();
     for member in &members {
-        before.insert(member.id.clone(), roles(&org::iam_in(&config, &member.id).await).await);
+        before.insert(
+            member.id.clone(),
+            roles(&org::iam_in(&config, &member.id).await).await,
+        );
     }
 
     let dir = tempfile::tempdir().expect("temp dir");
@@ -81,7 +89,10 @@ async fn apply_in_every_member_account_then_roll_back_from_the_journal() {
     for member in &members {
         let after = roles(&org::iam_in(&config, &member.id).await).await;
         if member.id == *compliant {
-            assert_eq!(after, before[&member.id], "a compliant account is not touched");
+            assert_eq!(
+                after, before[&member.id],
+                "a compliant account is not touched"
+            );
         } else {
             assert_eq!(
                 after.get("cisrun-support"),
@@ -94,7 +105,10 @@ async fn apply_in_every_member_account_then_roll_back_from_the_journal() {
 
     let rollback = run(moto.cisrun().arg("rollback").arg("--journal").arg(&journal)).expect_code(0);
     assert!(
-        rollback.stdout.contains(&format!("rolled back {} change(s)", 2 * (members.len() - 1))),
+        rollback.stdout.contains(&format!(
+            "rolled back {} change(s)",
+            2 * (members.len() - 1)
+        )),
         "{}",
         rollback.stdout
     );
