@@ -161,7 +161,9 @@ impl AwsError {
             }
             SdkError::TimeoutError(_) => ("Timeout".to_string(), error_chain(error)),
             SdkError::DispatchFailure(failure) => {
-                let code = if failure.is_timeout() {
+                let code = if credentials_missing(error) {
+                    "NoCredentials"
+                } else if failure.is_timeout() {
                     "Timeout"
                 } else if failure.is_io() {
                     "EndpointUnreachable"
@@ -194,6 +196,19 @@ impl AwsError {
             missing_permission: self.access_denied.then(|| self.action.clone()),
         }
     }
+}
+
+/// Whether the request failed because no credentials could be loaded.
+fn credentials_missing(error: &(dyn std::error::Error + 'static)) -> bool {
+    use aws_credential_types::provider::error::CredentialsError;
+    let mut source = Some(error);
+    while let Some(cause) = source {
+        if let Some(credentials) = cause.downcast_ref::<CredentialsError>() {
+            return matches!(credentials, CredentialsError::CredentialsNotLoaded(_));
+        }
+        source = cause.source();
+    }
+    false
 }
 
 /// The text of the first `<name>...</name>` in an error body the SDK could not parse.

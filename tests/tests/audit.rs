@@ -213,3 +213,26 @@ async fn an_unreachable_endpoint_is_an_error_not_a_verdict() {
     assert_eq!(result["outcome"]["error"]["code"], "EndpointUnreachable");
     assert!(out.stdout.contains("ERROR"), "{}", out.stdout);
 }
+
+#[test]
+fn missing_credentials_are_an_error_that_says_so() {
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let json = dir.path().join("r.json");
+    let out = run(moto
+        .cisrun()
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .args(["audit", "--profile", PROFILE, "--json"])
+        .arg(&json))
+    .expect_code(1);
+    let report = read_json(&json);
+    let result = &report["accounts"][0]["results"][0];
+    assert_eq!(result["outcome"]["status"], "error", "{}", out.stdout);
+    assert_eq!(result["outcome"]["error"]["code"], "NoCredentials");
+    assert!(
+        !out.stderr.contains('\u{1b}'),
+        "no colour codes in logs: {}",
+        out.stderr
+    );
+}
