@@ -194,3 +194,63 @@ pub fn read(path: &Path) -> Result<Vec<Entry>> {
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn step() -> Step {
+        Step {
+            action: "iam:CreateRole".into(),
+            resource: "arn:aws:iam::123456789012:role/r".into(),
+            summary: "create".into(),
+            data: serde_json::json!({"kind": "create_role"}),
+        }
+    }
+
+    #[test]
+    fn entries_round_trip_and_sequence_numbers_continue_after_reopening() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("j.jsonl");
+        let journal = Journal::create(&path, "p.yaml", "level: 1").expect("create");
+        let seq = journal.next_seq();
+        journal
+            .record(Entry::Apply {
+                seq,
+                account_id: "123456789012".into(),
+                control_id: "c".into(),
+                step: step(),
+                before: serde_json::json!({"exists": false}),
+                at: Journal::now(),
+            })
+            .expect("append");
+        drop(journal);
+        let (reopened, entries) = Journal::open(&path).expect("open");
+        assert_eq!(entries.len(), 2);
+        assert!(matches!(&entries[1], Entry::Apply { seq: 1, .. }));
+        assert_eq!(reopened.next_seq(), 2);
+    }
+
+    #[test]
+    fn an_existing_journal_is_never_overwritten() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("j.jsonl");
+        std::fs::write(&path, "keep me").expect("write");
+        assert!(Journal::create(&path, "p.yaml", "").is_err());
+        assert_eq!(std::fs::read_to_string(&path).expect("read"), "keep me");
+    }
+
+    #[test]
+    fn a_damaged_line_is_an_error_naming_it() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("j.jsonl");
+        Journal::create(&path, "p.yaml", "").expect("create");
+        let mut text = std::fs::read_to_string(&path).expect("read");
+        text.push_str("{\"entry\":\"apply\",\"seq\":\n");
+        std::fs::write(&path, text).expect("write");
+        let error = format!("{:#}", read(&path).expect_err("damaged"));
+        assert!(error.contains("j.jsonl:2"), "{error}");
+        std::fs::write(&path, "{}\n").expect("write");
+        assert!(read(&path).is_err(), "no header");
+    }
+}
