@@ -562,3 +562,22 @@ fn refuses_out_of_range_session_length_and_bad_boundaries() {
         "not a managed policy ARN",
     );
 }
+
+#[test]
+fn a_missing_or_damaged_journal_is_exit_2() {
+    let offline = cisrun_e2e::Offline::new();
+    let missing = run(offline
+        .cisrun()
+        .args(["rollback", "--journal", "nope.jsonl"]))
+    .expect_code(2);
+    assert!(missing.stderr.contains("nope.jsonl"), "{}", missing.stderr);
+    let damaged = offline.path().join("damaged.jsonl");
+    std::fs::write(&damaged, "not json\n").expect("write");
+    let out = run(offline
+        .cisrun()
+        .arg("rollback")
+        .arg("--journal")
+        .arg(&damaged))
+    .expect_code(2);
+    assert!(out.stderr.contains("damaged.jsonl:1"), "{}", out.stderr);
+}
