@@ -202,7 +202,7 @@ async fn execute(
             account_id: account.account_id.clone(),
             control_id: control_id.to_string(),
             step: step.clone(),
-            before,
+            before: before.clone(),
             at: Journal::now(),
         });
         if let Err(error) = recorded {
@@ -216,10 +216,7 @@ async fn execute(
         }
         match remediation.apply(account, step).await {
             Ok(()) => {
-                let after = remediation
-                    .observe(account, step)
-                    .await
-                    .unwrap_or_else(|e| serde_json::json!({ "unobserved": e.to_string() }));
+                let after = observe_change(remediation, account, step, &before).await;
                 if let Err(error) = journal.record(Entry::Applied {
                     seq,
                     after,
@@ -248,6 +245,29 @@ async fn execute(
         ),
         step_evidence(&plan.steps, "applied "),
     )
+}
+
+/// The state after a change. IAM is eventually consistent: a read right after a write may
+/// still show the old state, so read again (briefly) until the change shows.
+async fn observe_change(
+    remediation: &dyn Remediation<AwsAccount>,
+    account: &AwsAccount,
+    step: &Step,
+    before: &serde_json::Value,
+) -> serde_json::Value {
+    const ATTEMPTS: u32 = 5;
+    let mut state = serde_json::Value::Null;
+    for attempt in 1..=ATTEMPTS {
+        state = remediation
+            .observe(account, step)
+            .await
+            .unwrap_or_else(|e| serde_json::json!({ "unobserved": e.to_string() }));
+        if state != *before || attempt == ATTEMPTS {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500 * u64::from(attempt))).await;
+    }
+    state
 }
 
 async fn undo_done(
