@@ -73,6 +73,20 @@ impl Case {
         Case { moto, dir, profile }
     }
 
+    /// A proxy in front of this case's moto that denies these actions.
+    fn denying(&self, actions: &[&str]) -> FaultProxy {
+        let proxy = FaultProxy::start(self.moto.port);
+        for action in actions {
+            proxy.inject(Fault::new(
+                action,
+                403,
+                "AccessDenied",
+                &format!("not authorized to perform iam:{action}"),
+            ));
+        }
+        proxy
+    }
+
     fn journal(&self) -> PathBuf {
         self.dir.path().join("journal.jsonl")
     }
@@ -263,13 +277,7 @@ async fn a_denied_attachment_undoes_the_created_role() {
     let case = Case::new(CREATE);
     let iam = case.moto.iam().await;
     let before = snapshot(&iam).await;
-    let proxy = FaultProxy::start(case.moto.port);
-    proxy.inject(Fault::new(
-        "AttachRolePolicy",
-        403,
-        "AccessDenied",
-        "not authorized to perform iam:AttachRolePolicy",
-    ));
+    let proxy = case.denying(&["AttachRolePolicy"]);
     let json = case.dir.path().join("apply.json");
     let journal = case.journal();
     let out = case
@@ -316,14 +324,7 @@ async fn what_cannot_be_undone_stays_in_the_journal_for_rollback() {
     let case = Case::new(CREATE);
     let iam = case.moto.iam().await;
     let before = snapshot(&iam).await;
-    let proxy = FaultProxy::start(case.moto.port);
-    proxy.inject(Fault::new(
-        "AttachRolePolicy",
-        403,
-        "AccessDenied",
-        "denied",
-    ));
-    proxy.inject(Fault::new("DeleteRole", 403, "AccessDenied", "denied"));
+    let proxy = case.denying(&["AttachRolePolicy", "DeleteRole"]);
     let out = case.apply(Some(&proxy.endpoint)).expect_code(1);
     assert!(
         out.stdout.contains("cisrun rollback --journal"),
