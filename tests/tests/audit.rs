@@ -236,3 +236,28 @@ fn missing_credentials_are_an_error_that_says_so() {
         out.stderr
     );
 }
+
+#[tokio::test]
+async fn aws_max_attempts_bounds_the_retries() {
+    let moto = Moto::start();
+    let proxy = FaultProxy::start(moto.port);
+    proxy.inject(Fault::new(
+        "ListEntitiesForPolicy",
+        400,
+        "Throttling",
+        "Rate exceeded",
+    ));
+    let out = run(moto
+        .cisrun()
+        .env("AWS_ENDPOINT_URL", &proxy.endpoint)
+        .env("AWS_MAX_ATTEMPTS", "2")
+        .args(["audit", "--profile", PROFILE]))
+    .expect_code(1);
+    assert!(out.stdout.contains("Throttling"), "{}", out.stdout);
+    assert_eq!(
+        proxy.count("ListEntitiesForPolicy"),
+        2,
+        "{:?}",
+        proxy.actions()
+    );
+}
