@@ -582,3 +582,46 @@ fn a_missing_or_damaged_journal_is_exit_2() {
     .expect_code(2);
     assert!(out.stderr.contains("damaged.jsonl:1"), "{}", out.stderr);
 }
+
+#[tokio::test]
+async fn a_later_apply_finishes_on_the_role_cisrun_created_if_it_trusts_the_same_principals() {
+    let case = Case::new(CREATE);
+    let iam = case.moto.iam().await;
+    // The first apply creates the role, then cannot attach the policy or delete the role.
+    let proxy = case.denying(&["AttachRolePolicy", "DeleteRole"]);
+    case.apply(Some(&proxy.endpoint)).expect_code(1);
+    assert!(snapshot(&iam).await.contains_key("role/cisrun-support"));
+
+    // A profile that now names other principals must not reuse that role.
+    let other = write_profile(
+        case.dir.path(),
+        "other.yaml",
+        &format!(
+            "benchmark: cis-aws-foundations\nversion: v3.0.0\nlevel: 1\nparameters:\n  {CONTROL}:\n    role_name: cisrun-support\n    trusted_principals: [\"arn:aws:iam::123456789012:user/someone-else\"]\n"
+        ),
+    );
+    let refused = case.cisrun(
+        None,
+        &["remediate", "--profile", other.to_str().expect("utf-8")],
+    );
+    assert_eq!(refused.code, 1, "{refused:?}");
+    assert!(
+        refused.stdout.contains("roll back that apply first"),
+        "{}",
+        refused.stdout
+    );
+
+    // The same profile finishes the job: only the attachment is left to do.
+    let plan = case.remediate(None, &["--json", "-"]).expect_code(1);
+    let report: serde_json::Value = serde_json::from_str(&plan.stdout).expect("json");
+    let steps = &results_by_control(&report, seed::ACCOUNT)[CONTROL]["plan"]["steps"];
+    assert_eq!(steps.as_array().map(Vec::len), Some(1), "{steps:#}");
+    assert_eq!(steps[0]["action"], "iam:AttachRolePolicy");
+    let second = case.dir.path().join("second.jsonl");
+    case.remediate(
+        None,
+        &["--apply", "--journal", second.to_str().expect("utf-8")],
+    )
+    .expect_code(0);
+    assert_eq!(case.audit_status(), "pass");
+}

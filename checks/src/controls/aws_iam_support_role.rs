@@ -636,16 +636,33 @@ fn step_data(step: &Step) -> Result<SupportRoleStep, RemediationError> {
     })
 }
 
-fn create_role_step(account: &AwsAccount, data: SupportRoleStep) -> Step {
-    let SupportRoleStep::CreateRole { role_name, path, .. } = &data else {
-        unreachable!("create_role_step takes CreateRole")
-    };
+fn create_role_step(account: &AwsAccount, role_name: &str, path: &str, principals: &[String], data: &SupportRoleStep) -> Step {
     Step {
         action: "iam:CreateRole".to_string(),
         resource: format!("arn:{}:iam::{}:role{path}{role_name}", account.partition, account.account_id),
-        summary: format!("create role {role_name} trusted by the profile's principals, tagged {MARKER_TAG_KEY}={MARKER_TAG_VALUE}"),
-        data: serde_json::to_value(&data).unwrap_or_default(),
+        summary: format!(
+            "create role {role_name} trusted by {}, tagged {MARKER_TAG_KEY}={MARKER_TAG_VALUE}",
+            principals.join(", ")
+        ),
+        data: serde_json::to_value(data).unwrap_or_default(),
     }
+}
+
+/// The AWS principals a trust policy allows to assume the role, however it spells them.
+fn trusted_aws_principals(policy: &serde_json::Value) -> std::collections::BTreeSet<String> {
+    let mut principals = std::collections::BTreeSet::new();
+    for statement in policy["Statement"].as_array().into_iter().flatten() {
+        match &statement["Principal"]["AWS"] {
+            serde_json::Value::String(one) => {
+                principals.insert(one.clone());
+            }
+            serde_json::Value::Array(many) => {
+                principals.extend(many.iter().filter_map(|p| p.as_str().map(str::to_string)));
+            }
+            _ => {}
+        }
+    }
+    principals
 }
 
 fn attach_step(account: &AwsAccount, role_name: &str, role_arn: String) -> Step {
@@ -712,18 +729,34 @@ impl Remediation<AwsAccount> for SupportRole {
                 };
                 match describe_role(iam, &role_name).await.map_err(provider)? {
                     None => {
-                        let create = create_role_step(account, data);
+                        let create = create_role_step(account, &role_name, &path, &trusted_principals, &data);
                         let arn = create.resource.clone();
                         Ok(Plan {
                             steps: vec![create, attach_step(account, &role_name, arn)],
                             explanation: format!("method 1: create the support role {role_name} and attach {POLICY_NAME}"),
                         })
                     }
-                    // A role cisrun created earlier (e.g. an apply that stopped halfway).
-                    Some(role) if has_marker(&role) => Ok(Plan {
+                    // A role cisrun created earlier (e.g. an apply that stopped halfway), as
+                    // long as it trusts exactly the principals the profile names now.
+                    Some(role) if has_marker(&role) => {
+                        let trusted = role
+                            .assume_role_policy_document()
+                            .map(parse_policy_document)
+                            .map(|p| trusted_aws_principals(&p))
+                            .unwrap_or_default();
+                        let wanted: std::collections::BTreeSet<String> = trusted_principals.iter().cloned().collect();
+                        if trusted != wanted {
+                            return Err(RemediationError::Refused(format!(
+                                "role `{role_name}` (created by cisrun earlier) trusts {}, not the profile's {}: roll back that apply first",
+                                trusted.into_iter().collect::<Vec<_>>().join(", "),
+                                trusted_principals.join(", ")
+                            )));
+                        }
+                        Ok(Plan {
                         steps: vec![attach_step(account, &role_name, role.arn().to_string())],
                         explanation: format!("method 1: the role {role_name} that cisrun created exists; attach {POLICY_NAME}"),
-                    }),
+                    })
+                    }
                     Some(_) => Err(RemediationError::Refused(format!(
                         "role `{role_name}` already exists and cisrun did not create it; to use it, set \
                          `existing_role: {role_name}` instead of `role_name`"
