@@ -95,16 +95,46 @@ static META: ControlMeta = ControlMeta {
     level: Level::One,
     assessment: Assessment::Automated,
     numbers: &[
-        BenchmarkNumber { version: "v1.2.0", number: "1.20" },
-        BenchmarkNumber { version: "v1.3.0", number: "1.17" },
-        BenchmarkNumber { version: "v1.4.0", number: "1.17" },
-        BenchmarkNumber { version: "v1.5.0", number: "1.17" },
-        BenchmarkNumber { version: "v2.0.0", number: "1.17" },
-        BenchmarkNumber { version: "v3.0.0", number: "1.17" },
-        BenchmarkNumber { version: "v4.0.1", number: "1.17" },
-        BenchmarkNumber { version: "v5.0.0", number: "1.16" },
-        BenchmarkNumber { version: "v6.0.0", number: "2.16" },
-        BenchmarkNumber { version: "v7.0.0", number: "2.15" },
+        BenchmarkNumber {
+            version: "v1.2.0",
+            number: "1.20",
+        },
+        BenchmarkNumber {
+            version: "v1.3.0",
+            number: "1.17",
+        },
+        BenchmarkNumber {
+            version: "v1.4.0",
+            number: "1.17",
+        },
+        BenchmarkNumber {
+            version: "v1.5.0",
+            number: "1.17",
+        },
+        BenchmarkNumber {
+            version: "v2.0.0",
+            number: "1.17",
+        },
+        BenchmarkNumber {
+            version: "v3.0.0",
+            number: "1.17",
+        },
+        BenchmarkNumber {
+            version: "v4.0.1",
+            number: "1.17",
+        },
+        BenchmarkNumber {
+            version: "v5.0.0",
+            number: "1.16",
+        },
+        BenchmarkNumber {
+            version: "v6.0.0",
+            number: "2.16",
+        },
+        BenchmarkNumber {
+            version: "v7.0.0",
+            number: "2.15",
+        },
     ],
     doc: SupportRole::DOC,
     parameters: Some(check_parameters),
@@ -206,18 +236,33 @@ pub fn verdict(policy_arn: &str, entities: &PolicyEntities) -> Outcome {
     let mut evidence: Vec<Evidence> = entities
         .roles
         .iter()
-        .map(|(name, id)| Evidence::new(format!("role/{name}"), format!("{POLICY_NAME} attached (role id {id})")))
+        .map(|(name, id)| {
+            Evidence::new(
+                format!("role/{name}"),
+                format!("{POLICY_NAME} attached (role id {id})"),
+            )
+        })
         .collect();
     evidence.extend(entities.users.iter().map(|u| {
-        Evidence::new(format!("user/{u}"), format!("{POLICY_NAME} attached to a user (does not count)"))
+        Evidence::new(
+            format!("user/{u}"),
+            format!("{POLICY_NAME} attached to a user (does not count)"),
+        )
     }));
     evidence.extend(entities.groups.iter().map(|g| {
-        Evidence::new(format!("group/{g}"), format!("{POLICY_NAME} attached to a group (does not count)"))
+        Evidence::new(
+            format!("group/{g}"),
+            format!("{POLICY_NAME} attached to a group (does not count)"),
+        )
     }));
     if !entities.roles.is_empty() {
         let names: Vec<&str> = entities.roles.iter().map(|(n, _)| n.as_str()).collect();
         return Outcome::pass(
-            format!("{policy_arn} is attached to {} role(s): {}", names.len(), names.join(", ")),
+            format!(
+                "{policy_arn} is attached to {} role(s): {}",
+                names.len(),
+                names.join(", ")
+            ),
             evidence,
         );
     }
@@ -256,7 +301,6 @@ impl Control<AwsAccount> for SupportRole {
         Some(self)
     }
 }
-
 
 // ---------------------------------------------------------------------------------------
 // Remediation: method 1 creates a role trusted by the named principals and attaches the
@@ -307,10 +351,7 @@ enum SupportRoleStep {
 }
 
 fn parameter_error(field: &str, message: impl std::fmt::Display) -> RemediationError {
-    RemediationError::Parameters(format!(
-        "parameters.{}.{field}: {message}",
-        META.id
-    ))
+    RemediationError::Parameters(format!("parameters.{}.{field}: {message}", META.id))
 }
 
 fn valid_role_name(name: &str) -> bool {
@@ -344,7 +385,8 @@ fn check_path(path: &str) -> Result<(), RemediationError> {
 fn check_principal(principal: &str, partition: Option<&str>) -> Result<(), RemediationError> {
     if principal.contains('*') || principal.contains('?') {
         return Err(RemediationError::Refused(format!(
-            "trusted principal `{principal}` is a wildcard: name the IAM users, roles or accounts that handle incidents"
+            "trusted principal `{principal}` is a wildcard: name the IAM users, roles or \
+                accounts that handle incidents"
         )));
     }
     let malformed = || {
@@ -374,7 +416,8 @@ fn check_principal(principal: &str, partition: Option<&str>) -> Result<(), Remed
     if let Some(partition) = partition {
         if *arn_partition != partition {
             return Err(RemediationError::Refused(format!(
-                "trusted principal `{principal}` is in partition `{arn_partition}`, the account is in `{partition}`"
+                "trusted principal `{principal}` is in partition `{arn_partition}`, the account \
+                    is in `{partition}`"
             )));
         }
     }
@@ -396,7 +439,10 @@ fn method_from(parameters: &serde_yaml::Value) -> Result<Method, RemediationErro
         ))),
         (None, Some(existing)) => {
             if !valid_role_name(existing) {
-                return Err(parameter_error("existing_role", format!("`{existing}` is not a role name")));
+                return Err(parameter_error(
+                    "existing_role",
+                    format!("`{existing}` is not a role name"),
+                ));
             }
             let extra = [
                 ("trusted_principals", !p.trusted_principals.is_empty()),
@@ -408,10 +454,13 @@ fn method_from(parameters: &serde_yaml::Value) -> Result<Method, RemediationErro
             if let Some((field, _)) = extra.iter().find(|(_, set)| *set) {
                 return Err(parameter_error(
                     field,
-                    "only applies when cisrun creates the role (`role_name`); an existing role is left as it is",
+                    "only applies when cisrun creates the role (`role_name`); an existing role \
+                        is left as it is",
                 ));
             }
-            Ok(Method::ExistingRole { role_name: existing.clone() })
+            Ok(Method::ExistingRole {
+                role_name: existing.clone(),
+            })
         }
         (Some(role_name), None) => {
             if !valid_role_name(role_name) {
@@ -420,7 +469,8 @@ fn method_from(parameters: &serde_yaml::Value) -> Result<Method, RemediationErro
                     format!("`{role_name}` is not a valid role name (1-64 of A-Z a-z 0-9 +=,.@_-)"),
                 ));
             }
-            if role_name.starts_with("AWSServiceRoleFor") || role_name.starts_with("AWSReservedSSO") {
+            if role_name.starts_with("AWSServiceRoleFor") || role_name.starts_with("AWSReservedSSO")
+            {
                 return Err(RemediationError::Refused(format!(
                     "`{role_name}` is a name AWS uses for its own roles"
                 )));
@@ -430,7 +480,8 @@ fn method_from(parameters: &serde_yaml::Value) -> Result<Method, RemediationErro
             if p.trusted_principals.is_empty() {
                 return Err(parameter_error(
                     "trusted_principals",
-                    "missing: list the IAM users, roles or account roots (by ARN) who handle incidents",
+                    "missing: list the IAM users, roles or account roots (by ARN) who handle \
+                        incidents",
                 ));
             }
             let mut principals = p.trusted_principals.clone();
@@ -457,11 +508,18 @@ fn method_from(parameters: &serde_yaml::Value) -> Result<Method, RemediationErro
                 }
             }
             for (key, value) in &p.tags {
-                if key.is_empty() || key.len() > 128 || value.len() > 256 || key.starts_with("aws:") {
-                    return Err(parameter_error("tags", format!("`{key}` is not a valid tag")));
+                if key.is_empty() || key.len() > 128 || value.len() > 256 || key.starts_with("aws:")
+                {
+                    return Err(parameter_error(
+                        "tags",
+                        format!("`{key}` is not a valid tag"),
+                    ));
                 }
                 if key == MARKER_TAG_KEY {
-                    return Err(parameter_error("tags", format!("`{MARKER_TAG_KEY}` is cisrun's own tag")));
+                    return Err(parameter_error(
+                        "tags",
+                        format!("`{MARKER_TAG_KEY}` is cisrun's own tag"),
+                    ));
                 }
             }
             if p.tags.len() > 49 {
@@ -543,7 +601,9 @@ async fn describe_role(
 fn is_aws_owned(role: &aws_sdk_iam::types::Role) -> Option<String> {
     let path = role.path();
     if RESERVED_PATHS.iter().any(|r| path.starts_with(r)) {
-        return Some(format!("its path `{path}` is reserved for AWS service-linked and SSO roles"));
+        return Some(format!(
+            "its path `{path}` is reserved for AWS service-linked and SSO roles"
+        ));
     }
     if role.role_name().starts_with("AWSServiceRoleFor") {
         return Some("it is a service-linked role".to_string());
@@ -557,7 +617,8 @@ fn is_aws_owned(role: &aws_sdk_iam::types::Role) -> Option<String> {
         .into_iter()
         .flatten()
         .any(|s| s["Principal"].get("Service").is_some());
-    trusts_a_service.then(|| "its trust policy names an AWS service (a default or service role)".to_string())
+    trusts_a_service
+        .then(|| "its trust policy names an AWS service (a default or service role)".to_string())
 }
 
 fn has_marker(role: &aws_sdk_iam::types::Role) -> bool {
@@ -566,7 +627,10 @@ fn has_marker(role: &aws_sdk_iam::types::Role) -> bool {
         .any(|t| t.key() == MARKER_TAG_KEY && t.value() == MARKER_TAG_VALUE)
 }
 
-async fn attached_policies(iam: &aws_sdk_iam::Client, role_name: &str) -> Result<Vec<String>, AwsError> {
+async fn attached_policies(
+    iam: &aws_sdk_iam::Client,
+    role_name: &str,
+) -> Result<Vec<String>, AwsError> {
     let mut pages = iam
         .list_attached_role_policies()
         .role_name(role_name)
@@ -575,14 +639,25 @@ async fn attached_policies(iam: &aws_sdk_iam::Client, role_name: &str) -> Result
     let mut arns = Vec::new();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| AwsError::from_sdk("iam:ListAttachedRolePolicies", e))?;
-        arns.extend(page.attached_policies().iter().filter_map(|p| p.policy_arn().map(str::to_string)));
+        arns.extend(
+            page.attached_policies()
+                .iter()
+                .filter_map(|p| p.policy_arn().map(str::to_string)),
+        );
     }
     arns.sort();
     Ok(arns)
 }
 
-async fn inline_policies(iam: &aws_sdk_iam::Client, role_name: &str) -> Result<Vec<String>, AwsError> {
-    let mut pages = iam.list_role_policies().role_name(role_name).into_paginator().send();
+async fn inline_policies(
+    iam: &aws_sdk_iam::Client,
+    role_name: &str,
+) -> Result<Vec<String>, AwsError> {
+    let mut pages = iam
+        .list_role_policies()
+        .role_name(role_name)
+        .into_paginator()
+        .send();
     let mut names = Vec::new();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| AwsError::from_sdk("iam:ListRolePolicies", e))?;
@@ -592,7 +667,10 @@ async fn inline_policies(iam: &aws_sdk_iam::Client, role_name: &str) -> Result<V
     Ok(names)
 }
 
-async fn instance_profiles(iam: &aws_sdk_iam::Client, role_name: &str) -> Result<Vec<String>, AwsError> {
+async fn instance_profiles(
+    iam: &aws_sdk_iam::Client,
+    role_name: &str,
+) -> Result<Vec<String>, AwsError> {
     let mut pages = iam
         .list_instance_profiles_for_role()
         .role_name(role_name)
@@ -601,18 +679,26 @@ async fn instance_profiles(iam: &aws_sdk_iam::Client, role_name: &str) -> Result
     let mut names = Vec::new();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| AwsError::from_sdk("iam:ListInstanceProfilesForRole", e))?;
-        names.extend(page.instance_profiles().iter().map(|p| p.instance_profile_name().to_string()));
+        names.extend(
+            page.instance_profiles()
+                .iter()
+                .map(|p| p.instance_profile_name().to_string()),
+        );
     }
     names.sort();
     Ok(names)
 }
 
 /// Everything about a role that cisrun's changes, or someone else's since, could affect.
-async fn role_state(iam: &aws_sdk_iam::Client, role_name: &str) -> Result<serde_json::Value, AwsError> {
+async fn role_state(
+    iam: &aws_sdk_iam::Client,
+    role_name: &str,
+) -> Result<serde_json::Value, AwsError> {
     let Some(role) = describe_role(iam, role_name).await? else {
         return Ok(serde_json::json!({ "exists": false }));
     };
-    let tags: std::collections::BTreeMap<&str, &str> = role.tags().iter().map(|t| (t.key(), t.value())).collect();
+    let tags: std::collections::BTreeMap<&str, &str> =
+        role.tags().iter().map(|t| (t.key(), t.value())).collect();
     Ok(serde_json::json!({
         "exists": true,
         "path": role.path(),
@@ -632,14 +718,26 @@ fn provider(error: AwsError) -> RemediationError {
 
 fn step_data(step: &Step) -> Result<SupportRoleStep, RemediationError> {
     serde_json::from_value(step.data.clone()).map_err(|e| {
-        RemediationError::Refused(format!("step `{}` is not one this control wrote: {e}", step.action))
+        RemediationError::Refused(format!(
+            "step `{}` is not one this control wrote: {e}",
+            step.action
+        ))
     })
 }
 
-fn create_role_step(account: &AwsAccount, role_name: &str, path: &str, principals: &[String], data: &SupportRoleStep) -> Step {
+fn create_role_step(
+    account: &AwsAccount,
+    role_name: &str,
+    path: &str,
+    principals: &[String],
+    data: &SupportRoleStep,
+) -> Step {
     Step {
         action: "iam:CreateRole".to_string(),
-        resource: format!("arn:{}:iam::{}:role{path}{role_name}", account.partition, account.account_id),
+        resource: format!(
+            "arn:{}:iam::{}:role{path}{role_name}",
+            account.partition, account.account_id
+        ),
         summary: format!(
             "create role {role_name} trusted by {}, tagged {MARKER_TAG_KEY}={MARKER_TAG_VALUE}",
             principals.join(", ")
@@ -690,21 +788,36 @@ impl Remediation<AwsAccount> for SupportRole {
         method_from(parameters).map(drop)
     }
 
-    async fn plan(&self, account: &AwsAccount, parameters: &serde_yaml::Value) -> Result<Plan, RemediationError> {
+    async fn plan(
+        &self,
+        account: &AwsAccount,
+        parameters: &serde_yaml::Value,
+    ) -> Result<Plan, RemediationError> {
         let method = method_from(parameters)?;
         let entities = support_policy_entities(account).await.map_err(provider)?;
         if !entities.roles.is_empty() {
             return Ok(Plan::nothing_to_do(format!(
                 "already compliant: {POLICY_NAME} is attached to role(s) {}",
-                entities.roles.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ")
+                entities
+                    .roles
+                    .iter()
+                    .map(|(n, _)| n.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )));
         }
         let iam = account.iam();
         match method {
             Method::ExistingRole { role_name } => {
-                let role = describe_role(iam, &role_name).await.map_err(provider)?.ok_or_else(|| {
-                    RemediationError::Refused(format!("existing_role `{role_name}` does not exist in account {}", account.account_id))
-                })?;
+                let role = describe_role(iam, &role_name)
+                    .await
+                    .map_err(provider)?
+                    .ok_or_else(|| {
+                        RemediationError::Refused(format!(
+                            "existing_role `{role_name}` does not exist in account {}",
+                            account.account_id
+                        ))
+                    })?;
                 if let Some(why) = is_aws_owned(&role) {
                     return Err(RemediationError::Refused(format!(
                         "will not attach {POLICY_NAME} to `{role_name}`: {why}"
@@ -712,10 +825,19 @@ impl Remediation<AwsAccount> for SupportRole {
                 }
                 Ok(Plan {
                     steps: vec![attach_step(account, &role_name, role.arn().to_string())],
-                    explanation: format!("method 2: attach {POLICY_NAME} to the existing role {role_name}"),
+                    explanation: format!(
+                        "method 2: attach {POLICY_NAME} to the existing role {role_name}"
+                    ),
                 })
             }
-            Method::CreateRole { role_name, path, trusted_principals, permissions_boundary, tags, max_session_duration } => {
+            Method::CreateRole {
+                role_name,
+                path,
+                trusted_principals,
+                permissions_boundary,
+                tags,
+                max_session_duration,
+            } => {
                 for principal in &trusted_principals {
                     check_principal(principal, Some(&account.partition))?;
                 }
@@ -729,11 +851,20 @@ impl Remediation<AwsAccount> for SupportRole {
                 };
                 match describe_role(iam, &role_name).await.map_err(provider)? {
                     None => {
-                        let create = create_role_step(account, &role_name, &path, &trusted_principals, &data);
+                        let create = create_role_step(
+                            account,
+                            &role_name,
+                            &path,
+                            &trusted_principals,
+                            &data,
+                        );
                         let arn = create.resource.clone();
                         Ok(Plan {
                             steps: vec![create, attach_step(account, &role_name, arn)],
-                            explanation: format!("method 1: create the support role {role_name} and attach {POLICY_NAME}"),
+                            explanation: format!(
+                                "method 1: create the support role {role_name} \
+                                and attach {POLICY_NAME}"
+                            ),
                         })
                     }
                     // A role cisrun created earlier (e.g. an apply that stopped halfway), as
@@ -744,21 +875,27 @@ impl Remediation<AwsAccount> for SupportRole {
                             .map(parse_policy_document)
                             .map(|p| trusted_aws_principals(&p))
                             .unwrap_or_default();
-                        let wanted: std::collections::BTreeSet<String> = trusted_principals.iter().cloned().collect();
+                        let wanted: std::collections::BTreeSet<String> =
+                            trusted_principals.iter().cloned().collect();
                         if trusted != wanted {
                             return Err(RemediationError::Refused(format!(
-                                "role `{role_name}` (created by cisrun earlier) trusts {}, not the profile's {}: roll back that apply first",
+                                "role `{role_name}` (created by cisrun earlier) trusts {}, not \
+                                    the profile's {}: roll back that apply first",
                                 trusted.into_iter().collect::<Vec<_>>().join(", "),
                                 trusted_principals.join(", ")
                             )));
                         }
                         Ok(Plan {
-                        steps: vec![attach_step(account, &role_name, role.arn().to_string())],
-                        explanation: format!("method 1: the role {role_name} that cisrun created exists; attach {POLICY_NAME}"),
-                    })
+                            steps: vec![attach_step(account, &role_name, role.arn().to_string())],
+                            explanation: format!(
+                                "method 1: the role {role_name} that cisrun \
+                            created exists; attach {POLICY_NAME}"
+                            ),
+                        })
                     }
                     Some(_) => Err(RemediationError::Refused(format!(
-                        "role `{role_name}` already exists and cisrun did not create it; to use it, set \
+                        "role `{role_name}` already exists and cisrun did not create it; to use \
+                            it, set \
                          `existing_role: {role_name}` instead of `role_name`"
                     ))),
                 }
@@ -766,19 +903,33 @@ impl Remediation<AwsAccount> for SupportRole {
         }
     }
 
-    async fn observe(&self, account: &AwsAccount, step: &Step) -> Result<serde_json::Value, RemediationError> {
+    async fn observe(
+        &self,
+        account: &AwsAccount,
+        step: &Step,
+    ) -> Result<serde_json::Value, RemediationError> {
         // Both kinds of step touch one role: observe the whole role, so rollback can compare
         // it with what the journal recorded after the last step on it.
         let role_name = match step_data(step)? {
-            SupportRoleStep::AttachPolicy { role_name, .. } | SupportRoleStep::CreateRole { role_name, .. } => role_name,
+            SupportRoleStep::AttachPolicy { role_name, .. }
+            | SupportRoleStep::CreateRole { role_name, .. } => role_name,
         };
-        role_state(account.iam(), &role_name).await.map_err(provider)
+        role_state(account.iam(), &role_name)
+            .await
+            .map_err(provider)
     }
 
     async fn apply(&self, account: &AwsAccount, step: &Step) -> Result<(), RemediationError> {
         let iam = account.iam();
         match step_data(step)? {
-            SupportRoleStep::CreateRole { role_name, path, trust_policy, permissions_boundary, tags, max_session_duration } => {
+            SupportRoleStep::CreateRole {
+                role_name,
+                path,
+                trust_policy,
+                permissions_boundary,
+                tags,
+                max_session_duration,
+            } => {
                 let mut request = iam
                     .create_role()
                     .role_name(&role_name)
@@ -796,12 +947,20 @@ impl Remediation<AwsAccount> for SupportRole {
                         .map_err(|e| RemediationError::Refused(e.to_string()))?;
                     request = request.tags(tag);
                 }
-                request.send().await.map_err(|e| provider(AwsError::from_sdk("iam:CreateRole", e)))?;
+                request
+                    .send()
+                    .await
+                    .map_err(|e| provider(AwsError::from_sdk("iam:CreateRole", e)))?;
                 Ok(())
             }
-            SupportRoleStep::AttachPolicy { role_name, policy_arn } => {
+            SupportRoleStep::AttachPolicy {
+                role_name,
+                policy_arn,
+            } => {
                 if policy_arn != account.aws_managed_policy_arn(POLICY_NAME) {
-                    return Err(RemediationError::Refused(format!("this control only attaches {POLICY_NAME}, not {policy_arn}")));
+                    return Err(RemediationError::Refused(format!(
+                        "this control only attaches {POLICY_NAME}, not {policy_arn}"
+                    )));
                 }
                 iam.attach_role_policy()
                     .role_name(&role_name)
@@ -817,9 +976,14 @@ impl Remediation<AwsAccount> for SupportRole {
     async fn undo(&self, account: &AwsAccount, step: &Step) -> Result<(), RemediationError> {
         let iam = account.iam();
         match step_data(step)? {
-            SupportRoleStep::AttachPolicy { role_name, policy_arn } => {
+            SupportRoleStep::AttachPolicy {
+                role_name,
+                policy_arn,
+            } => {
                 if policy_arn != account.aws_managed_policy_arn(POLICY_NAME) {
-                    return Err(RemediationError::Refused(format!("this control only detaches {POLICY_NAME}, not {policy_arn}")));
+                    return Err(RemediationError::Refused(format!(
+                        "this control only detaches {POLICY_NAME}, not {policy_arn}"
+                    )));
                 }
                 iam.detach_role_policy()
                     .role_name(&role_name)
@@ -835,7 +999,8 @@ impl Remediation<AwsAccount> for SupportRole {
                 match role {
                     None => Ok(()),
                     Some(role) if !has_marker(&role) => Err(RemediationError::Refused(format!(
-                        "role `{role_name}` does not carry the tag {MARKER_TAG_KEY}={MARKER_TAG_VALUE}: cisrun did not create it and will not delete it"
+                        "role `{role_name}` does not carry the tag \
+                            {MARKER_TAG_KEY}={MARKER_TAG_VALUE}: cisrun did not create it and will not delete it"
                     ))),
                     Some(_) => {
                         iam.delete_role()
@@ -864,7 +1029,10 @@ mod tests {
     use cisrun_core::Status;
 
     fn role(name: &str) -> PolicyRole {
-        PolicyRole::builder().role_name(name).role_id(format!("AROA{name}")).build()
+        PolicyRole::builder()
+            .role_name(name)
+            .role_id(format!("AROA{name}"))
+            .build()
     }
 
     fn account(iam: Client, partition: &str) -> AwsAccount {
@@ -891,9 +1059,15 @@ mod tests {
                     .build()
             });
         let iam = mock_client!(aws_sdk_iam, RuleMode::MatchAny, [&first, &second]);
-        let outcome = SupportRole.audit(&account(iam, "aws"), &Default::default()).await;
+        let outcome = SupportRole
+            .audit(&account(iam, "aws"), &Default::default())
+            .await;
         assert_eq!(outcome.status, Status::Pass, "{outcome:?}");
-        let resources: Vec<_> = outcome.evidence.iter().map(|e| e.resource.as_str()).collect();
+        let resources: Vec<_> = outcome
+            .evidence
+            .iter()
+            .map(|e| e.resource.as_str())
+            .collect();
         assert_eq!(resources, ["role/a", "role/b"]);
         assert_eq!(first.num_calls(), 1);
         assert_eq!(second.num_calls(), 1);
@@ -905,9 +1079,15 @@ mod tests {
             .match_requests(|r| {
                 r.policy_arn() == Some("arn:aws-us-gov:iam::aws:policy/AWSSupportAccess")
             })
-            .then_output(|| ListEntitiesForPolicyOutput::builder().policy_roles(role("gov")).build());
+            .then_output(|| {
+                ListEntitiesForPolicyOutput::builder()
+                    .policy_roles(role("gov"))
+                    .build()
+            });
         let iam = mock_client!(aws_sdk_iam, [&rule]);
-        let outcome = SupportRole.audit(&account(iam, "aws-us-gov"), &Default::default()).await;
+        let outcome = SupportRole
+            .audit(&account(iam, "aws-us-gov"), &Default::default())
+            .await;
         assert_eq!(outcome.status, Status::Pass, "{outcome:?}");
         assert_eq!(rule.num_calls(), 1);
     }
@@ -920,43 +1100,65 @@ mod tests {
                 .build()
         });
         let iam = mock_client!(aws_sdk_iam, [&rule]);
-        let outcome = SupportRole.audit(&account(iam, "aws"), &Default::default()).await;
+        let outcome = SupportRole
+            .audit(&account(iam, "aws"), &Default::default())
+            .await;
         assert_eq!(outcome.status, Status::Fail);
-        assert!(outcome.message.contains("only to users or groups"), "{}", outcome.message);
+        assert!(
+            outcome.message.contains("only to users or groups"),
+            "{}",
+            outcome.message
+        );
     }
 
     #[tokio::test]
     async fn access_denied_is_an_error_naming_the_permission() {
         let rule = mock!(Client::list_entities_for_policy).then_error(|| {
             ListEntitiesForPolicyError::generic(
-                ErrorMetadata::builder().code("AccessDenied").message("not authorized").build(),
+                ErrorMetadata::builder()
+                    .code("AccessDenied")
+                    .message("not authorized")
+                    .build(),
             )
         });
         let iam = mock_client!(aws_sdk_iam, [&rule]);
-        let outcome = SupportRole.audit(&account(iam, "aws"), &Default::default()).await;
+        let outcome = SupportRole
+            .audit(&account(iam, "aws"), &Default::default())
+            .await;
         assert_eq!(outcome.status, Status::Error);
         let detail = outcome.error.expect("error detail");
         assert_eq!(detail.code, "AccessDenied");
-        assert_eq!(detail.missing_permission.as_deref(), Some("iam:ListEntitiesForPolicy"));
+        assert_eq!(
+            detail.missing_permission.as_deref(),
+            Some("iam:ListEntitiesForPolicy")
+        );
     }
 
     #[tokio::test]
     async fn throttling_is_an_error_not_a_verdict() {
         let rule = mock!(Client::list_entities_for_policy).then_error(|| {
             ListEntitiesForPolicyError::generic(
-                ErrorMetadata::builder().code("Throttling").message("Rate exceeded").build(),
+                ErrorMetadata::builder()
+                    .code("Throttling")
+                    .message("Rate exceeded")
+                    .build(),
             )
         });
         let iam = mock_client!(aws_sdk_iam, [&rule]);
-        let outcome = SupportRole.audit(&account(iam, "aws"), &Default::default()).await;
+        let outcome = SupportRole
+            .audit(&account(iam, "aws"), &Default::default())
+            .await;
         assert_eq!(outcome.status, Status::Error);
         assert_eq!(outcome.error.map(|e| e.code).as_deref(), Some("Throttling"));
     }
 
     #[tokio::test]
     async fn the_listing_is_fetched_once_per_account() {
-        let rule = mock!(Client::list_entities_for_policy)
-            .then_output(|| ListEntitiesForPolicyOutput::builder().policy_roles(role("a")).build());
+        let rule = mock!(Client::list_entities_for_policy).then_output(|| {
+            ListEntitiesForPolicyOutput::builder()
+                .policy_roles(role("a"))
+                .build()
+        });
         let iam = mock_client!(aws_sdk_iam, [&rule]);
         let account = account(iam, "aws");
         let none = serde_yaml::Value::default();
@@ -971,10 +1173,13 @@ mod tests {
     #[test]
     fn parameters_reject_unknown_keys() {
         let bad: serde_yaml::Value = serde_yaml::from_str("rolename: x").expect("yaml");
-        assert!(check_parameters(&bad).unwrap_err().contains("unknown field"));
-        let good: serde_yaml::Value =
-            serde_yaml::from_str("role_name: x\ntrusted_principals: [arn:aws:iam::123456789012:root]")
-                .expect("yaml");
+        assert!(check_parameters(&bad)
+            .unwrap_err()
+            .contains("unknown field"));
+        let good: serde_yaml::Value = serde_yaml::from_str(
+            "role_name: x\ntrusted_principals: [arn:aws:iam::123456789012:root]",
+        )
+        .expect("yaml");
         assert!(check_parameters(&good).is_ok());
     }
 }
