@@ -662,3 +662,175 @@ pub async fn rollback(catalogue: &Catalogue, args: RollbackArgs) -> Result<u8> {
     }
     Ok(EXIT_OK)
 }
+
+#[cfg(test)]
+mod tests {
+    //! The runner's side of remediation with a made-up control: any control's fix gets the
+    //! same journal, the same undo on failure, with no change here.
+
+    use std::sync::Mutex;
+
+    use async_trait::async_trait;
+    use cisrun_core::FixSafety;
+
+    use super::*;
+
+    /// A fix of three steps on an in-memory "account"; step `fail_at` fails.
+    struct Fake {
+        applied: Mutex<Vec<String>>,
+        fail_at: Option<usize>,
+    }
+
+    fn step(n: usize) -> Step {
+        Step {
+            action: format!("fake:Step{n}"),
+            resource: format!("thing/{n}"),
+            summary: format!("step {n}"),
+            data: serde_json::json!({ "n": n }),
+        }
+    }
+
+    #[async_trait]
+    impl Remediation<AwsAccount> for Fake {
+        fn safety(&self) -> FixSafety {
+            FixSafety::Safe
+        }
+        fn check_parameters(&self, _: &serde_yaml::Value) -> Result<(), RemediationError> {
+            Ok(())
+        }
+        async fn plan(
+            &self,
+            _: &AwsAccount,
+            _: &serde_yaml::Value,
+        ) -> Result<Plan, RemediationError> {
+            Ok(Plan {
+                steps: (1..=3).map(step).collect(),
+                explanation: "fake".into(),
+            })
+        }
+        async fn observe(
+            &self,
+            _: &AwsAccount,
+            s: &Step,
+        ) -> Result<serde_json::Value, RemediationError> {
+            let applied = self.applied.lock().expect("lock");
+            Ok(serde_json::json!({ "applied": applied.contains(&s.resource) }))
+        }
+        async fn apply(&self, _: &AwsAccount, s: &Step) -> Result<(), RemediationError> {
+            if self
+                .fail_at
+                .map(step)
+                .as_ref()
+                .is_some_and(|f| f.resource == s.resource)
+            {
+                return Err(RemediationError::Refused("injected".into()));
+            }
+            self.applied.lock().expect("lock").push(s.resource.clone());
+            Ok(())
+        }
+        async fn undo(&self, _: &AwsAccount, s: &Step) -> Result<(), RemediationError> {
+            self.applied
+                .lock()
+                .expect("lock")
+                .retain(|r| *r != s.resource);
+            Ok(())
+        }
+    }
+
+    fn account() -> AwsAccount {
+        let config = aws_sdk_iam::Config::builder()
+            .behavior_version_latest()
+            .build();
+        AwsAccount::for_tests(
+            aws_sdk_iam::Client::from_conf(config),
+            "123456789012",
+            "aws",
+        )
+    }
+
+    fn kinds(path: &std::path::Path) -> Vec<String> {
+        crate::journal::read(path)
+            .expect("journal")
+            .iter()
+            .map(|e| {
+                serde_json::to_value(e).expect("entry")["entry"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string()
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn every_step_is_journaled_before_and_after() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let journal = Journal::create(&dir.path().join("j.jsonl"), "p", "").expect("journal");
+        let fake = Fake {
+            applied: Mutex::default(),
+            fail_at: None,
+        };
+        let account = account();
+        let plan = fake
+            .plan(&account, &Default::default())
+            .await
+            .expect("plan");
+        let outcome = execute(&fake, &account, "fake", &plan, &journal).await;
+        assert_eq!(outcome.status, Status::Pass, "{outcome:?}");
+        assert_eq!(fake.applied.lock().expect("lock").len(), 3);
+        assert_eq!(
+            kinds(journal.path()),
+            ["header", "apply", "applied", "apply", "applied", "apply", "applied"]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_failing_step_undoes_the_earlier_ones_newest_first() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let journal = Journal::create(&dir.path().join("j.jsonl"), "p", "").expect("journal");
+        let fake = Fake {
+            applied: Mutex::default(),
+            fail_at: Some(3),
+        };
+        let account = account();
+        let plan = fake
+            .plan(&account, &Default::default())
+            .await
+            .expect("plan");
+        let outcome = execute(&fake, &account, "fake", &plan, &journal).await;
+        assert_eq!(outcome.status, Status::Error);
+        assert!(outcome.message.contains("step 3"), "{}", outcome.message);
+        assert!(
+            outcome.message.contains("undone (fake:Step2, fake:Step1)"),
+            "{}",
+            outcome.message
+        );
+        assert!(fake.applied.lock().expect("lock").is_empty());
+        assert_eq!(
+            kinds(journal.path()),
+            [
+                "header",
+                "apply",
+                "applied",
+                "apply",
+                "applied",
+                "apply",
+                "apply_failed",
+                "undo",
+                "undone",
+                "undo",
+                "undone"
+            ]
+        );
+    }
+
+    #[test]
+    fn differences_name_each_changed_field() {
+        let expected = serde_json::json!({"tags": {"a": "1"}, "path": "/"});
+        let actual = serde_json::json!({"tags": {"a": "2"}, "path": "/"});
+        assert_eq!(
+            differences(&expected, &actual),
+            [r#"tags: expected {"a":"1"}, found {"a":"2"}"#]
+        );
+        assert!(differences(&expected, &expected).is_empty());
+    }
+}
