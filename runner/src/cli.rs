@@ -87,7 +87,7 @@ pub struct RemediateArgs {
     #[arg(long)]
     pub apply: bool,
     /// Where --apply records every change (default: cisrun-journal-<UTC time>.jsonl).
-    #[arg(long)]
+    #[arg(long, requires = "apply")]
     pub journal: Option<PathBuf>,
     /// Write the plan (or, with --apply, the results) as JSON here; `-` for stdout.
     #[arg(long)]

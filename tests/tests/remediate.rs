@@ -625,3 +625,18 @@ async fn a_later_apply_finishes_on_the_role_cisrun_created_if_it_trusts_the_same
     .expect_code(0);
     assert_eq!(case.audit_status(), "pass");
 }
+
+#[test]
+fn a_journal_without_apply_is_a_usage_error() {
+    let offline = cisrun_e2e::Offline::new();
+    let out = run(offline.cisrun().args([
+        "remediate",
+        "--profile",
+        "cis-aws-foundations-v3.0.0-level1",
+        "--journal",
+        "j.jsonl",
+    ]))
+    .expect_code(2);
+    assert!(out.stderr.contains("--apply"), "{}", out.stderr);
+    assert!(!offline.path().join("j.jsonl").exists());
+}
