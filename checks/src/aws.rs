@@ -12,6 +12,7 @@ use aws_config::meta::region::RegionProviderChain;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
+use aws_smithy_async::future::pagination_stream::PaginationStream;
 use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
@@ -196,6 +197,25 @@ impl AwsError {
             missing_permission: self.access_denied.then(|| self.action.clone()),
         }
     }
+}
+
+/// Reads every page of a paginated call, `action` naming it in errors, and returns what
+/// `names` takes from each page, sorted: the usual way to list a resource's attachments.
+pub async fn sorted_names_from_pages<O, E>(
+    action: &str,
+    mut pages: PaginationStream<Result<O, SdkError<E, HttpResponse>>>,
+    names: impl Fn(&O) -> Vec<String>,
+) -> Result<Vec<String>, AwsError>
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    let mut all = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| AwsError::from_sdk(action, e))?;
+        all.extend(names(&page));
+    }
+    all.sort();
+    Ok(all)
 }
 
 /// Whether the request failed because no credentials could be loaded.

@@ -7,7 +7,7 @@ use cisrun_core::{
 };
 use serde::Deserialize;
 
-use crate::aws::{AwsAccount, AwsError};
+use crate::aws::{sorted_names_from_pages, AwsAccount, AwsError};
 use crate::register_control;
 
 cisrun_core::documented_control! {
@@ -631,62 +631,51 @@ async fn attached_policies(
     iam: &aws_sdk_iam::Client,
     role_name: &str,
 ) -> Result<Vec<String>, AwsError> {
-    let mut pages = iam
+    let pages = iam
         .list_attached_role_policies()
         .role_name(role_name)
         .into_paginator()
         .send();
-    let mut arns = Vec::new();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| AwsError::from_sdk("iam:ListAttachedRolePolicies", e))?;
-        arns.extend(
-            page.attached_policies()
-                .iter()
-                .filter_map(|p| p.policy_arn().map(str::to_string)),
-        );
-    }
-    arns.sort();
-    Ok(arns)
+    sorted_names_from_pages("iam:ListAttachedRolePolicies", pages, |page| {
+        page.attached_policies()
+            .iter()
+            .filter_map(|p| p.policy_arn().map(str::to_string))
+            .collect()
+    })
+    .await
 }
 
 async fn inline_policies(
     iam: &aws_sdk_iam::Client,
     role_name: &str,
 ) -> Result<Vec<String>, AwsError> {
-    let mut pages = iam
+    let pages = iam
         .list_role_policies()
         .role_name(role_name)
         .into_paginator()
         .send();
-    let mut names = Vec::new();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| AwsError::from_sdk("iam:ListRolePolicies", e))?;
-        names.extend(page.policy_names().iter().cloned());
-    }
-    names.sort();
-    Ok(names)
+    sorted_names_from_pages("iam:ListRolePolicies", pages, |page| {
+        page.policy_names().to_vec()
+    })
+    .await
 }
 
 async fn instance_profiles(
     iam: &aws_sdk_iam::Client,
     role_name: &str,
 ) -> Result<Vec<String>, AwsError> {
-    let mut pages = iam
+    let pages = iam
         .list_instance_profiles_for_role()
         .role_name(role_name)
         .into_paginator()
         .send();
-    let mut names = Vec::new();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| AwsError::from_sdk("iam:ListInstanceProfilesForRole", e))?;
-        names.extend(
-            page.instance_profiles()
-                .iter()
-                .map(|p| p.instance_profile_name().to_string()),
-        );
-    }
-    names.sort();
-    Ok(names)
+    sorted_names_from_pages("iam:ListInstanceProfilesForRole", pages, |page| {
+        page.instance_profiles()
+            .iter()
+            .map(|p| p.instance_profile_name().to_string())
+            .collect()
+    })
+    .await
 }
 
 /// Everything about a role that cisrun's changes, or someone else's since, could affect.
