@@ -20,9 +20,20 @@ use aws_sdk_sts::operation::assume_role::AssumeRoleError;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 
-use crate::aws::{partition_of, AwsAccount, AwsError, RequestCounter};
+use crate::aws::{partition_of, AwsAccount, AwsError};
 
-/// The identity of a set of credentials (`sts:GetCallerIdentity`).
+/// IAM actions `targets: source: organization` needs (in the management account).
+pub const ORGANIZATION_PERMISSIONS: &[&str] = &["organizations:ListAccounts"];
+/// IAM actions `targets: organizational_units` needs (in the management account).
+pub const ORGANIZATIONAL_UNIT_PERMISSIONS: &[&str] = &[
+    "organizations:ListAccountsForParent",
+    "organizations:ListOrganizationalUnitsForParent",
+];
+/// IAM actions reaching another account needs (on the target role).
+pub const ASSUME_ROLE_PERMISSIONS: &[&str] = &["sts:AssumeRole"];
+
+/// The identity of a set of credentials (`sts:GetCallerIdentity`, which needs no
+/// permission: AWS never denies it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallerIdentity {
     pub account_id: String,
@@ -32,11 +43,7 @@ pub struct CallerIdentity {
 }
 
 fn sts_client(config: &SdkConfig) -> aws_sdk_sts::Client {
-    aws_sdk_sts::Client::from_conf(
-        aws_sdk_sts::config::Builder::from(config)
-            .interceptor(RequestCounter)
-            .build(),
-    )
+    crate::counted_client!(aws_sdk_sts, config)
 }
 
 fn invalid_response(action: &str, message: String) -> AwsError {
@@ -102,11 +109,7 @@ pub async fn organization_accounts(
     config: &SdkConfig,
     parents: &[String],
 ) -> Result<Vec<OrgAccount>, AwsError> {
-    let client = aws_sdk_organizations::Client::from_conf(
-        aws_sdk_organizations::config::Builder::from(config)
-            .interceptor(RequestCounter)
-            .build(),
-    );
+    let client = crate::counted_client!(aws_sdk_organizations, config);
     let mut found: BTreeMap<String, Option<String>> = BTreeMap::new();
     let mut keep = |id: Option<&str>, name: Option<&str>| {
         if let Some(id) = id.filter(|id| !id.is_empty()) {

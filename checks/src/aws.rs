@@ -80,6 +80,20 @@ pub fn requests_sent() -> u64 {
     REQUESTS_SENT.load(Ordering::Relaxed)
 }
 
+/// A client of an AWS SDK crate built from `config`, with [`RequestCounter`] attached: the
+/// one way cisrun makes clients, so `requests_sent()` counts the whole run.
+/// `counted_client!(aws_sdk_iam, &config)`.
+#[macro_export]
+macro_rules! counted_client {
+    ($sdk:ident, $config:expr) => {
+        $sdk::Client::from_conf(
+            $sdk::config::Builder::from($config)
+                .interceptor($crate::aws::RequestCounter)
+                .build(),
+        )
+    };
+}
+
 /// Counts every attempt the SDK transmits.
 #[derive(Debug)]
 pub struct RequestCounter;
@@ -147,7 +161,10 @@ impl AwsError {
                     .bytes()
                     .map(|b| String::from_utf8_lossy(b).into_owned())
                     .unwrap_or_default();
-                let code = match (err.code().or_else(|| xml_element(&body, "Code")), status) {
+                let code = match (
+                    err.code().map(str::to_string).or_else(|| xml_element(&body, "Code")),
+                    status,
+                ) {
                     (Some(code), _) => code.to_string(),
                     (None, 403) => "AccessDenied".to_string(),
                     (None, 429) => "Throttling".to_string(),
@@ -155,8 +172,8 @@ impl AwsError {
                 };
                 let message = err
                     .message()
-                    .or_else(|| xml_element(&body, "Message"))
                     .map(str::to_string)
+                    .or_else(|| xml_element(&body, "Message"))
                     .unwrap_or_else(|| format!("HTTP {status}: {}", body_text(&body)));
                 (code, message)
             }
@@ -232,28 +249,45 @@ fn credentials_missing(error: &(dyn std::error::Error + 'static)) -> bool {
 }
 
 /// The text of the first `<name>...</name>` in an error body the SDK could not parse.
-fn xml_element<'a>(body: &'a str, name: &str) -> Option<&'a str> {
-    let start = body.find(&format!("<{name}>"))? + name.len() + 2;
-    let end = body[start..].find(&format!("</{name}>"))? + start;
-    Some(body[start..end].trim()).filter(|s| !s.is_empty())
+fn xml_element(body: &str, name: &str) -> Option<String> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(body);
+    let mut inside = false;
+    loop {
+        match reader.read_event().ok()? {
+            Event::Start(start) if start.local_name().as_ref() == name.as_bytes() => inside = true,
+            Event::Text(text) if inside => {
+                let text = text.xml10_content().ok()?.trim().to_string();
+                return (!text.is_empty()).then_some(text);
+            }
+            Event::End(_) if inside => return None,
+            Event::Eof => return None,
+            _ => {}
+        }
+    }
 }
 
 /// The text of an XML or HTML error body, without its markup, in at most 300 characters.
 fn body_text(body: &str) -> String {
-    let mut text = String::new();
-    let mut in_tag = false;
-    for c in body.chars() {
-        match c {
-            '<' => {
-                in_tag = true;
-                text.push(' ');
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(body);
+    let mut words: Vec<String> = Vec::new();
+    loop {
+        match reader.read_event() {
+            Ok(Event::Text(text)) => {
+                let text = text.xml10_content().map(|t| t.into_owned()).unwrap_or_default();
+                words.extend(text.split_whitespace().map(str::to_string));
             }
-            '>' => in_tag = false,
-            c if !in_tag => text.push(c),
-            _ => {}
+            Ok(Event::Eof) => break,
+            // Not XML at all: the body as it is.
+            Err(_) if words.is_empty() => {
+                words = body.split_whitespace().map(str::to_string).collect();
+                break;
+            }
+            Err(_) => break,
+            Ok(_) => {}
         }
     }
-    let words: Vec<&str> = text.split_whitespace().collect();
     words.join(" ").chars().take(300).collect()
 }
 
@@ -300,25 +334,8 @@ impl fmt::Debug for AwsAccount {
 impl AwsAccount {
     /// The account the credentials in `config` belong to (one `sts:GetCallerIdentity`).
     pub async fn from_config(config: SdkConfig) -> Result<Self, AwsError> {
-        let sts = aws_sdk_sts::Client::from_conf(
-            aws_sdk_sts::config::Builder::from(&config)
-                .interceptor(RequestCounter)
-                .build(),
-        );
-        let identity = sts
-            .get_caller_identity()
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk("sts:GetCallerIdentity", e))?;
-        let caller_arn = identity.arn().unwrap_or_default().to_string();
-        let account_id = identity.account().unwrap_or_default().to_string();
-        let partition = partition_of(&caller_arn).ok_or_else(|| AwsError {
-            code: "InvalidResponse".to_string(),
-            message: format!("caller ARN `{caller_arn}` names no partition"),
-            action: "sts:GetCallerIdentity".to_string(),
-            access_denied: false,
-        })?;
-        Ok(Self::new(config, account_id, partition, caller_arn))
+        let identity = crate::accounts::caller_identity(&config).await?;
+        Ok(Self::from_identity(config, &identity))
     }
 
     /// A context whose identity is already known (tests, or an Organization listing).
@@ -328,11 +345,7 @@ impl AwsAccount {
         partition: String,
         caller_arn: String,
     ) -> Self {
-        let iam = aws_sdk_iam::Client::from_conf(
-            aws_sdk_iam::config::Builder::from(&config)
-                .interceptor(RequestCounter)
-                .build(),
-        );
+        let iam = counted_client!(aws_sdk_iam, &config);
         Self {
             account_id,
             account_name: None,
@@ -424,9 +437,9 @@ mod tests {
     #[test]
     fn error_bodies_the_sdk_cannot_read_still_give_a_code() {
         let moto = "<ErrorResponse><Errors><Error><Code>AccessDenied</Code><Message>User: x is not authorized</Message></Error></Errors></ErrorResponse>";
-        assert_eq!(xml_element(moto, "Code"), Some("AccessDenied"));
+        assert_eq!(xml_element(moto, "Code").as_deref(), Some("AccessDenied"));
         assert_eq!(
-            xml_element(moto, "Message"),
+            xml_element(moto, "Message").as_deref(),
             Some("User: x is not authorized")
         );
         assert_eq!(xml_element("<html>oops</html>", "Code"), None);

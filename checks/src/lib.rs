@@ -1,16 +1,45 @@
-//! cisrun's controls, and the AWS plumbing they share.
+//! cisrun's controls for CIS AWS Foundations, and the AWS plumbing every AWS control shares.
 //!
 //! Each control is one file in `src/controls/`; `build.rs` declares it as a module and the
-//! control registers itself with [`register_control!`]. Nothing else lists controls.
+//! control registers itself with [`register_control!`]. The benchmark's version tables are
+//! data in `benchmarks/`. Nothing else lists controls or numbers.
+//!
+//! Plugin crates outside this repository depend on this crate for [`AwsAccount`], the
+//! shared fetchers in [`data`] and [`register_control!`].
 
 pub mod accounts;
 pub mod aws;
+pub mod data;
+pub mod policy;
 pub mod registry;
 
 /// Every control, one module per file in `src/controls/`.
-pub mod controls {
-    include!(concat!(env!("OUT_DIR"), "/controls.rs"));
-}
+pub mod controls;
 
 pub use aws::{AwsAccount, AwsError};
-pub use registry::{catalogue, controls, find, AwsControl, Registration, BENCHMARKS};
+pub use registry::{catalogue, controls, find, AwsControl, Registration};
+
+#[doc(hidden)]
+pub use cisrun_core::registry::__private;
+
+cisrun_core::declare_plugin!();
+
+cisrun_core::register_benchmark! {
+    id: "cis-aws-foundations",
+    title: "CIS Amazon Web Services Foundations Benchmark",
+    versions: [
+        "v1.2.0" => include_str!("../benchmarks/cis-aws-foundations/v1.2.0.tsv"),
+        "v1.3.0" => include_str!("../benchmarks/cis-aws-foundations/v1.3.0.tsv"),
+        "v1.4.0" => include_str!("../benchmarks/cis-aws-foundations/v1.4.0.tsv"),
+        "v1.5.0" => include_str!("../benchmarks/cis-aws-foundations/v1.5.0.tsv"),
+        "v2.0.0" => include_str!("../benchmarks/cis-aws-foundations/v2.0.0.tsv"),
+        "v3.0.0" => include_str!("../benchmarks/cis-aws-foundations/v3.0.0.tsv"),
+        "v4.0.1" => include_str!("../benchmarks/cis-aws-foundations/v4.0.1.tsv"),
+        "v5.0.0" => include_str!("../benchmarks/cis-aws-foundations/v5.0.0.tsv"),
+        "v6.0.0" => include_str!("../benchmarks/cis-aws-foundations/v6.0.0.tsv"),
+        "v7.0.0" => include_str!("../benchmarks/cis-aws-foundations/v7.0.0.tsv"),
+    ],
+}
+
+// The shipped profiles in `profiles/`, one `register_profile!` each (see build.rs).
+include!(concat!(env!("OUT_DIR"), "/profiles.rs"));

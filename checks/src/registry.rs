@@ -1,6 +1,10 @@
-//! Controls register themselves here with `inventory`; the runner asks for the list.
+//! AWS controls register themselves here; the runner asks for the list.
+//!
+//! A plugin crate registers its controls with [`register_control!`] exactly as the controls
+//! of this crate do; it needs no dependency on `inventory`.
 
-use cisrun_core::{Benchmark, Catalogue, Control};
+use cisrun_core::catalogue::CatalogueError;
+use cisrun_core::{Catalogue, Control};
 
 use crate::aws::AwsAccount;
 
@@ -8,54 +12,60 @@ use crate::aws::AwsAccount;
 pub type AwsControl = dyn Control<AwsAccount>;
 
 /// What [`register_control!`] submits.
-pub struct Registration(pub &'static AwsControl);
+pub struct Registration {
+    /// The registering crate's package name.
+    pub plugin: &'static str,
+    pub control: &'static AwsControl,
+}
 
-inventory::collect!(Registration);
+cisrun_core::registry::__private::inventory::collect!(Registration);
 
 /// Registers a control: `register_control!(SupportRole);` beside its definition.
 #[macro_export]
 macro_rules! register_control {
     ($control:expr) => {
-        inventory::submit! { $crate::registry::Registration(&$control) }
+        $crate::__private::inventory::submit! {
+            $crate::registry::Registration { plugin: env!("CARGO_PKG_NAME"), control: &$control }
+        }
     };
 }
 
-/// The benchmarks whose controls this crate provides.
-pub const BENCHMARKS: &[Benchmark] = &[Benchmark {
-    id: "cis-aws-foundations",
-    title: "CIS Amazon Web Services Foundations Benchmark",
-    versions: &[
-        "v1.2.0", "v1.3.0", "v1.4.0", "v1.5.0", "v2.0.0", "v3.0.0", "v4.0.1", "v5.0.0", "v6.0.0",
-        "v7.0.0",
-    ],
-}];
+fn registrations() -> impl Iterator<Item = &'static Registration> {
+    cisrun_core::registry::__private::inventory::iter::<Registration>.into_iter()
+}
 
 /// Every registered control, sorted by id (inventory's own order is unspecified).
 pub fn controls() -> Vec<&'static AwsControl> {
-    let mut all: Vec<&'static AwsControl> = inventory::iter::<Registration>
-        .into_iter()
-        .map(|r| r.0)
-        .collect();
+    let mut all: Vec<&'static AwsControl> = registrations().map(|r| r.control).collect();
     all.sort_by_key(|c| c.meta().id);
     all
 }
 
 /// The control with this id.
 pub fn find(id: &str) -> Option<&'static AwsControl> {
-    inventory::iter::<Registration>
-        .into_iter()
-        .map(|r| r.0)
+    registrations()
+        .map(|r| r.control)
         .find(|c| c.meta().id == id)
 }
 
-/// The checked catalogue of every registered control.
-pub fn catalogue() -> Result<Catalogue, cisrun_core::catalogue::CatalogueError> {
-    Catalogue::new(BENCHMARKS, controls().iter().map(|c| c.meta()).collect())
+/// How many controls `plugin` (a package name) registered.
+pub fn controls_of(plugin: &str) -> usize {
+    registrations().filter(|r| r.plugin == plugin).count()
+}
+
+/// The checked catalogue of every registered benchmark and control.
+pub fn catalogue() -> Result<Catalogue, CatalogueError> {
+    let benchmarks = cisrun_core::registry::benchmarks()
+        .into_iter()
+        .map(|b| b.source.parse(b.plugin))
+        .collect::<Result<Vec<_>, _>>()?;
+    Catalogue::new(benchmarks, controls().iter().map(|c| c.meta()).collect())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cisrun_core::Coverage;
 
     #[test]
     fn registry_is_not_empty_and_ids_are_unique() {
@@ -73,11 +83,6 @@ mod tests {
     fn catalogue_is_consistent_and_documented() {
         let catalogue = catalogue().expect("catalogue builds");
         for control in catalogue.controls() {
-            assert!(
-                !control.numbers.is_empty(),
-                "{} has no benchmark number",
-                control.id
-            );
             assert!(!control.title.is_empty(), "{} has no title", control.id);
             assert!(
                 control.doc.missing_sections().is_empty(),
@@ -85,13 +90,56 @@ mod tests {
                 control.id
             );
             assert!(
-                control
-                    .id
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
-                "{}: ids are kebab-case",
+                catalogue.recommendations_of(control.id).next().is_some(),
+                "{} is in no benchmark table",
                 control.id
             );
+            if control.assessment == cisrun_core::Assessment::Automated {
+                assert!(
+                    !control.permissions.is_empty(),
+                    "{} audits AWS but declares no IAM permissions",
+                    control.id
+                );
+            }
+        }
+    }
+
+    /// Tables to registry: every CIS AWS table is complete (or marked partial), and every
+    /// control id a table names either is registered or is reported as not implemented.
+    #[test]
+    fn tables_and_registry_agree_in_both_directions() {
+        let catalogue = catalogue().expect("catalogue builds");
+        let cis = catalogue
+            .benchmark("cis-aws-foundations")
+            .expect("CIS AWS Foundations is registered");
+        // Published counts (shared/cis-aws/README.md): total recommendations per version.
+        let expected = [
+            ("v1.4.0", 58),
+            ("v1.5.0", 63),
+            ("v2.0.0", 64),
+            ("v3.0.0", 62),
+            ("v4.0.1", 64),
+            ("v5.0.0", 63),
+            ("v6.0.0", 63),
+            ("v7.0.0", 70),
+        ];
+        for (version, count) in expected {
+            let table = cis.version(version).expect(version);
+            assert!(!table.partial, "{version} must be complete");
+            assert_eq!(table.recommendations.len(), count, "{version}");
+        }
+        for version in &cis.versions {
+            for recommendation in &version.recommendations {
+                let registered = crate::find(&recommendation.control_id).is_some();
+                let coverage = catalogue.coverage(recommendation);
+                assert_eq!(
+                    registered,
+                    coverage != Coverage::NotImplemented,
+                    "{} {}",
+                    version.version,
+                    recommendation.control_id
+                );
+            }
         }
     }
 }

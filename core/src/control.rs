@@ -3,6 +3,8 @@
 use std::fmt;
 
 use async_trait::async_trait;
+use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::outcome::Outcome;
@@ -61,8 +63,9 @@ impl fmt::Display for Level {
     }
 }
 
-/// Whether the benchmark says a control can be assessed by a program.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// Whether a recommendation can be assessed by a program (the benchmark's word), or whether
+/// a control does so (cisrun's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Assessment {
     Automated,
@@ -70,43 +73,102 @@ pub enum Assessment {
     Manual,
 }
 
-/// A control's number in one version of one benchmark, e.g. `("v3.0.0", "1.17")`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BenchmarkNumber {
-    pub version: &'static str,
-    pub number: &'static str,
-}
-
 /// Validates a control's `parameters:` block from a profile. Returns a message on error.
 pub type ParameterCheck = fn(&serde_yaml::Value) -> Result<(), String>;
 
-/// Everything about a control that is not code. Lives beside the control's code.
-#[derive(Debug)]
-pub struct ControlMeta {
-    /// Stable id, e.g. `aws-iam-support-role`. Never changes once shipped: JUnit history keys on it.
-    pub id: &'static str,
-    /// The benchmark's own title.
-    pub title: &'static str,
-    /// Benchmark family, e.g. `cis-aws-foundations`.
-    pub benchmark: &'static str,
-    pub level: Level,
-    pub assessment: Assessment,
-    /// The control's number in each benchmark version that contains it.
-    pub numbers: &'static [BenchmarkNumber],
-    /// The control's documentation: its doc comment, with the benchmark's headings.
-    pub doc: ControlDoc,
-    /// Checks the profile's parameters for this control; `None` means the control takes none.
-    pub parameters: Option<ParameterCheck>,
+/// A control's parameters as a type: serde reads them (unknown keys are errors), schemars
+/// describes them for `cisrun schema`, and [`ControlParameters::validate`] checks what the
+/// types alone cannot. The profile is checked once, when it is read.
+pub trait ControlParameters: DeserializeOwned + JsonSchema {
+    /// Rules across fields (e.g. "either this or that"). Runs when the profile is read.
+    fn validate(&self) -> Result<(), String> {
+        Ok(())
+    }
 }
 
-impl ControlMeta {
-    /// The control's number in `version`, if that version contains it.
-    pub fn number_in(&self, version: &str) -> Option<&'static str> {
-        self.numbers
-            .iter()
-            .find(|n| n.version == version)
-            .map(|n| n.number)
+/// How the catalogue checks and describes a control's parameters; built with
+/// [`ParameterSpec::of`].
+#[derive(Debug, Clone, Copy)]
+pub struct ParameterSpec {
+    pub check: ParameterCheck,
+    pub schema: fn(&mut schemars::SchemaGenerator) -> schemars::Schema,
+}
+
+impl ParameterSpec {
+    /// The spec of parameters of type `T`.
+    pub const fn of<T: ControlParameters>() -> Self {
+        Self {
+            check: check_as::<T>,
+            schema: schema_of::<T>,
+        }
     }
+}
+
+fn check_as<T: ControlParameters>(value: &serde_yaml::Value) -> Result<(), String> {
+    let typed: T = serde_yaml::from_value(value.clone()).map_err(|e| e.to_string())?;
+    typed.validate()
+}
+
+fn schema_of<T: ControlParameters>(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    generator.subschema_for::<T>()
+}
+
+/// A control's parameters from the profile, already checked against its type when the
+/// profile was read; `audit` and `remediate` read the same value with [`Parameters::get`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parameters(serde_yaml::Value);
+
+impl Default for Parameters {
+    fn default() -> Self {
+        Self(serde_yaml::Value::Mapping(Default::default()))
+    }
+}
+
+impl Parameters {
+    /// Wraps a block the profile reader has checked (or an empty mapping).
+    pub fn new(value: serde_yaml::Value) -> Self {
+        Self(value)
+    }
+
+    /// The parameters as the control's type. A block the profile reader accepted always
+    /// reads; the error exists for blocks built elsewhere (tests, plugins' own callers).
+    pub fn get<T: ControlParameters>(&self) -> Result<T, crate::outcome::ErrorDetail> {
+        let invalid = |message: String| crate::outcome::ErrorDetail {
+            code: "InvalidParameters".to_string(),
+            message,
+            missing_permission: None,
+        };
+        let typed: T = serde_yaml::from_value(self.0.clone()).map_err(|e| invalid(e.to_string()))?;
+        typed.validate().map_err(invalid)?;
+        Ok(typed)
+    }
+
+    /// The block as YAML.
+    pub fn raw(&self) -> &serde_yaml::Value {
+        &self.0
+    }
+}
+
+/// Everything about a control that is not code. Lives beside the control's code.
+///
+/// Numbers, levels, the benchmark's assessment and each version's title live in the
+/// benchmark's version tables, not here: renumbering never touches a control.
+#[derive(Debug)]
+pub struct ControlMeta {
+    /// Stable id, e.g. `aws-iam-support-role`. Never changes once shipped: JUnit history keys
+    /// on it, and the benchmark tables name it.
+    pub id: &'static str,
+    /// A title for listings (reports use the title of the profile's benchmark version).
+    pub title: &'static str,
+    /// What cisrun does: `Automated` controls have audit code; `Manual` ones are
+    /// documentation a person follows, and are reported as skipped (manual).
+    pub assessment: Assessment,
+    /// The control's documentation: its doc comment, with the benchmark's headings.
+    pub doc: ControlDoc,
+    /// The control's parameters; `None` means it takes none.
+    pub parameters: Option<ParameterSpec>,
+    /// The IAM actions its audit needs (least privilege; `cisrun permissions`).
+    pub permissions: &'static [&'static str],
 }
 
 /// A control's documentation, written as its doc comment with the benchmark's headings:
@@ -175,8 +237,11 @@ pub trait Control<Ctx: ?Sized + Sync>: Send + Sync + 'static {
     fn meta(&self) -> &'static ControlMeta;
 
     /// Audits the target. Never panics, never returns pass or fail when it could not decide:
-    /// anything that stops the evaluation is an [`Outcome::error`].
-    async fn audit(&self, ctx: &Ctx, parameters: &serde_yaml::Value) -> Outcome;
+    /// anything that stops the evaluation is an [`Outcome::error`]. Manual controls keep
+    /// this default: a person assesses them.
+    async fn audit(&self, _ctx: &Ctx, _parameters: &Parameters) -> Outcome {
+        Outcome::skipped(crate::outcome::SkipReason::Manual)
+    }
 
     /// The control's fix, where a safe one exists.
     fn remediation(&self) -> Option<&dyn Remediation<Ctx>> {

@@ -96,6 +96,7 @@ fn testcase(account_id: &str, result: &ControlResult) -> TestCase {
             let kind = match &outcome.skip {
                 Some(SkipReason::Manual) => "manual",
                 Some(SkipReason::Excepted { .. }) => "excepted",
+                Some(SkipReason::NotImplemented) => "not_implemented",
                 Some(SkipReason::NotApplicable { .. }) | None => "not_applicable",
             };
             let mut case = TestCase::skipped_with_cause(&name, kind, &message);

@@ -1,17 +1,23 @@
 //! cisrun's model: controls, outcomes, profiles and reports. It knows no cloud: a provider
 //! crate (`cisrun-checks`) supplies the controls and the context they audit.
 
+pub mod benchmark;
 pub mod catalogue;
 pub mod control;
 pub mod junit;
 pub mod outcome;
 pub mod partition;
 pub mod profile;
+pub mod registry;
 pub mod remediation;
 pub mod report;
 
-pub use catalogue::{Benchmark, Catalogue};
-pub use control::{Assessment, BenchmarkNumber, Control, ControlDoc, ControlMeta, Level};
+pub use benchmark::{Benchmark, Recommendation};
+pub use catalogue::{Catalogue, Coverage};
+pub use control::{
+    Assessment, Control, ControlDoc, ControlMeta, ControlParameters, Level, ParameterSpec,
+    Parameters,
+};
 pub use outcome::{ErrorDetail, Evidence, Outcome, SkipReason, Status};
 pub use profile::Profile;
 pub use remediation::{FixSafety, Plan, Remediation, RemediationError, Step};

@@ -67,6 +67,8 @@ pub enum SkipReason {
     },
     /// The control does not apply to this target.
     NotApplicable { reason: String },
+    /// The benchmark version has this recommendation, but no control for it is compiled in.
+    NotImplemented,
 }
 
 /// One control's verdict on one target.
@@ -137,6 +139,11 @@ impl Outcome {
                 expires: None,
             } => format!("excepted: {reason}"),
             SkipReason::NotApplicable { reason } => format!("not applicable: {reason}"),
+            SkipReason::NotImplemented => {
+                "not implemented: no control for this recommendation is compiled into this \
+                 cisrun, so it was not assessed"
+                    .to_string()
+            }
         };
         Self {
             skip: Some(reason),

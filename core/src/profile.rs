@@ -14,8 +14,9 @@ use schemars::JsonSchema;
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
+use crate::benchmark::Recommendation;
 use crate::catalogue::Catalogue;
-use crate::control::{ControlMeta, Level};
+use crate::control::{Level, Parameters};
 
 /// A parsed, validated profile.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
@@ -156,15 +157,16 @@ pub struct AssumeRoleSpec {
     pub session_name: Option<String>,
 }
 
-/// A control named by id (`aws-iam-support-role`) or CIS number (`1.17`), resolved when parsed.
+/// A control named by id (`aws-iam-support-role`) or CIS number (`1.17`), resolved when parsed
+/// against the profile's benchmark version (implemented or not).
 #[derive(Debug, Clone, Serialize)]
 #[serde(into = "String")]
 pub struct ControlRef {
     /// What the profile wrote.
     pub written: String,
-    /// The control id it resolved to.
+    /// The control id it resolved to (empty while the benchmark or version is unknown).
     #[serde(skip)]
-    pub id: &'static str,
+    pub id: String,
 }
 
 impl JsonSchema for ControlRef {
@@ -301,8 +303,8 @@ impl ParseContext {
     /// themselves report the error, and control references are left unresolved.
     fn known(&self) -> bool {
         self.catalogue
-            .benchmark(&self.benchmark)
-            .is_some_and(|b| b.versions.contains(&self.version.as_str()))
+            .version(&self.benchmark, &self.version)
+            .is_some()
     }
 }
 
@@ -333,24 +335,6 @@ impl Drop for ContextGuard {
     }
 }
 
-/// Levenshtein distance, for "did you mean" hints.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = (diagonal + usize::from(ca != *cb))
-                .min(row[j] + 1)
-                .min(above + 1);
-            diagonal = above;
-        }
-    }
-    row[b.len()]
-}
-
 /// How a control reference was written in YAML.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Written {
@@ -360,42 +344,34 @@ enum Written {
     Float,
 }
 
-/// Resolves a reference in the profile's benchmark version. `Ok(None)` when the benchmark or
-/// version is unknown (that field reports the error).
-fn resolve(reference: &str, written: Written) -> Result<Option<&'static ControlMeta>, String> {
+/// Resolves a reference in the profile's benchmark version to the control id of its
+/// recommendation. `Ok(None)` when the benchmark or version is unknown (that field reports
+/// the error).
+fn resolve(reference: &str, written: Written) -> Result<Option<String>, String> {
     with_context(|ctx| {
         if !ctx.known() {
             return Ok(None);
         }
         let (catalogue, benchmark, version) = (&ctx.catalogue, &ctx.benchmark, &ctx.version);
-        if let Some(meta) = catalogue.get(reference) {
-            if meta.number_in(version).is_none() {
-                let versions: Vec<&str> = meta.numbers.iter().map(|n| n.version).collect();
-                return Err(format!(
-                    "control `{reference}` is not part of {benchmark} {version}; it is in {}",
-                    versions.join(", ")
-                ));
-            }
-            return Ok(Some(meta));
-        }
         match catalogue.resolve(reference, benchmark, version) {
-            Ok(meta) => {
+            Ok(found) => {
                 if written == Written::Float {
                     // `1.10` and `1.1` read the same unquoted: refuse to guess.
                     let padded = format!("{reference}0");
                     if let Ok(other) = catalogue.resolve(&padded, benchmark, version) {
-                        if other.id != meta.id {
+                        if other.control_id != found.control_id {
                             return Err(format!(
                                 "the unquoted number {reference} is ambiguous: YAML reads {padded} \
                                  as {reference} too ({} is `{}`, {padded} is `{}`); quote it, \
                                  e.g. \"{reference}\"",
-                                reference, meta.id, other.id
+                                reference, found.control_id, other.control_id
                             ));
                         }
                     }
                 }
-                Ok(Some(meta))
+                Ok(Some(found.control_id.clone()))
             }
+            Err(base) if base.contains("is not part of") => Err(base),
             Err(base) => Err(unknown_control_message(ctx, reference, written, base)),
         }
     })
@@ -415,22 +391,18 @@ fn unknown_control_message(
              (1.20 becomes 1.2): quote CIS numbers as written, e.g. \"{reference}0\""
         ));
     }
-    let elsewhere: Vec<String> = ctx
-        .catalogue
-        .controls()
-        .iter()
-        .filter(|c| c.benchmark == ctx.benchmark)
-        .flat_map(|c| {
-            c.numbers
-                .iter()
-                .filter(|n| n.number == reference)
-                .map(move |n| {
-                    let here = c
-                        .number_in(&ctx.version)
-                        .map(|m| format!("; {} numbers it {m}", ctx.version))
-                        .unwrap_or_default();
-                    format!("`{}` in {}{here}", c.id, n.version)
-                })
+    let benchmark = ctx.catalogue.benchmark(&ctx.benchmark);
+    let here = benchmark.and_then(|b| b.version(&ctx.version));
+    let elsewhere: Vec<String> = benchmark
+        .into_iter()
+        .flat_map(|b| &b.versions)
+        .filter_map(|v| v.by_number(reference).map(|r| (v, r)))
+        .map(|(v, r)| {
+            let renumbered = here
+                .and_then(|h| h.by_control(&r.control_id))
+                .map(|m| format!("; {} numbers it {}", ctx.version, m.number))
+                .unwrap_or_default();
+            format!("`{}` in {}{renumbered}", r.control_id, v.version)
         })
         .collect();
     if !elsewhere.is_empty() {
@@ -439,11 +411,10 @@ fn unknown_control_message(
             elsewhere.join(", ")
         ));
     }
-    if let Some(close) = ctx
-        .catalogue
-        .controls()
-        .iter()
-        .map(|c| (edit_distance(reference, c.id), c.id))
+    if let Some(close) = here
+        .into_iter()
+        .flat_map(|v| &v.recommendations)
+        .map(|r| (strsim::levenshtein(reference, &r.control_id), &r.control_id))
         .filter(|(d, _)| *d <= 3)
         .min()
     {
@@ -461,9 +432,9 @@ impl<'de> Deserialize<'de> for ControlRef {
         struct ControlRefVisitor;
         impl ControlRefVisitor {
             fn build<E: de::Error>(written: String, how: Written) -> Result<ControlRef, E> {
-                let meta = resolve(&written, how).map_err(E::custom)?;
+                let id = resolve(&written, how).map_err(E::custom)?;
                 Ok(ControlRef {
-                    id: meta.map_or("", |m| m.id),
+                    id: id.unwrap_or_default(),
                     written,
                 })
             }
@@ -508,18 +479,21 @@ fn deserialize_parameters<'de, D: Deserializer<'de>>(
             let mut out = BTreeMap::new();
             while let Some(key) = map.next_key::<ControlRef>()? {
                 let value: serde_yaml::Value = map.next_value()?;
-                let Some(meta) = (!key.id.is_empty())
-                    .then(|| {
-                        with_context(|ctx| Ok(ctx.catalogue.get(key.id)))
-                            .ok()
-                            .flatten()
-                    })
-                    .flatten()
-                else {
+                if key.id.is_empty() {
                     // Unknown benchmark or version: that field reports the error.
                     out.insert(key.written, value);
                     continue;
-                };
+                }
+                let meta = with_context(|ctx| Ok(ctx.catalogue.get(&key.id)))
+                    .ok()
+                    .flatten()
+                    .ok_or_else(|| {
+                        de::Error::custom(format!(
+                            "control `{}` is not implemented in this cisrun, so it takes no \
+                             parameters",
+                            key.id
+                        ))
+                    })?;
                 match meta.parameters {
                     None => {
                         return Err(de::Error::custom(format!(
@@ -527,7 +501,7 @@ fn deserialize_parameters<'de, D: Deserializer<'de>>(
                             meta.id
                         )))
                     }
-                    Some(check) => check(&value).map_err(|message| {
+                    Some(spec) => (spec.check)(&value).map_err(|message| {
                         de::Error::custom(format!(
                             "parameters of `{}`: {}",
                             meta.id,
@@ -560,7 +534,7 @@ fn deserialize_benchmark<'de, D: Deserializer<'de>>(deserializer: D) -> Result<S
                 Some(_) => Ok(v.to_string()),
                 None => {
                     let known: Vec<&str> =
-                        ctx.catalogue.benchmarks().iter().map(|b| b.id).collect();
+                        ctx.catalogue.benchmarks().iter().map(|b| b.id.as_str()).collect();
                     Err(format!(
                         "unknown benchmark `{v}`; expected one of: {}",
                         known.join(", ")
@@ -584,11 +558,11 @@ fn deserialize_version<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Str
             with_context(|ctx| match ctx.catalogue.benchmark(&ctx.benchmark) {
                 // An unknown benchmark is reported by `benchmark:` itself.
                 None => Ok(v.to_string()),
-                Some(b) if b.versions.contains(&v) => Ok(v.to_string()),
+                Some(b) if b.version(v).is_some() => Ok(v.to_string()),
                 Some(b) => Err(format!(
                     "unknown version `{v}` of {}; expected one of: {}",
                     b.id,
-                    b.versions.join(", ")
+                    b.version_names().join(", ")
                 )),
             })
             .map_err(E::custom)
@@ -883,9 +857,7 @@ impl Profile {
     /// Checks what the types alone cannot.
     fn validate(&self, file: &str, text: &str, catalogue: &Catalogue) -> Result<(), ProfileError> {
         // The fields check these while parsing; this guards the references left unresolved.
-        let known = catalogue
-            .benchmark(&self.benchmark)
-            .is_some_and(|b| b.versions.contains(&self.version.as_str()));
+        let known = catalogue.version(&self.benchmark, &self.version).is_some();
         if !known {
             return Err(ProfileError::at(
                 file,
@@ -906,9 +878,8 @@ impl Profile {
             .chain(self.exceptions.iter().map(|e| &e.control));
         for reference in refs {
             if catalogue
-                .get(reference.id)
-                .and_then(|m| m.number_in(&self.version))
-                .is_none()
+                .resolve(&reference.id, &self.benchmark, &self.version)
+                .is_err()
             {
                 return Err(ProfileError::at(
                     file,
@@ -928,27 +899,28 @@ impl Profile {
         })
     }
 
-    /// The controls this profile audits, sorted by CIS number.
-    pub fn selected(&self, catalogue: &Catalogue) -> Vec<&'static ControlMeta> {
-        let mut selected: Vec<&'static ControlMeta> = if self.controls.include.is_empty() {
+    /// The recommendations this profile audits, implemented or not, sorted by number.
+    pub fn selected(&self, catalogue: &Catalogue) -> Vec<Recommendation> {
+        let mut selected: Vec<Recommendation> = if self.controls.include.is_empty() {
             catalogue
                 .at_level(&self.benchmark, &self.version, self.level)
+                .cloned()
                 .collect()
         } else {
             self.controls
                 .include
                 .iter()
-                .filter_map(|r| catalogue.get(r.id))
+                .filter_map(|r| {
+                    catalogue
+                        .resolve(&r.id, &self.benchmark, &self.version)
+                        .ok()
+                        .cloned()
+                })
                 .collect()
         };
-        selected.retain(|c| !self.controls.exclude.iter().any(|r| r.id == c.id));
-        selected.sort_by(|a, b| {
-            crate::catalogue::compare_numbers(
-                a.number_in(&self.version).unwrap_or(""),
-                b.number_in(&self.version).unwrap_or(""),
-            )
-        });
-        selected.dedup_by_key(|c| c.id);
+        selected.retain(|r| !self.controls.exclude.iter().any(|e| e.id == r.control_id));
+        selected.sort_by(|a, b| crate::catalogue::compare_numbers(&a.number, &b.number));
+        selected.dedup_by(|a, b| a.control_id == b.control_id);
         selected
     }
 
@@ -978,12 +950,13 @@ impl Profile {
             .or_else(|| covering().max_by_key(|e| e.expires))
     }
 
-    /// The parameters for `control`, or an empty mapping.
-    pub fn parameters_for(&self, control: &str) -> serde_yaml::Value {
+    /// The parameters for `control` (checked when the profile was read), or an empty mapping.
+    pub fn parameters_for(&self, control: &str) -> Parameters {
         self.parameters
             .get(control)
             .cloned()
-            .unwrap_or(serde_yaml::Value::Mapping(Default::default()))
+            .map(Parameters::new)
+            .unwrap_or_default()
     }
 
     /// The profile's display name.
@@ -1083,9 +1056,30 @@ fn strip_location(message: &str) -> String {
     }
 }
 
-/// The JSON Schema of the profile format, for editors.
-pub fn json_schema() -> serde_json::Value {
-    sorted_keys(serde_json::to_value(schemars::schema_for!(Profile)).unwrap_or_default())
+/// The JSON Schema of the profile format, for editors, with the parameters of every
+/// control in `catalogue` under `parameters`.
+pub fn json_schema(catalogue: &Catalogue) -> serde_json::Value {
+    let mut generator = schemars::SchemaGenerator::default();
+    let mut controls = serde_json::Map::new();
+    for control in catalogue.controls() {
+        if let Some(spec) = control.parameters {
+            let schema = (spec.schema)(&mut generator);
+            controls.insert(control.id.to_string(), schema.to_value());
+        }
+    }
+    let mut root = serde_json::to_value(generator.into_root_schema_for::<Profile>())
+        .unwrap_or_default();
+    if let Some(parameters) = root.pointer_mut("/properties/parameters") {
+        *parameters = serde_json::json!({
+            "description": "Per-control parameters, keyed by control id (or a quoted CIS number \
+                            of the profile's version). Each control's keys are checked when the \
+                            profile is read.",
+            "type": ["object", "null"],
+            "properties": controls,
+            "additionalProperties": { "type": "object" }
+        });
+    }
+    sorted_keys(root)
 }
 
 /// Object keys in sorted order, so the schema's text is the same whichever serde_json

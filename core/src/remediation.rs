@@ -6,6 +6,7 @@
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
+use crate::control::Parameters;
 use crate::outcome::ErrorDetail;
 
 /// Whether a fix may run unattended (in CI) or needs a person to read the plan first.
@@ -38,6 +39,9 @@ pub struct Plan {
     pub steps: Vec<Step>,
     /// Why the plan is what it is (e.g. "already compliant", "method 2: existing role").
     pub explanation: String,
+    /// How safe the fix is; the runner fills it in from [`Remediation::safety`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub safety: Option<FixSafety>,
 }
 
 impl Plan {
@@ -45,6 +49,16 @@ impl Plan {
         Self {
             steps: Vec::new(),
             explanation: explanation.into(),
+            safety: None,
+        }
+    }
+
+    /// A plan of `steps`.
+    pub fn of(steps: Vec<Step>, explanation: impl Into<String>) -> Self {
+        Self {
+            steps,
+            explanation: explanation.into(),
+            safety: None,
         }
     }
 }
@@ -75,16 +89,17 @@ pub enum RemediationError {
 pub trait Remediation<Ctx: ?Sized + Sync>: Send + Sync {
     fn safety(&self) -> FixSafety;
 
-    /// Checks the profile's parameters without touching the target, so a run with missing
-    /// or unsafe parameters stops before it changes anything.
-    fn check_parameters(&self, parameters: &serde_yaml::Value) -> Result<(), RemediationError>;
+    /// The IAM actions `observe`, `apply` and `undo` need, beyond the audit's.
+    fn permissions(&self) -> &'static [&'static str];
+
+    /// What the fix needs beyond what the profile reader already checked (e.g. a parameter
+    /// that only remediation requires). Runs before anything is read or changed.
+    fn check_parameters(&self, _parameters: &Parameters) -> Result<(), RemediationError> {
+        Ok(())
+    }
 
     /// Reads the target and the parameters and says what would change. Changes nothing.
-    async fn plan(
-        &self,
-        ctx: &Ctx,
-        parameters: &serde_yaml::Value,
-    ) -> Result<Plan, RemediationError>;
+    async fn plan(&self, ctx: &Ctx, parameters: &Parameters) -> Result<Plan, RemediationError>;
 
     /// The current state of what `step` touches, as the journal records it (before and after).
     async fn observe(&self, ctx: &Ctx, step: &Step) -> Result<serde_json::Value, RemediationError>;

@@ -16,6 +16,9 @@ pub struct ControlResult {
     pub number: String,
     pub title: String,
     pub level: u8,
+    /// The recommendation's section in the profile's benchmark version, e.g. `1` or `2.1`.
+    #[serde(default)]
+    pub section: String,
     pub outcome: Outcome,
     /// Seconds spent evaluating.
     pub duration_seconds: f64,

@@ -8,22 +8,22 @@ use cisrun_core::{AccountReport, Catalogue, RunInfo, RunReport};
 use futures::stream::{self, StreamExt};
 
 use crate::cli::AuditArgs;
-use crate::commands::{finish_run, selected_controls};
-use crate::engine::AuditPlan;
+use crate::engine::{self, AuditPlan};
+use crate::output::finish_run;
 use crate::progress::Progress;
 use crate::shipped;
 use crate::targets::{self, Connector, Target};
 
 pub async fn run(catalogue: &Catalogue, args: AuditArgs) -> Result<u8> {
     let profile = shipped::load(&args.profile, catalogue)?;
-    let controls = selected_controls(&profile, catalogue);
+    let selected = engine::select(&profile, catalogue);
     let started_at = chrono::Utc::now();
     let clock = Instant::now();
-    tracing::info!(profile = %profile.display_name(), controls = controls.len(), "starting audit");
+    tracing::info!(profile = %profile.display_name(), recommendations = selected.len(), "starting audit");
 
     let plan = AuditPlan {
         profile: &profile,
-        controls: &controls,
+        selected: &selected,
         today: started_at.date_naive(),
     };
     let config = load_config(AwsSettings::default()).await;

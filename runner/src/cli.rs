@@ -33,8 +33,14 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
-    /// Print the JSON Schema of the profile format.
+    /// Show, per benchmark version, which recommendations are automated, manual or not
+    /// implemented in this build.
+    Coverage(CoverageArgs),
+    /// Print the JSON Schema of the profile format, with every control's parameters.
     Schema,
+    /// Print the least-privilege IAM policy a profile needs (or, without --profile, the
+    /// actions of every control as a Markdown table).
+    Permissions(PermissionsArgs),
     /// Audit the profile's targets and report.
     Audit(AuditArgs),
     /// Plan the fixes for failing controls; with --apply, carry them out and journal them.
@@ -57,6 +63,45 @@ pub enum ListFormat {
     Json,
     /// The control catalogue with each control's documentation (the README's catalogue).
     Markdown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CoverageFormat {
+    Table,
+    Json,
+    Markdown,
+}
+
+#[derive(Debug, Args)]
+pub struct CoverageArgs {
+    /// Only this benchmark (default: every benchmark compiled in).
+    #[arg(long)]
+    pub benchmark: Option<String>,
+    /// Only this version, e.g. v3.0.0.
+    #[arg(long)]
+    pub version: Option<String>,
+    #[arg(long, value_enum, default_value_t = CoverageFormat::Table)]
+    pub format: CoverageFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PermissionsFormat {
+    /// An IAM policy document.
+    Json,
+    /// A table of every control's actions (the README's permissions table).
+    Markdown,
+}
+
+#[derive(Debug, Args)]
+pub struct PermissionsArgs {
+    /// The profile whose controls and targets the policy covers.
+    #[arg(long, short)]
+    pub profile: Option<String>,
+    /// Also what `remediate --apply` and `rollback` need.
+    #[arg(long)]
+    pub remediate: bool,
+    #[arg(long, value_enum, default_value_t = PermissionsFormat::Json)]
+    pub format: PermissionsFormat,
 }
 
 #[derive(Debug, Args)]
@@ -86,6 +131,10 @@ pub struct RemediateArgs {
     /// Carry the plan out. Without it, cisrun only prints the plan and changes nothing.
     #[arg(long)]
     pub apply: bool,
+    /// With --apply, also apply fixes graded unsafe (they can break something cisrun cannot
+    /// see, e.g. deactivating a key a job still uses). Safe fixes are applied without it.
+    #[arg(long, requires = "apply")]
+    pub unsafe_fixes: bool,
     /// Where --apply records every change (default: cisrun-journal-<UTC time>.jsonl).
     #[arg(long, requires = "apply")]
     pub journal: Option<PathBuf>,

@@ -1,52 +1,70 @@
-//! Runs the selected controls on every target account and gathers a [`RunReport`].
+//! Runs the selected recommendations on every target account and gathers a [`RunReport`].
+//!
+//! A profile selects recommendations of one benchmark version, implemented or not: one
+//! without a compiled-in control is reported as skipped (not implemented), so a dashboard
+//! never shows part of a benchmark as all of it.
 
 use std::time::Instant;
 
 use cisrun_checks::{AwsAccount, AwsControl};
 use cisrun_core::profile::Exception;
 use cisrun_core::{
-    AccountReport, Assessment, ControlResult, ErrorDetail, Outcome, Profile, SkipReason,
+    AccountReport, Assessment, Catalogue, ControlResult, ErrorDetail, Outcome, Profile,
+    Recommendation, SkipReason,
 };
 use futures::future::join_all;
 
 use crate::targets::{Connector, Target};
 
+/// One recommendation a profile selects, and the control that implements it, if any.
+#[derive(Clone)]
+pub struct Selected {
+    pub recommendation: Recommendation,
+    pub control: Option<&'static AwsControl>,
+}
+
+/// The recommendations `profile` selects, in number order, with their controls.
+pub fn select(profile: &Profile, catalogue: &Catalogue) -> Vec<Selected> {
+    profile
+        .selected(catalogue)
+        .into_iter()
+        .map(|recommendation| Selected {
+            control: cisrun_checks::find(&recommendation.control_id),
+            recommendation,
+        })
+        .collect()
+}
+
 /// What the engine needs to audit one account.
 pub struct AuditPlan<'a> {
     pub profile: &'a Profile,
-    pub controls: &'a [&'static AwsControl],
+    pub selected: &'a [Selected],
     /// Exceptions expire after this day.
     pub today: chrono::NaiveDate,
 }
 
 impl AuditPlan<'_> {
-    pub fn result(
-        &self,
-        control: &AwsControl,
-        outcome: Outcome,
-        started: Instant,
-    ) -> ControlResult {
-        let meta = control.meta();
+    pub fn result(&self, selected: &Selected, outcome: Outcome, started: Instant) -> ControlResult {
+        let r = &selected.recommendation;
         ControlResult {
-            control_id: meta.id.to_string(),
-            number: meta
-                .number_in(&self.profile.version)
-                .unwrap_or("")
-                .to_string(),
-            title: meta.title.to_string(),
-            level: meta.level.number(),
+            control_id: r.control_id.clone(),
+            number: r.number.clone(),
+            title: r.title.clone(),
+            level: r.level.number(),
+            section: r.section.clone(),
             outcome,
             duration_seconds: started.elapsed().as_secs_f64(),
             plan: None,
         }
     }
 
-    /// Audits every selected control on `account`, concurrently; shared data is fetched once.
+    /// Audits every selected recommendation on `account`, concurrently; shared data is
+    /// fetched once.
     pub async fn audit_account(&self, account: &AwsAccount) -> AccountReport {
-        let results = join_all(self.controls.iter().map(|control| async move {
+        let results = join_all(self.selected.iter().map(|selected| async move {
             let started = Instant::now();
-            let outcome = self.audit_control(*control, account).await;
-            self.result(*control, outcome, started)
+            let outcome = self.audit_control(selected, account).await;
+            self.result(selected, outcome, started)
         }))
         .await;
         AccountReport {
@@ -56,23 +74,36 @@ impl AuditPlan<'_> {
         }
     }
 
-    pub async fn audit_control(&self, control: &AwsControl, account: &AwsAccount) -> Outcome {
-        let meta = control.meta();
-        let exception = self
-            .profile
-            .exception_on(meta.id, &account.account_id, self.today);
+    pub async fn audit_control(&self, selected: &Selected, account: &AwsAccount) -> Outcome {
+        let recommendation = &selected.recommendation;
+        let exception =
+            self.profile
+                .exception_on(&recommendation.control_id, &account.account_id, self.today);
         if let Some(exception) = exception.filter(|e| !e.expired(self.today)) {
             return Outcome::skipped(SkipReason::Excepted {
                 reason: exception.reason.0.clone(),
                 expires: exception.expires,
             });
         }
-        let outcome = if meta.assessment == Assessment::Manual {
-            Outcome::skipped(SkipReason::Manual)
-        } else {
-            control
-                .audit(account, &self.profile.parameters_for(meta.id))
-                .await
+        let outcome = match selected.control {
+            None => Outcome::skipped(SkipReason::NotImplemented),
+            Some(control) if control.meta().assessment == Assessment::Manual => {
+                Outcome::skipped(SkipReason::Manual)
+            }
+            Some(control) => {
+                let outcome = control
+                    .audit(account, &self.profile.parameters_for(control.meta().id))
+                    .await;
+                if recommendation.assessment == Assessment::Manual {
+                    outcome.with_note(format!(
+                        "{} {} marks this recommendation manual; cisrun checks what it can \
+                         automatically",
+                        self.profile.benchmark, self.profile.version
+                    ))
+                } else {
+                    outcome
+                }
+            }
         };
         // An expired exception is not honoured, but the report says it lapsed.
         match exception {
@@ -81,8 +112,8 @@ impl AuditPlan<'_> {
         }
     }
 
-    /// Reaches a target, or reports every selected control as an error for it: an account
-    /// that cannot be reached does not stop the others.
+    /// Reaches a target, or reports every selected recommendation as an error for it: an
+    /// account that cannot be reached does not stop the others.
     pub async fn connect(
         &self,
         connector: &Connector,
@@ -98,7 +129,8 @@ impl AuditPlan<'_> {
         })
     }
 
-    /// Every selected control as an error: the account itself could not be reached.
+    /// Every selected control as an error: the account itself could not be reached. What
+    /// nothing would have assessed (not implemented, manual) stays skipped.
     pub fn unreachable_account(
         &self,
         account_id: &str,
@@ -106,9 +138,18 @@ impl AuditPlan<'_> {
         detail: &ErrorDetail,
     ) -> AccountReport {
         let results = self
-            .controls
+            .selected
             .iter()
-            .map(|control| self.result(*control, Outcome::error(detail.clone()), Instant::now()))
+            .map(|selected| {
+                let outcome = match selected.control {
+                    None => Outcome::skipped(SkipReason::NotImplemented),
+                    Some(c) if c.meta().assessment == Assessment::Manual => {
+                        Outcome::skipped(SkipReason::Manual)
+                    }
+                    Some(_) => Outcome::error(detail.clone()),
+                };
+                self.result(selected, outcome, Instant::now())
+            })
             .collect();
         AccountReport {
             account_id: account_id.to_string(),

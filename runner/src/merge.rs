@@ -17,7 +17,7 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::{Reader, Writer, XmlVersion};
 
 use crate::cli::MergeArgs;
-use crate::commands::finish_run;
+use crate::output::finish_run;
 use crate::{EXIT_FINDINGS, EXIT_OK};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

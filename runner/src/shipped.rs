@@ -1,31 +1,66 @@
-//! Profiles shipped with cisrun, embedded at build time from `profiles/`.
+//! Profiles shipped inside the binary: every plugin's `register_profile!`.
 
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
+use cisrun_core::registry::ProfileRegistration;
 use cisrun_core::{Catalogue, Profile};
 
-/// (file stem, YAML text) of every shipped profile, sorted by stem.
-pub const SHIPPED: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/shipped_profiles.rs"));
+/// A profile's source text and the name errors give its file.
+pub struct ProfileSource {
+    pub file: String,
+    pub text: String,
+}
 
-/// Loads `--profile`: a path to a YAML file, or the stem of a shipped profile.
-pub fn load(reference: &str, catalogue: &Catalogue) -> Result<Profile> {
-    let path = Path::new(reference);
-    let looks_like_path =
-        reference.contains('/') || reference.ends_with(".yaml") || reference.ends_with(".yml");
-    if path.exists() || looks_like_path {
-        // Profile::load names the file (and the line and column) in every error.
-        return Ok(Profile::load(path, catalogue)?);
+fn shipped(name: &str) -> Option<&'static ProfileRegistration> {
+    cisrun_core::registry::profiles()
+        .into_iter()
+        .find(|p| p.name == name)
+}
+
+fn looks_like_path(reference: &str) -> bool {
+    Path::new(reference).exists()
+        || reference.contains('/')
+        || reference.ends_with(".yaml")
+        || reference.ends_with(".yml")
+}
+
+/// The text of `--profile`: a path to a YAML file, or the name of a shipped profile.
+pub fn source(reference: &str) -> Result<ProfileSource> {
+    if looks_like_path(reference) {
+        let text = std::fs::read(reference)
+            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+            .with_context(|| format!("cannot read profile {reference}"))?;
+        return Ok(ProfileSource {
+            file: reference.to_string(),
+            text,
+        });
     }
-    if let Some((stem, text)) = SHIPPED.iter().find(|(stem, _)| *stem == reference) {
-        let mut profile = Profile::parse(&format!("<shipped>/{stem}.yaml"), text, catalogue)
-            .with_context(|| format!("shipped profile {stem} is invalid"))?;
-        profile.name.get_or_insert_with(|| stem.to_string());
-        return Ok(profile);
+    if let Some(profile) = shipped(reference) {
+        return Ok(ProfileSource {
+            file: format!("<shipped>/{}.yaml", profile.name),
+            text: profile.yaml.to_string(),
+        });
     }
-    let names: Vec<&str> = SHIPPED.iter().map(|(s, _)| *s).collect();
+    let names: Vec<&str> = cisrun_core::registry::profiles()
+        .iter()
+        .map(|p| p.name)
+        .collect();
     bail!(
         "`{reference}` is neither a profile file nor a shipped profile; shipped profiles: {}",
         names.join(", ")
     )
+}
+
+/// Loads `--profile`: a path to a YAML file, or the name of a shipped profile.
+pub fn load(reference: &str, catalogue: &Catalogue) -> Result<Profile> {
+    if looks_like_path(reference) {
+        // Profile::load names the file (and the line and column) in every error.
+        return Ok(Profile::load(Path::new(reference), catalogue)?);
+    }
+    let source = source(reference)?;
+    let mut profile = Profile::parse(&source.file, &source.text, catalogue)
+        .with_context(|| format!("shipped profile {reference} is invalid"))?;
+    profile.name.get_or_insert_with(|| reference.to_string());
+    Ok(profile)
 }

@@ -1,13 +1,17 @@
-//! CIS AWS Foundations: a support role for incidents (1.17 in v1.3.0–v4.0.1).
+//! CIS AWS Foundations: a support role for incidents (1.17 in v1.3.0–v4.0.1). The example of
+//! a control with a fix and typed parameters; for an audit-only control, start from
+//! `aws_iam_password_min_length.rs`.
 
 use async_trait::async_trait;
 use cisrun_core::{
-    Assessment, BenchmarkNumber, Control, ControlMeta, Evidence, FixSafety, Level, Outcome, Plan,
-    Remediation, RemediationError, Step,
+    Assessment, Control, ControlMeta, ControlParameters, Evidence, FixSafety, Outcome,
+    ParameterSpec, Parameters, Plan, Remediation, RemediationError, Step,
 };
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 use crate::aws::{sorted_names_from_pages, AwsAccount, AwsError};
+use crate::data::iam::{policy_entities, PolicyEntities};
 use crate::register_control;
 
 cisrun_core::documented_control! {
@@ -64,7 +68,7 @@ cisrun_core::documented_control! {
     ///     trusted_principals: [arn:aws:iam::123456789012:role/IncidentResponders]
     ///     permissions_boundary: arn:aws:iam::123456789012:policy/Boundary   # optional
     ///     max_session_duration: 3600           # optional, seconds
-    ///     tags: {team: security}               # optional; cisrun adds managed-by=cisrun
+    ///     tags: {team: security}               # optional; cisrun adds cisrun:created-by
     ///     # existing_role: IncidentResponders  # method 2 instead of creating a role
     /// ```
     ///
@@ -91,73 +95,36 @@ pub const POLICY_NAME: &str = "AWSSupportAccess";
 static META: ControlMeta = ControlMeta {
     id: "aws-iam-support-role",
     title: "Ensure a support role has been created to manage incidents with AWS Support",
-    benchmark: "cis-aws-foundations",
-    level: Level::One,
     assessment: Assessment::Automated,
-    numbers: &[
-        BenchmarkNumber {
-            version: "v1.2.0",
-            number: "1.20",
-        },
-        BenchmarkNumber {
-            version: "v1.3.0",
-            number: "1.17",
-        },
-        BenchmarkNumber {
-            version: "v1.4.0",
-            number: "1.17",
-        },
-        BenchmarkNumber {
-            version: "v1.5.0",
-            number: "1.17",
-        },
-        BenchmarkNumber {
-            version: "v2.0.0",
-            number: "1.17",
-        },
-        BenchmarkNumber {
-            version: "v3.0.0",
-            number: "1.17",
-        },
-        BenchmarkNumber {
-            version: "v4.0.1",
-            number: "1.17",
-        },
-        BenchmarkNumber {
-            version: "v5.0.0",
-            number: "1.16",
-        },
-        BenchmarkNumber {
-            version: "v6.0.0",
-            number: "2.16",
-        },
-        BenchmarkNumber {
-            version: "v7.0.0",
-            number: "2.15",
-        },
-    ],
     doc: SupportRole::DOC,
-    parameters: Some(check_parameters),
+    parameters: Some(ParameterSpec::of::<SupportRoleParameters>()),
+    permissions: &["iam:ListEntitiesForPolicy"],
 };
 
 register_control!(SupportRole);
 
-/// The profile's `parameters: aws-iam-support-role:` block; only remediation reads it.
-#[derive(Debug, Clone, Default, Deserialize)]
+/// The profile's `parameters: aws-iam-support-role:` block; only remediation needs it.
+/// Method 1 (`role_name` and `trusted_principals`) creates a role; method 2
+/// (`existing_role`) attaches the policy to a role you name.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SupportRoleParameters {
-    /// Method 1: the role cisrun creates.
+    /// Method 1: the name of the role cisrun creates.
     #[serde(default)]
     pub role_name: Option<String>,
+    /// Method 1: the role's IAM path (default `/`).
     #[serde(default)]
     pub path: Option<String>,
-    /// Principals (IAM user, role or account-root ARNs) allowed to assume the role.
+    /// Method 1: principals (IAM user, role or account-root ARNs) allowed to assume the role.
     #[serde(default)]
     pub trusted_principals: Vec<String>,
+    /// Method 1: a managed policy ARN set as the role's permissions boundary.
     #[serde(default)]
     pub permissions_boundary: Option<String>,
+    /// Method 1: tags for the role (cisrun adds `cisrun:created-by`).
     #[serde(default)]
     pub tags: std::collections::BTreeMap<String, String>,
+    /// Method 1: the role's maximum session, 3600 to 43200 seconds.
     #[serde(default)]
     pub max_session_duration: Option<i32>,
     /// Method 2: attach the policy to this existing role instead.
@@ -165,70 +132,17 @@ pub struct SupportRoleParameters {
     pub existing_role: Option<String>,
 }
 
-fn check_parameters(value: &serde_yaml::Value) -> Result<(), String> {
-    serde_yaml::from_value::<SupportRoleParameters>(value.clone())
-        .map(drop)
-        .map_err(|e| e.to_string())
-}
-
-/// Who the policy is attached to, every page read.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PolicyEntities {
-    /// (role name, role id)
-    pub roles: Vec<(String, String)>,
-    pub users: Vec<String>,
-    pub groups: Vec<String>,
-}
-
-/// Reads every page of `iam:ListEntitiesForPolicy` for `policy_arn`.
-pub async fn list_entities(
-    iam: &aws_sdk_iam::Client,
-    policy_arn: &str,
-) -> Result<PolicyEntities, AwsError> {
-    let mut pages = iam
-        .list_entities_for_policy()
-        .policy_arn(policy_arn)
-        // Fewer pages; and moto, without MaxItems, silently returns only the first 100 roles.
-        .max_items(1000)
-        .into_paginator()
-        .send();
-    let mut entities = PolicyEntities::default();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| AwsError::from_sdk("iam:ListEntitiesForPolicy", e))?;
-        entities.roles.extend(page.policy_roles().iter().map(|r| {
-            (
-                r.role_name().unwrap_or_default().to_string(),
-                r.role_id().unwrap_or_default().to_string(),
-            )
-        }));
-        entities.users.extend(
-            page.policy_users()
-                .iter()
-                .map(|u| u.user_name().unwrap_or_default().to_string()),
-        );
-        entities.groups.extend(
-            page.policy_groups()
-                .iter()
-                .map(|g| g.group_name().unwrap_or_default().to_string()),
-        );
+impl ControlParameters for SupportRoleParameters {
+    fn validate(&self) -> Result<(), String> {
+        self.method().map(drop).map_err(|e| e.to_string())
     }
-    // Stable reports: AWS (and moto) return entities in no particular order.
-    entities.roles.sort();
-    entities.users.sort();
-    entities.groups.sort();
-    Ok(entities)
 }
 
 /// The entities `AWSSupportAccess` is attached to in `account`, fetched once per account.
 pub async fn support_policy_entities(
     account: &AwsAccount,
 ) -> Result<std::sync::Arc<PolicyEntities>, AwsError> {
-    let arn = account.aws_managed_policy_arn(POLICY_NAME);
-    account
-        .fetch_once(&format!("iam:ListEntitiesForPolicy {arn}"), || {
-            list_entities(account.iam(), &arn)
-        })
-        .await
+    policy_entities(account, &account.aws_managed_policy_arn(POLICY_NAME)).await
 }
 
 /// The benchmark's verdict on what the policy is attached to.
@@ -289,7 +203,7 @@ impl Control<AwsAccount> for SupportRole {
         &META
     }
 
-    async fn audit(&self, account: &AwsAccount, _parameters: &serde_yaml::Value) -> Outcome {
+    async fn audit(&self, account: &AwsAccount, _parameters: &Parameters) -> Outcome {
         let arn = account.aws_managed_policy_arn(POLICY_NAME);
         match support_policy_entities(account).await {
             Ok(entities) => verdict(&arn, &entities),
@@ -424,119 +338,151 @@ fn check_principal(principal: &str, partition: Option<&str>) -> Result<(), Remed
     Ok(())
 }
 
-fn method_from(parameters: &serde_yaml::Value) -> Result<Method, RemediationError> {
-    let p: SupportRoleParameters = serde_yaml::from_value(parameters.clone())
-        .map_err(|e| RemediationError::Parameters(format!("parameters.{}: {e}", META.id)))?;
-    match (&p.role_name, &p.existing_role) {
-        (Some(_), Some(_)) => Err(parameter_error(
-            "existing_role",
-            "set either `role_name` (create a role) or `existing_role` (use one), not both",
-        )),
-        (None, None) => Err(RemediationError::Parameters(format!(
+impl SupportRoleParameters {
+    /// The method these parameters choose, checked; `None` when they choose none (the audit
+    /// needs no parameters; remediation refuses to start without a method).
+    fn method(&self) -> Result<Option<Method>, RemediationError> {
+        match (&self.role_name, &self.existing_role) {
+            (Some(_), Some(_)) => Err(parameter_error(
+                "existing_role",
+                "set either `role_name` (create a role) or `existing_role` (use one), not both",
+            )),
+            (None, None) if self.sets_creation_fields() => Err(parameter_error(
+                "role_name",
+                "missing: the role to create with these settings",
+            )),
+            (None, None) => Ok(None),
+            (None, Some(existing)) => self.existing_role_method(existing).map(Some),
+            (Some(role_name), None) => self.create_role_method(role_name).map(Some),
+        }
+    }
+
+    /// The fields that only apply when cisrun creates the role, and whether each is set.
+    fn creation_fields(&self) -> [(&'static str, bool); 5] {
+        [
+            ("trusted_principals", !self.trusted_principals.is_empty()),
+            ("path", self.path.is_some()),
+            ("permissions_boundary", self.permissions_boundary.is_some()),
+            ("tags", !self.tags.is_empty()),
+            ("max_session_duration", self.max_session_duration.is_some()),
+        ]
+    }
+
+    fn sets_creation_fields(&self) -> bool {
+        self.creation_fields().iter().any(|(_, set)| *set)
+    }
+
+    fn existing_role_method(&self, existing: &str) -> Result<Method, RemediationError> {
+        if !valid_role_name(existing) {
+            return Err(parameter_error(
+                "existing_role",
+                format!("`{existing}` is not a role name"),
+            ));
+        }
+        if let Some((field, _)) = self.creation_fields().iter().find(|(_, set)| *set) {
+            return Err(parameter_error(
+                field,
+                "only applies when cisrun creates the role (`role_name`); an existing role \
+                 is left as it is",
+            ));
+        }
+        Ok(Method::ExistingRole {
+            role_name: existing.to_string(),
+        })
+    }
+
+    fn create_role_method(&self, role_name: &str) -> Result<Method, RemediationError> {
+        if !valid_role_name(role_name) {
+            return Err(parameter_error(
+                "role_name",
+                format!("`{role_name}` is not a valid role name (1-64 of A-Z a-z 0-9 +=,.@_-)"),
+            ));
+        }
+        if role_name.starts_with("AWSServiceRoleFor") || role_name.starts_with("AWSReservedSSO") {
+            return Err(RemediationError::Refused(format!(
+                "`{role_name}` is a name AWS uses for its own roles"
+            )));
+        }
+        let path = self.path.clone().unwrap_or_else(|| "/".to_string());
+        check_path(&path)?;
+        if self.trusted_principals.is_empty() {
+            return Err(parameter_error(
+                "trusted_principals",
+                "missing: list the IAM users, roles or account roots (by ARN) who handle \
+                 incidents",
+            ));
+        }
+        let mut principals = self.trusted_principals.clone();
+        for principal in &principals {
+            check_principal(principal, None)?;
+        }
+        principals.sort();
+        principals.dedup();
+        if let Some(boundary) = &self.permissions_boundary {
+            if !(boundary.starts_with("arn:") && boundary.contains(":policy/")) {
+                return Err(parameter_error(
+                    "permissions_boundary",
+                    format!("`{boundary}` is not a managed policy ARN"),
+                ));
+            }
+        }
+        if let Some(seconds) = self.max_session_duration {
+            if !(3600..=43200).contains(&seconds) {
+                return Err(parameter_error(
+                    "max_session_duration",
+                    format!("{seconds} is outside 3600..=43200 seconds"),
+                ));
+            }
+        }
+        Ok(Method::CreateRole {
+            role_name: role_name.to_string(),
+            path,
+            trusted_principals: principals,
+            permissions_boundary: self.permissions_boundary.clone(),
+            tags: checked_tags(&self.tags)?,
+            max_session_duration: self.max_session_duration,
+        })
+    }
+}
+
+/// The profile's tags plus cisrun's marker, checked against IAM's rules.
+fn checked_tags(
+    tags: &std::collections::BTreeMap<String, String>,
+) -> Result<std::collections::BTreeMap<String, String>, RemediationError> {
+    for (key, value) in tags {
+        if key.is_empty() || key.len() > 128 || value.len() > 256 || key.starts_with("aws:") {
+            return Err(parameter_error(
+                "tags",
+                format!("`{key}` is not a valid tag"),
+            ));
+        }
+        if key == MARKER_TAG_KEY {
+            return Err(parameter_error(
+                "tags",
+                format!("`{MARKER_TAG_KEY}` is cisrun's own tag"),
+            ));
+        }
+    }
+    if tags.len() > 49 {
+        return Err(parameter_error("tags", "at most 49 tags (cisrun adds one)"));
+    }
+    let mut tags = tags.clone();
+    tags.insert(MARKER_TAG_KEY.to_string(), MARKER_TAG_VALUE.to_string());
+    Ok(tags)
+}
+
+/// The method `parameters` choose; remediation cannot start without one.
+fn method_from(parameters: &Parameters) -> Result<Method, RemediationError> {
+    let typed: SupportRoleParameters = parameters
+        .get()
+        .map_err(|e| RemediationError::Parameters(format!("parameters.{}: {}", META.id, e.message)))?;
+    typed.method()?.ok_or_else(|| {
+        RemediationError::Parameters(format!(
             "parameters.{}: missing `role_name` and `trusted_principals` (create a support role) \
              or `existing_role` (attach the policy to an existing role)",
             META.id
-        ))),
-        (None, Some(existing)) => {
-            if !valid_role_name(existing) {
-                return Err(parameter_error(
-                    "existing_role",
-                    format!("`{existing}` is not a role name"),
-                ));
-            }
-            let extra = [
-                ("trusted_principals", !p.trusted_principals.is_empty()),
-                ("path", p.path.is_some()),
-                ("permissions_boundary", p.permissions_boundary.is_some()),
-                ("tags", !p.tags.is_empty()),
-                ("max_session_duration", p.max_session_duration.is_some()),
-            ];
-            if let Some((field, _)) = extra.iter().find(|(_, set)| *set) {
-                return Err(parameter_error(
-                    field,
-                    "only applies when cisrun creates the role (`role_name`); an existing role \
-                        is left as it is",
-                ));
-            }
-            Ok(Method::ExistingRole {
-                role_name: existing.clone(),
-            })
-        }
-        (Some(role_name), None) => {
-            if !valid_role_name(role_name) {
-                return Err(parameter_error(
-                    "role_name",
-                    format!("`{role_name}` is not a valid role name (1-64 of A-Z a-z 0-9 +=,.@_-)"),
-                ));
-            }
-            if role_name.starts_with("AWSServiceRoleFor") || role_name.starts_with("AWSReservedSSO")
-            {
-                return Err(RemediationError::Refused(format!(
-                    "`{role_name}` is a name AWS uses for its own roles"
-                )));
-            }
-            let path = p.path.clone().unwrap_or_else(|| "/".to_string());
-            check_path(&path)?;
-            if p.trusted_principals.is_empty() {
-                return Err(parameter_error(
-                    "trusted_principals",
-                    "missing: list the IAM users, roles or account roots (by ARN) who handle \
-                        incidents",
-                ));
-            }
-            let mut principals = p.trusted_principals.clone();
-            for principal in &principals {
-                check_principal(principal, None)?;
-            }
-            principals.sort();
-            principals.dedup();
-            if let Some(boundary) = &p.permissions_boundary {
-                let ok = boundary.starts_with("arn:") && boundary.contains(":policy/");
-                if !ok {
-                    return Err(parameter_error(
-                        "permissions_boundary",
-                        format!("`{boundary}` is not a managed policy ARN"),
-                    ));
-                }
-            }
-            if let Some(seconds) = p.max_session_duration {
-                if !(3600..=43200).contains(&seconds) {
-                    return Err(parameter_error(
-                        "max_session_duration",
-                        format!("{seconds} is outside 3600..=43200 seconds"),
-                    ));
-                }
-            }
-            for (key, value) in &p.tags {
-                if key.is_empty() || key.len() > 128 || value.len() > 256 || key.starts_with("aws:")
-                {
-                    return Err(parameter_error(
-                        "tags",
-                        format!("`{key}` is not a valid tag"),
-                    ));
-                }
-                if key == MARKER_TAG_KEY {
-                    return Err(parameter_error(
-                        "tags",
-                        format!("`{MARKER_TAG_KEY}` is cisrun's own tag"),
-                    ));
-                }
-            }
-            if p.tags.len() > 49 {
-                return Err(parameter_error("tags", "at most 49 tags (cisrun adds one)"));
-            }
-            let mut tags = p.tags.clone();
-            tags.insert(MARKER_TAG_KEY.to_string(), MARKER_TAG_VALUE.to_string());
-            Ok(Method::CreateRole {
-                role_name: role_name.clone(),
-                path,
-                trusted_principals: principals,
-                permissions_boundary: p.permissions_boundary.clone(),
-                tags,
-                max_session_duration: p.max_session_duration,
-            })
-        }
-    }
+        ))
+    })
 }
 
 fn trust_policy(principals: &[String]) -> serde_json::Value {
@@ -548,36 +494,6 @@ fn trust_policy(principals: &[String]) -> serde_json::Value {
             "Action": "sts:AssumeRole"
         }]
     })
-}
-
-/// IAM returns policy documents URL-encoded; parse either form.
-fn parse_policy_document(document: &str) -> serde_json::Value {
-    serde_json::from_str(document)
-        .or_else(|_| serde_json::from_str(&percent_decode(document)))
-        .unwrap_or_else(|_| serde_json::Value::String(document.to_string()))
-}
-
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let hex = |b: u8| (b as char).to_digit(16);
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let decoded = (bytes[i] == b'%' && i + 2 < bytes.len())
-            .then(|| Some(hex(bytes[i + 1])? * 16 + hex(bytes[i + 2])?))
-            .flatten();
-        match decoded {
-            Some(byte) => {
-                out.push(byte as u8);
-                i += 3;
-            }
-            None => {
-                out.push(bytes[i]);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// A role as remediation and rollback compare it.
@@ -610,7 +526,7 @@ fn is_aws_owned(role: &aws_sdk_iam::types::Role) -> Option<String> {
     }
     let trust = role
         .assume_role_policy_document()
-        .map(parse_policy_document)
+        .map(crate::policy::parse_document)
         .unwrap_or_default();
     let trusts_a_service = trust["Statement"]
         .as_array()
@@ -691,7 +607,7 @@ async fn role_state(
     Ok(serde_json::json!({
         "exists": true,
         "path": role.path(),
-        "trust_policy": role.assume_role_policy_document().map(parse_policy_document),
+        "trust_policy": role.assume_role_policy_document().map(crate::policy::parse_document),
         "permissions_boundary": role.permissions_boundary().and_then(|b| b.permissions_boundary_arn()),
         "max_session_duration": role.max_session_duration(),
         "tags": tags,
@@ -766,6 +682,71 @@ fn attach_step(account: &AwsAccount, role_name: &str, role_arn: String) -> Step 
     }
 }
 
+/// Method 2: attach the policy to a role the profile names, never an AWS-owned one.
+async fn plan_existing_role(account: &AwsAccount, role_name: &str) -> Result<Plan, RemediationError> {
+    let role = describe_role(account.iam(), role_name)
+        .await
+        .map_err(provider)?
+        .ok_or_else(|| {
+            RemediationError::Refused(format!(
+                "existing_role `{role_name}` does not exist in account {}",
+                account.account_id
+            ))
+        })?;
+    if let Some(why) = is_aws_owned(&role) {
+        return Err(RemediationError::Refused(format!(
+            "will not attach {POLICY_NAME} to `{role_name}`: {why}"
+        )));
+    }
+    Ok(Plan::of(
+        vec![attach_step(account, role_name, role.arn().to_string())],
+        format!("method 2: attach {POLICY_NAME} to the existing role {role_name}"),
+    ))
+}
+
+/// Method 1: create the role and attach the policy; or, where cisrun created the role
+/// earlier (an apply that stopped halfway) and it trusts exactly these principals, attach.
+async fn plan_new_role(
+    account: &AwsAccount,
+    role_name: &str,
+    path: &str,
+    trusted_principals: &[String],
+    data: &SupportRoleStep,
+) -> Result<Plan, RemediationError> {
+    let Some(role) = describe_role(account.iam(), role_name).await.map_err(provider)? else {
+        let create = create_role_step(account, role_name, path, trusted_principals, data);
+        let arn = create.resource.clone();
+        return Ok(Plan::of(
+            vec![create, attach_step(account, role_name, arn)],
+            format!("method 1: create the support role {role_name} and attach {POLICY_NAME}"),
+        ));
+    };
+    if !has_marker(&role) {
+        return Err(RemediationError::Refused(format!(
+            "role `{role_name}` already exists and cisrun did not create it; to use it, set \
+             `existing_role: {role_name}` instead of `role_name`"
+        )));
+    }
+    let trusted = role
+        .assume_role_policy_document()
+        .map(crate::policy::parse_document)
+        .map(|p| trusted_aws_principals(&p))
+        .unwrap_or_default();
+    let wanted: std::collections::BTreeSet<String> = trusted_principals.iter().cloned().collect();
+    if trusted != wanted {
+        return Err(RemediationError::Refused(format!(
+            "role `{role_name}` (created by cisrun earlier) trusts {}, not the profile's {}: \
+             roll back that apply first",
+            trusted.into_iter().collect::<Vec<_>>().join(", "),
+            trusted_principals.join(", ")
+        )));
+    }
+    Ok(Plan::of(
+        vec![attach_step(account, role_name, role.arn().to_string())],
+        format!("method 1: the role {role_name} that cisrun created exists; attach {POLICY_NAME}"),
+    ))
+}
+
 #[async_trait]
 impl Remediation<AwsAccount> for SupportRole {
     fn safety(&self) -> FixSafety {
@@ -773,14 +754,29 @@ impl Remediation<AwsAccount> for SupportRole {
         FixSafety::Safe
     }
 
-    fn check_parameters(&self, parameters: &serde_yaml::Value) -> Result<(), RemediationError> {
+    fn permissions(&self) -> &'static [&'static str] {
+        &[
+            "iam:GetRole",
+            "iam:CreateRole",
+            "iam:TagRole",
+            "iam:AttachRolePolicy",
+            "iam:ListAttachedRolePolicies",
+            "iam:ListRolePolicies",
+            "iam:ListInstanceProfilesForRole",
+            "iam:PutRolePermissionsBoundary",
+            "iam:DetachRolePolicy",
+            "iam:DeleteRole",
+        ]
+    }
+
+    fn check_parameters(&self, parameters: &Parameters) -> Result<(), RemediationError> {
         method_from(parameters).map(drop)
     }
 
     async fn plan(
         &self,
         account: &AwsAccount,
-        parameters: &serde_yaml::Value,
+        parameters: &Parameters,
     ) -> Result<Plan, RemediationError> {
         let method = method_from(parameters)?;
         let entities = support_policy_entities(account).await.map_err(provider)?;
@@ -795,30 +791,8 @@ impl Remediation<AwsAccount> for SupportRole {
                     .join(", ")
             )));
         }
-        let iam = account.iam();
         match method {
-            Method::ExistingRole { role_name } => {
-                let role = describe_role(iam, &role_name)
-                    .await
-                    .map_err(provider)?
-                    .ok_or_else(|| {
-                        RemediationError::Refused(format!(
-                            "existing_role `{role_name}` does not exist in account {}",
-                            account.account_id
-                        ))
-                    })?;
-                if let Some(why) = is_aws_owned(&role) {
-                    return Err(RemediationError::Refused(format!(
-                        "will not attach {POLICY_NAME} to `{role_name}`: {why}"
-                    )));
-                }
-                Ok(Plan {
-                    steps: vec![attach_step(account, &role_name, role.arn().to_string())],
-                    explanation: format!(
-                        "method 2: attach {POLICY_NAME} to the existing role {role_name}"
-                    ),
-                })
-            }
+            Method::ExistingRole { role_name } => plan_existing_role(account, &role_name).await,
             Method::CreateRole {
                 role_name,
                 path,
@@ -838,56 +812,7 @@ impl Remediation<AwsAccount> for SupportRole {
                     tags,
                     max_session_duration,
                 };
-                match describe_role(iam, &role_name).await.map_err(provider)? {
-                    None => {
-                        let create = create_role_step(
-                            account,
-                            &role_name,
-                            &path,
-                            &trusted_principals,
-                            &data,
-                        );
-                        let arn = create.resource.clone();
-                        Ok(Plan {
-                            steps: vec![create, attach_step(account, &role_name, arn)],
-                            explanation: format!(
-                                "method 1: create the support role {role_name} \
-                                and attach {POLICY_NAME}"
-                            ),
-                        })
-                    }
-                    // A role cisrun created earlier (e.g. an apply that stopped halfway), as
-                    // long as it trusts exactly the principals the profile names now.
-                    Some(role) if has_marker(&role) => {
-                        let trusted = role
-                            .assume_role_policy_document()
-                            .map(parse_policy_document)
-                            .map(|p| trusted_aws_principals(&p))
-                            .unwrap_or_default();
-                        let wanted: std::collections::BTreeSet<String> =
-                            trusted_principals.iter().cloned().collect();
-                        if trusted != wanted {
-                            return Err(RemediationError::Refused(format!(
-                                "role `{role_name}` (created by cisrun earlier) trusts {}, not \
-                                    the profile's {}: roll back that apply first",
-                                trusted.into_iter().collect::<Vec<_>>().join(", "),
-                                trusted_principals.join(", ")
-                            )));
-                        }
-                        Ok(Plan {
-                            steps: vec![attach_step(account, &role_name, role.arn().to_string())],
-                            explanation: format!(
-                                "method 1: the role {role_name} that cisrun \
-                            created exists; attach {POLICY_NAME}"
-                            ),
-                        })
-                    }
-                    Some(_) => Err(RemediationError::Refused(format!(
-                        "role `{role_name}` already exists and cisrun did not create it; to use \
-                            it, set \
-                         `existing_role: {role_name}` instead of `role_name`"
-                    ))),
-                }
+                plan_new_role(account, &role_name, &path, &trusted_principals, &data).await
             }
         }
     }
@@ -1150,7 +1075,7 @@ mod tests {
         });
         let iam = mock_client!(aws_sdk_iam, [&rule]);
         let account = account(iam, "aws");
-        let none = serde_yaml::Value::default();
+        let none = Parameters::default();
         let (a, b) = tokio::join!(
             SupportRole.audit(&account, &none),
             SupportRole.audit(&account, &none)
@@ -1160,15 +1085,19 @@ mod tests {
     }
 
     #[test]
-    fn parameters_reject_unknown_keys() {
-        let bad: serde_yaml::Value = serde_yaml::from_str("rolename: x").expect("yaml");
-        assert!(check_parameters(&bad)
+    fn parameters_reject_unknown_keys_and_conflicts_when_read() {
+        let check = |yaml: &str| {
+            let value: serde_yaml::Value = serde_yaml::from_str(yaml).expect("yaml");
+            (META.parameters.expect("has parameters").check)(&value)
+        };
+        assert!(check("rolename: x").unwrap_err().contains("unknown field"));
+        assert!(check("role_name: x\nexisting_role: y")
             .unwrap_err()
-            .contains("unknown field"));
-        let good: serde_yaml::Value = serde_yaml::from_str(
-            "role_name: x\ntrusted_principals: [arn:aws:iam::123456789012:root]",
-        )
-        .expect("yaml");
-        assert!(check_parameters(&good).is_ok());
+            .contains("not both"));
+        assert!(check("role_name: x\ntrusted_principals: ['*']")
+            .unwrap_err()
+            .contains("wildcard"));
+        assert!(check("role_name: x\ntrusted_principals: [arn:aws:iam::123456789012:root]").is_ok());
+        assert!(check("{}").is_ok(), "the audit needs no parameters");
     }
 }

@@ -1,0 +1,8 @@
+//! Typed account data that several controls read, fetched at most once per account and run
+//! through [`AwsAccount::fetch_once`](crate::AwsAccount::fetch_once). A control asks for what
+//! it needs; a profile pays only for the data its controls read.
+//!
+//! One module per service. Every fetcher reads every page, and maps AWS errors to
+//! [`AwsError`](crate::AwsError) naming the action.
+
+pub mod iam;

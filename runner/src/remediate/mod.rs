@@ -1,0 +1,225 @@
+//! `cisrun remediate` (plan, or apply with a journal) and `cisrun rollback`.
+//!
+//! The runner owns the order, the journal and the safety checks; each control owns what
+//! its steps mean (`cisrun_core::Remediation`), so a new control's fix needs no change here.
+//! `plan` decides per control, `apply` carries a plan out, `rollback` undoes a journal.
+
+mod apply;
+mod rollback;
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{bail, Result};
+use cisrun_checks::aws::{load_config, AwsSettings};
+use cisrun_checks::AwsAccount;
+use cisrun_core::{AccountReport, Catalogue, FixSafety, Outcome, Plan, RunInfo, RunReport, Status};
+use futures::StreamExt;
+
+use self::apply::{error_outcome, execute, step_evidence};
+pub use self::rollback::rollback;
+use crate::cli::RemediateArgs;
+use crate::engine::{self, AuditPlan, Selected};
+use crate::journal::Journal;
+use crate::output::finish_run;
+use crate::shipped;
+use crate::targets;
+
+/// `file:line:column` of the control's parameter block (or the file alone).
+fn parameters_location(source: &crate::shipped::ProfileSource, control_id: &str) -> String {
+    let needle = format!("{control_id}:");
+    let Some(offset) = source
+        .text
+        .find("parameters:")
+        .and_then(|start| source.text[start..].find(&needle).map(|i| start + i))
+    else {
+        return source.file.clone();
+    };
+    let before = &source.text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    format!("{}:{line}:{column}", source.file)
+}
+
+struct Remediator<'a> {
+    audit: AuditPlan<'a>,
+    journal: Option<&'a Journal>,
+    /// `--unsafe-fixes`: apply fixes graded unsafe too.
+    unsafe_fixes: bool,
+}
+
+impl Remediator<'_> {
+    async fn account(&self, account: &AwsAccount) -> AccountReport {
+        let mut results = Vec::new();
+        // Controls run one after another within an account, so the journal reads in order.
+        for selected in self.audit.selected {
+            let started = Instant::now();
+            let (outcome, plan) = self.control(selected, account).await;
+            let mut result = self.audit.result(selected, outcome, started);
+            result.plan = plan;
+            results.push(result);
+        }
+        AccountReport {
+            account_id: account.account_id.clone(),
+            account_name: account.account_name.clone(),
+            results,
+        }
+    }
+
+    async fn control(&self, selected: &Selected, account: &AwsAccount) -> (Outcome, Option<Plan>) {
+        let audit = self.audit.audit_control(selected, account).await;
+        match audit.status {
+            Status::Fail => {}
+            Status::Pass => {
+                let message = format!("compliant, nothing to change: {}", audit.message);
+                return (
+                    Outcome { message, ..audit },
+                    Some(Plan::nothing_to_do("already compliant")),
+                );
+            }
+            Status::Error | Status::Skipped => return (audit, None),
+        }
+        // A failing result always comes from a compiled-in control.
+        let Some(control) = selected.control else {
+            return (audit, None);
+        };
+        let Some(remediation) = control.remediation() else {
+            let message = format!(
+                "{} (no automatic remediation: see `cisrun explain {}`)",
+                audit.message,
+                control.meta().id
+            );
+            return (Outcome { message, ..audit }, None);
+        };
+        let parameters = self.audit.profile.parameters_for(control.meta().id);
+        let mut plan = match remediation.plan(account, &parameters).await {
+            Ok(plan) => plan,
+            Err(error) => return (error_outcome(&error), None),
+        };
+        let safety = remediation.safety();
+        plan.safety = Some(safety);
+        let label = match safety {
+            FixSafety::Safe => "safe fix",
+            FixSafety::Unsafe => "unsafe fix",
+        };
+        match self.journal {
+            Some(journal) if safety == FixSafety::Safe || self.unsafe_fixes => {
+                let outcome =
+                    execute(remediation, account, control.meta().id, &plan, journal).await;
+                (outcome, Some(plan))
+            }
+            Some(_) => {
+                let outcome = Outcome::fail(
+                    format!(
+                        "not applied: this {label} needs --unsafe-fixes; it would make {} \
+                         change(s): {}",
+                        plan.steps.len(),
+                        plan.explanation
+                    ),
+                    step_evidence(&plan.steps, "plan (unsafe) "),
+                );
+                (outcome, Some(plan))
+            }
+            None => {
+                let outcome = Outcome::fail(
+                    format!(
+                        "would make {} change(s) ({label}): {}",
+                        plan.steps.len(),
+                        plan.explanation
+                    ),
+                    step_evidence(&plan.steps, &format!("plan ({label}) ")),
+                );
+                (outcome, Some(plan))
+            }
+        }
+    }
+}
+
+
+fn default_journal_path() -> PathBuf {
+    PathBuf::from(format!(
+        "cisrun-journal-{}.jsonl",
+        chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ")
+    ))
+}
+
+pub async fn run(catalogue: &Catalogue, args: RemediateArgs) -> Result<u8> {
+    let profile = shipped::load(&args.profile, catalogue)?;
+    let source = shipped::source(&args.profile)?;
+    let selected = engine::select(&profile, catalogue);
+
+    // What each fix needs beyond the profile reader's checks, before anything is read.
+    for control in selected.iter().filter_map(|s| s.control) {
+        if let Some(remediation) = control.remediation() {
+            let id = control.meta().id;
+            if let Err(error) = remediation.check_parameters(&profile.parameters_for(id)) {
+                bail!("{}: {error}", parameters_location(&source, id));
+            }
+        }
+    }
+
+    let journal = match args.apply {
+        true => {
+            let path = args.journal.clone().unwrap_or_else(default_journal_path);
+            Some(Journal::create(&path, &source.file, &source.text)?)
+        }
+        false => None,
+    };
+    let started_at = chrono::Utc::now();
+    let clock = Instant::now();
+    let remediator = Remediator {
+        audit: AuditPlan {
+            profile: &profile,
+            selected: &selected,
+            today: started_at.date_naive(),
+        },
+        journal: journal.as_ref(),
+        unsafe_fixes: args.unsafe_fixes,
+    };
+    let config = load_config(AwsSettings::default()).await;
+    let target_list = targets::resolve(&config, &profile, None).await?;
+    let connector = targets::Connector::new(&config, &profile);
+    let accounts: Vec<AccountReport> = futures::stream::iter(target_list.iter())
+        .map(|target| {
+            let (connector, remediator) = (&connector, &remediator);
+            async move {
+                match remediator.audit.connect(connector, target).await {
+                    Ok(account) => remediator.account(&account).await,
+                    Err(unreachable) => unreachable,
+                }
+            }
+        })
+        .buffer_unordered(usize::from(args.concurrency))
+        .collect()
+        .await;
+
+    let command = if args.apply {
+        "remediate --apply"
+    } else {
+        "remediate"
+    };
+    let report = RunReport {
+        run: RunInfo::for_profile(&profile, command, started_at, clock.elapsed(), None),
+        accounts,
+    };
+    let json_to_stdout = args.json.as_deref() == Some(Path::new("-"));
+    let json_file = args.json.as_deref().filter(|_| !json_to_stdout);
+    let code = finish_run(report, args.junit.as_deref(), json_file, json_to_stdout)?;
+    if let Some(journal) = &journal {
+        let changed = crate::journal::read(journal.path())?.len() > 1;
+        if changed {
+            eprintln!(
+                "journal: {} (undo with `cisrun rollback --journal {}`)",
+                journal.path().display(),
+                journal.path().display()
+            );
+        } else {
+            // Nothing was changed: a journal with only a header would just be clutter.
+            let _ = std::fs::remove_file(journal.path());
+            eprintln!("nothing changed; no journal written");
+        }
+    }
+    Ok(code)
+}
+
+

@@ -1,0 +1,315 @@
+//! `cisrun rollback`: undo what one `remediate --apply` did, from its journal, after
+//! checking that nothing changed since.
+
+use std::collections::{BTreeMap, HashMap};
+
+use anyhow::{bail, Context, Result};
+use cisrun_checks::aws::{load_config, AwsSettings};
+use cisrun_checks::AwsAccount;
+use cisrun_core::{Catalogue, Profile, Remediation, Step};
+
+use crate::cli::RollbackArgs;
+use crate::journal::{Entry, Journal};
+use crate::targets::{self, Target};
+use crate::{EXIT_FINDINGS, EXIT_OK};
+
+/// What the journal says happened to one step.
+#[derive(Debug)]
+struct StepRecord {
+    account_id: String,
+    control_id: String,
+    step: Step,
+    before: serde_json::Value,
+    after: Option<serde_json::Value>,
+    failed: bool,
+    undone: bool,
+}
+
+fn step_records(entries: &[Entry]) -> BTreeMap<u64, StepRecord> {
+    let mut records = BTreeMap::new();
+    for entry in entries {
+        match entry {
+            Entry::Apply {
+                seq,
+                account_id,
+                control_id,
+                step,
+                before,
+                ..
+            } => {
+                records.insert(
+                    *seq,
+                    StepRecord {
+                        account_id: account_id.clone(),
+                        control_id: control_id.clone(),
+                        step: step.clone(),
+                        before: before.clone(),
+                        after: None,
+                        failed: false,
+                        undone: false,
+                    },
+                );
+            }
+            Entry::Applied { seq, after, .. } => {
+                if let Some(r) = records.get_mut(seq) {
+                    r.after = Some(after.clone());
+                }
+            }
+            Entry::ApplyFailed { seq, .. } => {
+                if let Some(r) = records.get_mut(seq) {
+                    r.failed = true;
+                }
+            }
+            Entry::Undone { seq, .. } => {
+                if let Some(r) = records.get_mut(seq) {
+                    r.undone = true;
+                }
+            }
+            Entry::Header { .. } | Entry::Undo { .. } | Entry::UndoFailed { .. } => {}
+        }
+    }
+    records
+}
+
+/// Field-by-field differences between two observed states.
+fn differences(expected: &serde_json::Value, actual: &serde_json::Value) -> Vec<String> {
+    match (expected.as_object(), actual.as_object()) {
+        (Some(e), Some(a)) => {
+            let keys: std::collections::BTreeSet<&String> = e.keys().chain(a.keys()).collect();
+            keys.into_iter()
+                .filter(|k| e.get(*k) != a.get(*k))
+                .map(|k| {
+                    format!(
+                        "{k}: expected {}, found {}",
+                        e.get(k).map_or("nothing".to_string(), |v| v.to_string()),
+                        a.get(k).map_or("nothing".to_string(), |v| v.to_string())
+                    )
+                })
+                .collect()
+        }
+        _ if expected == actual => Vec::new(),
+        _ => vec![format!("expected {expected}, found {actual}")],
+    }
+}
+
+fn remediation_of(control_id: &str) -> Result<&'static dyn Remediation<AwsAccount>> {
+    cisrun_checks::find(control_id)
+        .and_then(|c| c.remediation())
+        .with_context(|| {
+            format!("the journal names control `{control_id}`, which this cisrun cannot undo")
+        })
+}
+
+type Pending<'a> = Vec<(u64, &'a StepRecord)>;
+
+pub async fn rollback(catalogue: &Catalogue, args: RollbackArgs) -> Result<u8> {
+    let (journal, entries) = Journal::open(&args.journal)?;
+    let Some(Entry::Header {
+        profile_file,
+        profile_yaml,
+        ..
+    }) = entries.first()
+    else {
+        bail!("{}: not a cisrun journal", args.journal.display());
+    };
+    let profile = Profile::parse(profile_file, profile_yaml, catalogue)
+        .with_context(|| format!("the profile recorded in {}", args.journal.display()))?;
+    let records = step_records(&entries);
+    // Newest first: undo runs in the reverse order of the apply.
+    let pending: Pending = records
+        .iter()
+        .rev()
+        .filter(|(_, r)| !r.failed && !r.undone)
+        .map(|(seq, r)| (*seq, r))
+        .collect();
+    if pending.is_empty() {
+        println!(
+            "nothing to roll back: every change in {} is already undone",
+            args.journal.display()
+        );
+        return Ok(EXIT_OK);
+    }
+    let accounts = connect_accounts(&profile, &pending).await?;
+    let drift = drift(&accounts, &pending).await?;
+    if !drift.is_empty() {
+        if args.force {
+            eprintln!(
+                "warning: undoing despite drift (--force):\n{}",
+                drift.join("\n")
+            );
+        } else {
+            eprintln!(
+                "drift: resources changed since the apply; nothing was undone:\n{}\nre-run with --force to undo cisrun's changes anyway",
+                drift.join("\n")
+            );
+            return Ok(EXIT_FINDINGS);
+        }
+    }
+    let Some(undone) = undo_pending(&journal, &accounts, &pending, args.force).await? else {
+        return Ok(EXIT_FINDINGS);
+    };
+    println!(
+        "rolled back {undone} change(s) recorded in {}",
+        args.journal.display()
+    );
+    if let Some(path) = &args.json {
+        let summary = serde_json::json!({ "journal": args.journal, "undone": undone });
+        cisrun_core::report::write_atomically(
+            path,
+            serde_json::to_string_pretty(&summary)?.as_bytes(),
+        )?;
+    }
+    Ok(EXIT_OK)
+}
+
+/// Reaches every account the journal touched, as the apply did.
+async fn connect_accounts(
+    profile: &Profile,
+    pending: &Pending<'_>,
+) -> Result<HashMap<String, AwsAccount>> {
+    let config = load_config(AwsSettings::default()).await;
+    let known = targets::resolve(&config, profile, None).await?;
+    let connector = targets::Connector::new(&config, profile);
+    let mut accounts: HashMap<String, AwsAccount> = HashMap::new();
+    for (_, record) in pending {
+        if accounts.contains_key(&record.account_id) {
+            continue;
+        }
+        let target: &Target = known
+            .iter()
+            .find(|t| t.account_id.as_deref() == Some(record.account_id.as_str()))
+            .or_else(|| known.iter().find(|t| t.account_id.is_none()))
+            .with_context(|| {
+                format!(
+                    "account {} is no longer among the profile's targets",
+                    record.account_id
+                )
+            })?;
+        let account = connector
+            .connect(target)
+            .await
+            .with_context(|| format!("cannot reach account {}", record.account_id))?;
+        if account.account_id != record.account_id {
+            bail!(
+                "the journal's changes are in account {}, but these credentials reach account {}",
+                record.account_id,
+                account.account_id
+            );
+        }
+        accounts.insert(record.account_id.clone(), account);
+    }
+    Ok(accounts)
+}
+
+/// Every resource that is no longer as the last step on it left it, described.
+async fn drift(
+    accounts: &HashMap<String, AwsAccount>,
+    pending: &Pending<'_>,
+) -> Result<Vec<String>> {
+    let mut drift = Vec::new();
+    let mut last_on_resource: BTreeMap<(&str, &str), u64> = BTreeMap::new();
+    for (seq, record) in pending {
+        last_on_resource
+            .entry((record.account_id.as_str(), record.step.resource.as_str()))
+            .or_insert(*seq);
+    }
+    for (seq, record) in pending {
+        let Some(expected) = &record.after else {
+            continue;
+        };
+        if last_on_resource.get(&(record.account_id.as_str(), record.step.resource.as_str()))
+            != Some(seq)
+        {
+            continue;
+        }
+        let current = remediation_of(&record.control_id)?
+            .observe(&accounts[&record.account_id], &record.step)
+            .await
+            .with_context(|| format!("cannot read {}", record.step.resource))?;
+        let diff = differences(expected, &current);
+        if !diff.is_empty() {
+            drift.push(format!(
+                "  {} in account {} changed since step {seq} ({}):\n    {}",
+                record.step.resource,
+                record.account_id,
+                record.step.action,
+                diff.join("\n    ")
+            ));
+        }
+    }
+    Ok(drift)
+}
+
+/// Undoes the pending steps newest first, journaling each; `None` when one could not be
+/// undone (the journal keeps what is left).
+async fn undo_pending(
+    journal: &Journal,
+    accounts: &HashMap<String, AwsAccount>,
+    pending: &Pending<'_>,
+    forced: bool,
+) -> Result<Option<usize>> {
+    let mut undone = 0;
+    for (seq, record) in pending {
+        let remediation = remediation_of(&record.control_id)?;
+        let account = &accounts[&record.account_id];
+        if record.after.is_none() {
+            // Started but never confirmed (a crash mid-step): undo only if it took effect.
+            let current = remediation.observe(account, &record.step).await?;
+            if current == record.before {
+                println!(
+                    "step {seq}: {} {} never took effect; nothing to undo",
+                    record.step.action, record.step.resource
+                );
+                journal.record(Entry::Undone {
+                    seq: *seq,
+                    at: Journal::now(),
+                })?;
+                continue;
+            }
+        }
+        journal.record(Entry::Undo {
+            seq: *seq,
+            at: Journal::now(),
+            forced,
+        })?;
+        if let Err(error) = remediation.undo(account, &record.step).await {
+            journal.record(Entry::UndoFailed {
+                seq: *seq,
+                error: error.to_string(),
+                at: Journal::now(),
+            })?;
+            eprintln!(
+                "error: could not undo step {seq} ({} {}): {error}",
+                record.step.action, record.step.resource
+            );
+            eprintln!("the journal records what is left; fix the cause and run rollback again");
+            return Ok(None);
+        }
+        journal.record(Entry::Undone {
+            seq: *seq,
+            at: Journal::now(),
+        })?;
+        println!(
+            "undone: step {seq}: {} {} (account {})",
+            record.step.action, record.step.resource, record.account_id
+        );
+        undone += 1;
+    }
+    Ok(Some(undone))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn differences_name_each_changed_field() {
+        let expected = serde_json::json!({"tags": {"a": "1"}, "path": "/"});
+        let actual = serde_json::json!({"tags": {"a": "2"}, "path": "/"});
+        assert_eq!(
+            differences(&expected, &actual),
+            [r#"tags: expected {"a":"1"}, found {"a":"2"}"#]
+        );
+        assert!(differences(&expected, &expected).is_empty());
+    }
+}
