@@ -162,7 +162,9 @@ impl AwsError {
                     .map(|b| String::from_utf8_lossy(b).into_owned())
                     .unwrap_or_default();
                 let code = match (
-                    err.code().map(str::to_string).or_else(|| xml_element(&body, "Code")),
+                    err.code()
+                        .map(str::to_string)
+                        .or_else(|| xml_element(&body, "Code")),
                     status,
                 ) {
                     (Some(code), _) => code.to_string(),
@@ -275,7 +277,10 @@ fn body_text(body: &str) -> String {
     loop {
         match reader.read_event() {
             Ok(Event::Text(text)) => {
-                let text = text.xml10_content().map(|t| t.into_owned()).unwrap_or_default();
+                let text = text
+                    .xml10_content()
+                    .map(|t| t.into_owned())
+                    .unwrap_or_default();
                 words.extend(text.split_whitespace().map(str::to_string));
             }
             Ok(Event::Eof) => break,

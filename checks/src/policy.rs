@@ -43,7 +43,8 @@ mod tests {
 
     #[test]
     fn reads_encoded_documents_and_single_statements() {
-        let encoded = "%7B%22Statement%22%3A%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22%2A%22%7D%7D";
+        let encoded =
+            "%7B%22Statement%22%3A%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22%2A%22%7D%7D";
         let document = parse_document(encoded);
         let all = statements(&document);
         assert_eq!(all.len(), 1);

@@ -165,7 +165,11 @@ pub fn parse_table(benchmark: &str, version: &str, text: &str) -> Result<Version
         let [number, level, assessment, section, control_id, title] = cells.as_slice() else {
             return Err(error(
                 line,
-                format!("expected {} tab-separated cells, found {}", COLUMNS.len(), cells.len()),
+                format!(
+                    "expected {} tab-separated cells, found {}",
+                    COLUMNS.len(),
+                    cells.len()
+                ),
             ));
         };
         let level = match *level {
@@ -252,7 +256,10 @@ mod tests {
         let tenth = version.by_number("1.10").expect("1.10");
         assert_eq!(tenth.level, Level::Two);
         assert_eq!(tenth.assessment, Assessment::Automated);
-        assert_eq!(version.by_control("a-b").map(|r| r.number.as_str()), Some("1.1"));
+        assert_eq!(
+            version.by_control("a-b").map(|r| r.number.as_str()),
+            Some("1.1")
+        );
     }
 
     #[test]
@@ -263,8 +270,14 @@ mod tests {
             ("x.1\t1\tmanual\t1\ta\tT", "dotted number"),
             ("1.1\t1\tmanual\t1\tA_B\tT", "kebab-case"),
             ("1.1\t1\tmanual\t1\ta", "6 tab-separated cells"),
-            ("1.1\t1\tmanual\t1\ta\tT\n1.1\t1\tmanual\t1\tb\tT", "appears twice"),
-            ("1.1\t1\tmanual\t1\ta\tT\n1.2\t1\tmanual\t1\ta\tT", "appears twice"),
+            (
+                "1.1\t1\tmanual\t1\ta\tT\n1.1\t1\tmanual\t1\tb\tT",
+                "appears twice",
+            ),
+            (
+                "1.1\t1\tmanual\t1\ta\tT\n1.2\t1\tmanual\t1\ta\tT",
+                "appears twice",
+            ),
         ];
         for (rows, phrase) in cases {
             let err = parse_table("b", "v1", &format!("{HEADER}{rows}\n")).unwrap_err();

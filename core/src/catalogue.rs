@@ -243,7 +243,9 @@ mod tests {
 
     fn bench() -> Benchmark {
         let header = "number\tlevel\tassessment\tsection\tcontrol_id\ttitle\n";
-        let v1 = format!("{header}1.1\t1\tautomated\t1\tknown\tKnown one\n1.2\t2\tmanual\t1\tmissing\tMissing\n");
+        let v1 = format!(
+            "{header}1.1\t1\tautomated\t1\tknown\tKnown one\n1.2\t2\tmanual\t1\tmissing\tMissing\n"
+        );
         let v2 = format!("{header}2.1\t1\tautomated\t2\tmissing\tMissing\n");
         Benchmark {
             id: "b".into(),
@@ -265,12 +267,26 @@ mod tests {
     #[test]
     fn resolves_ids_and_numbers_and_reports_coverage() {
         let catalogue = Catalogue::new(vec![bench()], vec![&KNOWN]).expect("catalogue");
-        assert_eq!(catalogue.resolve("1.2", "b", "v1").map(|r| r.control_id.as_str()), Ok("missing"));
-        assert_eq!(catalogue.resolve("known", "b", "v1").map(|r| r.number.as_str()), Ok("1.1"));
+        assert_eq!(
+            catalogue
+                .resolve("1.2", "b", "v1")
+                .map(|r| r.control_id.as_str()),
+            Ok("missing")
+        );
+        assert_eq!(
+            catalogue
+                .resolve("known", "b", "v1")
+                .map(|r| r.number.as_str()),
+            Ok("1.1")
+        );
         let err = catalogue.resolve("known", "b", "v2").unwrap_err();
         assert!(err.contains("it is in v1"), "{err}");
         let v1 = catalogue.version("b", "v1").expect("v1");
-        let coverage: Vec<_> = v1.recommendations.iter().map(|r| catalogue.coverage(r)).collect();
+        let coverage: Vec<_> = v1
+            .recommendations
+            .iter()
+            .map(|r| catalogue.coverage(r))
+            .collect();
         assert_eq!(coverage, [Coverage::Automated, Coverage::NotImplemented]);
         assert_eq!(catalogue.at_level("b", "v1", Level::One).count(), 1);
         assert_eq!(catalogue.at_level("b", "v1", Level::Two).count(), 2);

@@ -138,7 +138,8 @@ impl Parameters {
             message,
             missing_permission: None,
         };
-        let typed: T = serde_yaml::from_value(self.0.clone()).map_err(|e| invalid(e.to_string()))?;
+        let typed: T =
+            serde_yaml::from_value(self.0.clone()).map_err(|e| invalid(e.to_string()))?;
         typed.validate().map_err(invalid)?;
         Ok(typed)
     }

@@ -533,8 +533,12 @@ fn deserialize_benchmark<'de, D: Deserializer<'de>>(deserializer: D) -> Result<S
             with_context(|ctx| match ctx.catalogue.benchmark(v) {
                 Some(_) => Ok(v.to_string()),
                 None => {
-                    let known: Vec<&str> =
-                        ctx.catalogue.benchmarks().iter().map(|b| b.id.as_str()).collect();
+                    let known: Vec<&str> = ctx
+                        .catalogue
+                        .benchmarks()
+                        .iter()
+                        .map(|b| b.id.as_str())
+                        .collect();
                     Err(format!(
                         "unknown benchmark `{v}`; expected one of: {}",
                         known.join(", ")
@@ -1067,8 +1071,8 @@ pub fn json_schema(catalogue: &Catalogue) -> serde_json::Value {
             controls.insert(control.id.to_string(), schema.to_value());
         }
     }
-    let mut root = serde_json::to_value(generator.into_root_schema_for::<Profile>())
-        .unwrap_or_default();
+    let mut root =
+        serde_json::to_value(generator.into_root_schema_for::<Profile>()).unwrap_or_default();
     if let Some(parameters) = root.pointer_mut("/properties/parameters") {
         *parameters = serde_json::json!({
             "description": "Per-control parameters, keyed by control id (or a quoted CIS number \

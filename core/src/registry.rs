@@ -42,7 +42,9 @@ inventory::collect!(ProfileRegistration);
 
 /// Every registered benchmark, sorted by id.
 pub fn benchmarks() -> Vec<&'static BenchmarkRegistration> {
-    let mut all: Vec<_> = inventory::iter::<BenchmarkRegistration>.into_iter().collect();
+    let mut all: Vec<_> = inventory::iter::<BenchmarkRegistration>
+        .into_iter()
+        .collect();
     all.sort_by_key(|b| b.source.id);
     all
 }

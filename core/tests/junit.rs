@@ -40,6 +40,7 @@ fn assert_valid(xml: &[u8]) {
 
 fn result(control_id: &str, number: &str, title: &str, outcome: Outcome) -> ControlResult {
     ControlResult {
+        section: "1".into(),
         control_id: control_id.to_string(),
         number: number.to_string(),
         title: title.to_string(),

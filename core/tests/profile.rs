@@ -1,10 +1,9 @@
 //! Profile parsing rules that the shipped catalogue (one control) cannot exercise: a test
 //! catalogue with controls numbered 1.1 and 1.10, and exceptions that overlap.
 
+use cisrun_core::benchmark::parse_table;
 use cisrun_core::catalogue::Catalogue;
-use cisrun_core::{
-    Assessment, Benchmark, BenchmarkNumber, ControlDoc, ControlMeta, Level, Profile,
-};
+use cisrun_core::{Assessment, Benchmark, ControlDoc, ControlMeta, Profile};
 
 const DOC: ControlDoc = ControlDoc(
     "## Description\nd\n## Rationale\nr\n## Impact\ni\n## Audit\na\n## Remediation\nr\n## Default value\nv\n## References\nx\n",
@@ -13,37 +12,33 @@ const DOC: ControlDoc = ControlDoc(
 static ONE: ControlMeta = ControlMeta {
     id: "test-one",
     title: "One",
-    benchmark: "test-bench",
-    level: Level::One,
     assessment: Assessment::Automated,
-    numbers: &[BenchmarkNumber {
-        version: "v1",
-        number: "1.1",
-    }],
     doc: DOC,
     parameters: None,
+    permissions: &[],
 };
 
 static TEN: ControlMeta = ControlMeta {
     id: "test-ten",
     title: "Ten",
-    benchmark: "test-bench",
-    level: Level::Two,
     assessment: Assessment::Automated,
-    numbers: &[BenchmarkNumber {
-        version: "v1",
-        number: "1.10",
-    }],
     doc: DOC,
     parameters: None,
+    permissions: &[],
 };
+
+const TABLE: &str = "number\tlevel\tassessment\tsection\tcontrol_id\ttitle\n\
+                     1.1\t1\tautomated\t1\ttest-one\tOne\n\
+                     1.10\t2\tautomated\t1\ttest-ten\tTen\n\
+                     1.11\t1\tmanual\t1\ttest-missing\tNot implemented\n";
 
 fn catalogue() -> Catalogue {
     Catalogue::new(
-        &[Benchmark {
-            id: "test-bench",
-            title: "Test",
-            versions: &["v1"],
+        vec![Benchmark {
+            id: "test-bench".into(),
+            title: "Test".into(),
+            plugin: "tests".into(),
+            versions: vec![parse_table("test-bench", "v1", TABLE).expect("table")],
         }],
         vec![&ONE, &TEN],
     )
@@ -62,12 +57,33 @@ fn quoted_numbers_resolve_exactly() {
         "{HEAD}controls:\n  include: [\"1.1\", \"1.10\"]\n"
     ))
     .expect("valid profile");
-    let ids: Vec<&str> = profile
+    let ids: Vec<String> = profile
         .selected(&catalogue())
-        .iter()
-        .map(|c| c.id)
+        .into_iter()
+        .map(|r| r.control_id)
         .collect();
     assert_eq!(ids, ["test-one", "test-ten"]);
+}
+
+#[test]
+fn a_level_selects_not_implemented_recommendations_too() {
+    let profile = parse(HEAD).expect("valid profile");
+    let numbers: Vec<String> = profile
+        .selected(&catalogue())
+        .into_iter()
+        .map(|r| r.number)
+        .collect();
+    assert_eq!(numbers, ["1.1", "1.10", "1.11"]);
+    let profile = parse(&format!("{HEAD}controls:\n  include: [test-missing]\n"))
+        .expect("a not-implemented recommendation can be named");
+    assert_eq!(profile.selected(&catalogue()).len(), 1);
+}
+
+#[test]
+fn parameters_for_a_control_that_is_not_compiled_in_are_refused() {
+    let error = parse(&format!("{HEAD}parameters:\n  test-missing: {{a: 1}}\n"))
+        .expect_err("not implemented");
+    assert!(error.message.contains("not implemented"), "{error}");
 }
 
 #[test]

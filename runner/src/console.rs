@@ -127,6 +127,7 @@ mod tests {
                         number: "1.17".into(),
                         title: "Ensure a support role".into(),
                         level: 1,
+                        section: "1".into(),
                         outcome,
                         duration_seconds: 0.0,
                         plan: None,

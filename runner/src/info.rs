@@ -168,12 +168,7 @@ pub fn list(catalogue: &Catalogue, format: ListFormat) -> Result<u8> {
                     remediation_label(*c),
                     m.title
                 );
-                let _ = writeln!(
-                    out,
-                    "{:<63} {}",
-                    "",
-                    numbers_summary(catalogue, m.id)
-                );
+                let _ = writeln!(out, "{:<63} {}", "", numbers_summary(catalogue, m.id));
             }
             let _ = writeln!(
                 out,

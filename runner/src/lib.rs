@@ -33,9 +33,9 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use clap::Parser;
 use cisrun_core::registry::Plugin;
 use cisrun_core::Catalogue;
+use clap::Parser;
 
 use crate::cli::{Cli, Command};
 
@@ -105,12 +105,11 @@ pub fn main() -> ExitCode {
 
 /// The plugins this binary names, with what each registered.
 fn linked_plugins() -> Vec<&'static Plugin> {
-    let mut linked: Vec<&'static Plugin> = cisrun_core::registry::__private::inventory::iter::<
-        LinkedPlugin,
-    >
-        .into_iter()
-        .map(|l| l.0)
-        .collect();
+    let mut linked: Vec<&'static Plugin> =
+        cisrun_core::registry::__private::inventory::iter::<LinkedPlugin>
+            .into_iter()
+            .map(|l| l.0)
+            .collect();
     linked.sort_by_key(|p| p.name);
     linked.dedup_by_key(|p| p.name);
     linked

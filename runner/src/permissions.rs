@@ -62,7 +62,8 @@ pub fn policy(profile: &Profile, selected: &[Selected], remediate: bool) -> serd
         if targets.source != TargetSource::Current {
             let role = spec.role.0.as_str();
             let resource = if role.starts_with("arn:") {
-                role.replace("{account_id}", "*").replace("{partition}", "*")
+                role.replace("{account_id}", "*")
+                    .replace("{partition}", "*")
             } else {
                 format!("arn:*:iam::*:role/{role}")
             };
@@ -99,7 +100,12 @@ fn markdown(catalogue: &Catalogue) -> String {
             .and_then(|c| c.remediation())
             .map(|r| code(r.permissions()))
             .unwrap_or_else(|| "no fix".to_string());
-        let _ = writeln!(out, "| `{}` | {} | {fix} |", meta.id, code(meta.permissions));
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {fix} |",
+            meta.id,
+            code(meta.permissions)
+        );
     }
     let _ = writeln!(
         out,

@@ -473,9 +473,9 @@ fn checked_tags(
 
 /// The method `parameters` choose; remediation cannot start without one.
 fn method_from(parameters: &Parameters) -> Result<Method, RemediationError> {
-    let typed: SupportRoleParameters = parameters
-        .get()
-        .map_err(|e| RemediationError::Parameters(format!("parameters.{}: {}", META.id, e.message)))?;
+    let typed: SupportRoleParameters = parameters.get().map_err(|e| {
+        RemediationError::Parameters(format!("parameters.{}: {}", META.id, e.message))
+    })?;
     typed.method()?.ok_or_else(|| {
         RemediationError::Parameters(format!(
             "parameters.{}: missing `role_name` and `trusted_principals` (create a support role) \
@@ -683,7 +683,10 @@ fn attach_step(account: &AwsAccount, role_name: &str, role_arn: String) -> Step 
 }
 
 /// Method 2: attach the policy to a role the profile names, never an AWS-owned one.
-async fn plan_existing_role(account: &AwsAccount, role_name: &str) -> Result<Plan, RemediationError> {
+async fn plan_existing_role(
+    account: &AwsAccount,
+    role_name: &str,
+) -> Result<Plan, RemediationError> {
     let role = describe_role(account.iam(), role_name)
         .await
         .map_err(provider)?
@@ -713,7 +716,10 @@ async fn plan_new_role(
     trusted_principals: &[String],
     data: &SupportRoleStep,
 ) -> Result<Plan, RemediationError> {
-    let Some(role) = describe_role(account.iam(), role_name).await.map_err(provider)? else {
+    let Some(role) = describe_role(account.iam(), role_name)
+        .await
+        .map_err(provider)?
+    else {
         let create = create_role_step(account, role_name, path, trusted_principals, data);
         let arn = create.resource.clone();
         return Ok(Plan::of(
@@ -1097,7 +1103,9 @@ mod tests {
         assert!(check("role_name: x\ntrusted_principals: ['*']")
             .unwrap_err()
             .contains("wildcard"));
-        assert!(check("role_name: x\ntrusted_principals: [arn:aws:iam::123456789012:root]").is_ok());
+        assert!(
+            check("role_name: x\ntrusted_principals: [arn:aws:iam::123456789012:root]").is_ok()
+        );
         assert!(check("{}").is_ok(), "the audit needs no parameters");
     }
 }

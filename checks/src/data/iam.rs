@@ -64,3 +64,40 @@ pub async fn policy_entities(
         })
         .await
 }
+
+/// `iam:GetAccountSummary`'s `SummaryMap`: account-wide counts and flags such as
+/// `AccountMFAEnabled`, `AccountAccessKeysPresent` and `AccountPasswordPresent`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccountSummary {
+    pub values: std::collections::BTreeMap<String, i32>,
+}
+
+impl AccountSummary {
+    /// The value of a `SummaryMap` key; `None` when AWS did not send it.
+    pub fn get(&self, key: &str) -> Option<i32> {
+        self.values.get(key).copied()
+    }
+}
+
+/// The account summary, fetched once per account.
+pub async fn account_summary(account: &AwsAccount) -> Result<Arc<AccountSummary>, AwsError> {
+    account
+        .fetch_once("iam:GetAccountSummary", || async {
+            let out = account
+                .iam()
+                .get_account_summary()
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk("iam:GetAccountSummary", e))?;
+            let values = out
+                .summary_map()
+                .map(|map| {
+                    map.iter()
+                        .map(|(key, value)| (key.as_str().to_string(), *value))
+                        .collect()
+                })
+                .unwrap_or_default();
+            Ok(AccountSummary { values })
+        })
+        .await
+}

@@ -39,7 +39,6 @@ pub fn step_evidence(steps: &[Step], prefix: &str) -> Vec<Evidence> {
         .collect()
 }
 
-
 /// Carries out a plan's steps, journaling before and after each. On a failure, undoes the
 /// steps already done, newest first; what cannot be undone stays in the journal.
 pub async fn execute(
@@ -191,7 +190,6 @@ async fn undo_done(
     outcome
 }
 
-
 #[cfg(test)]
 mod tests {
     //! The runner's side of remediation with a made-up control: any control's fix gets the
@@ -200,7 +198,7 @@ mod tests {
     use std::sync::Mutex;
 
     use async_trait::async_trait;
-    use cisrun_core::FixSafety;
+    use cisrun_core::{FixSafety, Status};
 
     use super::*;
 
@@ -348,5 +346,4 @@ mod tests {
             ]
         );
     }
-
 }

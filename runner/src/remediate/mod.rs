@@ -135,7 +135,6 @@ impl Remediator<'_> {
     }
 }
 
-
 fn default_journal_path() -> PathBuf {
     PathBuf::from(format!(
         "cisrun-journal-{}.jsonl",
@@ -221,5 +220,3 @@ pub async fn run(catalogue: &Catalogue, args: RemediateArgs) -> Result<u8> {
     }
     Ok(code)
 }
-
-
