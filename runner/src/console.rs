@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use cisrun_core::{RunReport, Status};
+use cisrun_core::{ControlResult, RunReport, SkipReason, Status};
 
 fn label(status: Status) -> &'static str {
     match status {
@@ -33,7 +33,12 @@ fn printable(text: &str) -> String {
 /// thousand-account run's log shows what needs attention.
 const COMPACT_ABOVE_ACCOUNTS: usize = 10;
 
-/// Prints each account's results and the totals.
+fn not_implemented(result: &ControlResult) -> bool {
+    matches!(result.outcome.skip, Some(SkipReason::NotImplemented))
+}
+
+/// Prints each account's results and the totals. Recommendations without a control are
+/// one line per account, not one each: the log shows what was assessed.
 pub fn print_summary(out: &mut impl Write, report: &RunReport) -> std::io::Result<()> {
     let run = &report.run;
     let compact = report.accounts.len() > COMPACT_ABOVE_ACCOUNTS;
@@ -47,18 +52,31 @@ pub fn print_summary(out: &mut impl Write, report: &RunReport) -> std::io::Resul
         run.level
     )?;
     for account in &report.accounts {
-        let all_pass = account
+        let assessed: Vec<&ControlResult> = account
             .results
             .iter()
-            .all(|r| r.outcome.status == Status::Pass);
+            .filter(|r| !not_implemented(r))
+            .collect();
+        let missing: Vec<&str> = account
+            .results
+            .iter()
+            .filter(|r| not_implemented(r))
+            .map(|r| r.number.as_str())
+            .collect();
+        let all_pass = assessed.iter().all(|r| r.outcome.status == Status::Pass);
         if compact && all_pass && !run.command.starts_with("remediate") {
             let name = account.account_name.as_deref().map(printable);
             let name = name.map(|n| format!(" ({n})")).unwrap_or_default();
+            let skipped = if missing.is_empty() {
+                String::new()
+            } else {
+                format!(", {} not implemented", missing.len())
+            };
             writeln!(
                 out,
-                "account {}{name}: all {} result(s) pass",
+                "account {}{name}: all {} result(s) pass{skipped}",
                 account.account_id,
-                account.results.len()
+                assessed.len()
             )?;
             continue;
         }
@@ -71,7 +89,7 @@ pub fn print_summary(out: &mut impl Write, report: &RunReport) -> std::io::Resul
             )?,
             None => writeln!(out, "\naccount {}", account.account_id)?,
         }
-        for result in &account.results {
+        for result in assessed {
             writeln!(
                 out,
                 "  {:<5} {:<6} {}",
@@ -89,6 +107,14 @@ pub fn print_summary(out: &mut impl Write, report: &RunReport) -> std::io::Resul
             for note in &result.outcome.notes {
                 writeln!(out, "               note: {}", printable(note))?;
             }
+        }
+        if !missing.is_empty() {
+            writeln!(
+                out,
+                "  SKIP  {} recommendation(s) not implemented in this cisrun: {}",
+                missing.len(),
+                missing.join(", ")
+            )?;
         }
     }
     let totals = report.totals();

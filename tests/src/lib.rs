@@ -164,6 +164,18 @@ impl Moto {
         aws_sdk_iam::Client::new(&self.sdk_config().await)
     }
 
+    /// Writes a CIS AWS v3.0.0 profile that audits only `controls` (ids) into this server's
+    /// scratch HOME and returns its path. Framework tests run narrowed profiles, so adding a
+    /// control to the shipped profiles changes none of their results.
+    pub fn narrow_profile(&self, controls: &[&str]) -> String {
+        let path = self
+            .home
+            .path()
+            .join(format!("only-{}.yaml", controls.join("+")));
+        std::fs::write(&path, narrow_profile_yaml(controls)).expect("write profile");
+        path.to_str().expect("UTF-8 temp path").to_string()
+    }
+
     /// `cisrun` with a clean environment pointed at this server.
     pub fn cisrun(&self) -> Command {
         cisrun_against(&self.endpoint, self.home.path())
@@ -176,6 +188,17 @@ impl Drop for Moto {
         let _ = self.child.wait();
     }
 }
+
+/// The YAML of a CIS AWS v3.0.0 Level 2 profile narrowed to `controls` (ids).
+pub fn narrow_profile_yaml(controls: &[&str]) -> String {
+    format!(
+        "benchmark: cis-aws-foundations\nversion: v3.0.0\nlevel: 2\ncontrols:\n  include: [{}]\n",
+        controls.join(", ")
+    )
+}
+
+/// A profile narrowed to the support-role control, as YAML lines to follow a header.
+pub const SUPPORT_ROLE_ONLY: &str = "controls:\n  include: [aws-iam-support-role]\n";
 
 /// SDK configuration with moto's test credentials against `endpoint`.
 pub async fn sdk_config_for(endpoint: &str) -> aws_config::SdkConfig {

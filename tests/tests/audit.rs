@@ -4,10 +4,9 @@ use cisrun_e2e::{
     assert_valid_junit, read_json, results_by_control, run, seed, Fault, FaultProxy, Moto,
 };
 
-const PROFILE: &str = "cis-aws-foundations-v3.0.0-level1";
 const CONTROL: &str = "aws-iam-support-role";
 
-/// Runs the shipped v3.0.0 Level 1 profile and returns (exit code, JSON report, stdout, JUnit).
+/// Audits the support-role control alone and returns (exit code, JSON report, stdout, JUnit).
 fn audit(moto: &Moto, endpoint: Option<&str>) -> (i32, cisrun_e2e::Value, String, String) {
     let dir = tempfile::tempdir().expect("temp dir");
     let (junit, json) = (dir.path().join("junit.xml"), dir.path().join("report.json"));
@@ -16,7 +15,12 @@ fn audit(moto: &Moto, endpoint: Option<&str>) -> (i32, cisrun_e2e::Value, String
         command.env("AWS_ENDPOINT_URL", endpoint);
     }
     let out = run(command
-        .args(["audit", "--profile", PROFILE, "--junit"])
+        .args([
+            "audit",
+            "--profile",
+            moto.narrow_profile(&[CONTROL]).as_str(),
+            "--junit",
+        ])
         .arg(&junit)
         .arg("--json")
         .arg(&json));
@@ -200,7 +204,12 @@ async fn an_unreachable_endpoint_is_an_error_not_a_verdict() {
             "AWS_ENDPOINT_URL",
             format!("http://127.0.0.1:{closed_port}"),
         )
-        .args(["audit", "--profile", PROFILE, "--junit"])
+        .args([
+            "audit",
+            "--profile",
+            moto.narrow_profile(&[CONTROL]).as_str(),
+            "--junit",
+        ])
         .arg(&junit)
         .arg("--json")
         .arg(&json))
@@ -223,7 +232,12 @@ fn missing_credentials_are_an_error_that_says_so() {
         .cisrun()
         .env_remove("AWS_ACCESS_KEY_ID")
         .env_remove("AWS_SECRET_ACCESS_KEY")
-        .args(["audit", "--profile", PROFILE, "--json"])
+        .args([
+            "audit",
+            "--profile",
+            moto.narrow_profile(&[CONTROL]).as_str(),
+            "--json",
+        ])
         .arg(&json))
     .expect_code(1);
     let report = read_json(&json);
@@ -251,7 +265,11 @@ async fn aws_max_attempts_bounds_the_retries() {
         .cisrun()
         .env("AWS_ENDPOINT_URL", &proxy.endpoint)
         .env("AWS_MAX_ATTEMPTS", "2")
-        .args(["audit", "--profile", PROFILE]))
+        .args([
+            "audit",
+            "--profile",
+            moto.narrow_profile(&[CONTROL]).as_str(),
+        ]))
     .expect_code(1);
     assert!(out.stdout.contains("Throttling"), "{}", out.stdout);
     assert_eq!(

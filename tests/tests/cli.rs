@@ -35,12 +35,18 @@ fn list_table_shows_the_support_role_control() {
         .unwrap_or_else(|| panic!("no {CONTROL} row:\n{}", out.stdout));
     let columns: Vec<&str> = row.split_whitespace().collect();
     assert_eq!(
-        &columns[..3],
-        [CONTROL, "1", "yes"],
-        "id, level, automated: {row}"
+        &columns[..4],
+        [CONTROL, "yes", "yes", "(safe)"],
+        "id, automated, remediation: {row}"
     );
-    assert!(row.contains("v1.3.0–v4.0.1 1.17"), "{row}");
-    assert!(row.contains("v7.0.0 2.15"), "{row}");
+    let numbers = out
+        .stdout
+        .lines()
+        .skip_while(|l| !l.starts_with(CONTROL))
+        .nth(1)
+        .unwrap_or_default();
+    assert!(numbers.contains("v1.3.0–v4.0.1 1.17 (L1)"), "{numbers}");
+    assert!(numbers.contains("v7.0.0 2.15 (L1)"), "{numbers}");
     assert!(
         out.stdout.contains(
             "Ensure a support role has been created to manage incidents with AWS Support"
@@ -55,7 +61,7 @@ fn list_table_shows_the_support_role_control() {
         .unwrap_or_default()
         .split_whitespace()
         .collect();
-    assert_eq!(&header[..3], ["ID", "LEVEL", "AUTOMATED"]);
+    assert_eq!(&header[..3], ["ID", "AUTOMATED", "REMEDIATION"]);
 }
 
 #[test]
@@ -71,11 +77,18 @@ fn list_json_has_unique_ids_and_every_versions_number() {
         .iter()
         .find(|r| r["id"] == CONTROL)
         .expect("the support-role control");
-    assert_eq!(support["level"], 1);
     assert_eq!(support["automated"], true);
-    assert_eq!(support["benchmark"], "cis-aws-foundations");
-    let numbers: BTreeMap<String, String> =
-        serde_json::from_value(support["numbers"].clone()).expect("numbers: version -> number");
+    assert_eq!(support["permissions"][0], "iam:ListEntitiesForPolicy");
+    let per_version = support["numbers"]["cis-aws-foundations"]
+        .as_object()
+        .expect("numbers: benchmark -> version -> recommendation");
+    let numbers: BTreeMap<String, String> = per_version
+        .iter()
+        .map(|(v, r)| {
+            assert_eq!(r["level"], 1, "{v}");
+            (v.clone(), r["number"].as_str().expect("number").to_string())
+        })
+        .collect();
     let expected: BTreeMap<String, String> = [
         ("v1.2.0", "1.20"),
         ("v1.3.0", "1.17"),
@@ -113,7 +126,12 @@ fn profiles_lists_the_shipped_profiles_and_each_parses() {
         .collect();
     assert_eq!(names, SHIPPED);
     for row in rows.as_array().expect("array") {
-        assert!(row["controls"].as_u64().expect("count") >= 1, "{row}");
+        let total = row["recommendations"].as_u64().expect("count");
+        let implemented = row["implemented"].as_u64().expect("count");
+        assert!(
+            total >= 40 && implemented >= 1 && implemented <= total,
+            "{row}"
+        );
     }
 
     // Every control a shipped profile names (include, exclude, exceptions, parameters)
@@ -147,7 +165,8 @@ fn profiles_lists_the_shipped_profiles_and_each_parses() {
         for reference in named {
             assert!(
                 list.iter().any(|c| c["id"] == reference.as_str()
-                    || c["numbers"][version] == reference.as_str()),
+                    || c["numbers"]["cis-aws-foundations"][version]["number"]
+                        == reference.as_str()),
                 "{stem} names `{reference}`, which is no control of {version}"
             );
         }
@@ -200,11 +219,17 @@ fn explain_an_unknown_control_is_exit_2() {
         out.stderr
     );
     assert!(
-        out.stderr.contains(CONTROL),
-        "known ids are listed: {}",
+        out.stderr.contains("cisrun list"),
+        "says where the ids are: {}",
         out.stderr
     );
     assert_eq!(out.stdout, "");
+    let out = cisrun(&["explain", "aws-iam-suport-role"]).expect_code(2);
+    assert!(
+        out.stderr.contains(&format!("did you mean {CONTROL}")),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
@@ -262,13 +287,11 @@ async fn logs_go_to_stderr_and_stdout_is_only_the_summary() {
     let iam = moto.iam().await;
     seed::role(&iam, "Support").await;
     seed::attach_to_role(&iam, "Support", &seed::aws_policy("AWSSupportAccess")).await;
+    let profile = moto.narrow_profile(&[CONTROL]);
     for verbosity in ["-v", "-vv"] {
-        let out = run(moto.cisrun().args([
-            verbosity,
-            "audit",
-            "--profile",
-            "cis-aws-foundations-v3.0.0-level1",
-        ]))
+        let out = run(moto
+            .cisrun()
+            .args([verbosity, "audit", "--profile", profile.as_str()]))
         .expect_code(0);
         assert!(
             out.stderr.contains("INFO"),
@@ -287,7 +310,7 @@ async fn logs_go_to_stderr_and_stdout_is_only_the_summary() {
         assert_eq!(
             lines,
             [
-                "cisrun audit: cis-aws-foundations-v3.0.0-level1 (cis-aws-foundations v3.0.0, Level 1)",
+                "cisrun audit: only-aws-iam-support-role (cis-aws-foundations v3.0.0, Level 2)",
                 "",
                 "account 123456789012",
                 "  PASS  1.17   Ensure a support role has been created to manage incidents with AWS Support",
@@ -311,10 +334,7 @@ async fn logs_go_to_stderr_and_stdout_is_only_the_summary() {
         );
     }
     // Without -v a clean run says nothing on stderr.
-    let out = run(moto
-        .cisrun()
-        .args(["audit", "--profile", "cis-aws-foundations-v3.0.0-level1"]))
-    .expect_code(0);
+    let out = run(moto.cisrun().args(["audit", "--profile", profile.as_str()])).expect_code(0);
     assert_eq!(out.stderr, "", "a clean run logs nothing by default");
 }
 

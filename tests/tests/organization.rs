@@ -7,7 +7,7 @@ use std::path::Path;
 use cisrun_e2e::org::{self, Member};
 use cisrun_e2e::{
     assert_valid_junit, read_json, results_by_control, run, seed, write_profile, Fault, FaultProxy,
-    Moto, Value,
+    Moto, Value, SUPPORT_ROLE_ONLY,
 };
 
 const CONTROL: &str = "aws-iam-support-role";
@@ -76,7 +76,7 @@ fn org_profile(dir: &Path, extra: &str) -> std::path::PathBuf {
         "org.yaml",
         &format!(
             "name: org-level1\nbenchmark: cis-aws-foundations\nversion: v3.0.0\nlevel: 1\n\
-             targets:\n  source: organization\n  assume_role:\n    role: {ROLE}\n    session_name: cisrun-e2e\n{extra}"
+             {SUPPORT_ROLE_ONLY}targets:\n  source: organization\n  assume_role:\n    role: {ROLE}\n    session_name: cisrun-e2e\n{extra}"
         ),
     )
 }

@@ -8,6 +8,7 @@ use cisrun_e2e::{assert_valid_junit, read_json, run, seed, write_profile, Moto, 
 
 const PROFILE: &str =
     "name: org-level1\nbenchmark: cis-aws-foundations\nversion: v3.0.0\nlevel: 1\n\
+controls:\n  include: [aws-iam-support-role]\n\
 targets:\n  source: organization\n  assume_role:\n    role: OrganizationAccountAccessRole\n";
 
 /// An Organization of 13 accounts; every other one passes.

@@ -171,7 +171,7 @@ fn unknown_cis_number_lists_the_known_ones() {
         &[
             "unknown control `9.99`",
             "CIS number of cis-aws-foundations v3.0.0",
-            "known: aws-iam-support-role (1.17)",
+            "cisrun coverage --version v3.0.0",
         ],
     );
 }
@@ -184,8 +184,8 @@ fn a_number_from_another_version_says_which_version_it_belongs_to() {
         13,
         &[
             "unknown control `2.15`",
-            "2.15 is the number of `aws-iam-support-role` in v7.0.0",
-            "v3.0.0 numbers it 1.17",
+            "2.15 is the number of ",
+            "`aws-iam-support-role` in v7.0.0; v3.0.0 numbers it 1.17",
         ],
     );
 }
@@ -538,7 +538,9 @@ async fn exclude_leaves_nothing_to_audit_and_exits_0() {
     let moto = Moto::start(); // nothing seeded: the control would fail
     let (out, report, xml) = audit(
         &moto,
-        &format!("{HEAD}controls:\n  exclude: [aws-iam-support-role]\n"),
+        &format!(
+            "{HEAD}controls:\n  include: [aws-iam-support-role]\n  exclude: [aws-iam-support-role]\n"
+        ),
     );
     assert_eq!(out.code, 0, "{out:?}");
     let results = results_by_control(&report, seed::ACCOUNT);

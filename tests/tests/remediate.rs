@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use cisrun_e2e::{
     assert_valid_junit, read_json, results_by_control, run, seed, write_profile, Fault, FaultProxy,
-    Moto, Run,
+    Moto, Run, SUPPORT_ROLE_ONLY,
 };
 
 const CONTROL: &str = "aws-iam-support-role";
@@ -67,7 +67,7 @@ impl Case {
             dir.path(),
             "remediate.yaml",
             &format!(
-                "benchmark: cis-aws-foundations\nversion: v3.0.0\nlevel: 1\nparameters:\n  {CONTROL}:\n{parameters}"
+                "benchmark: cis-aws-foundations\nversion: v3.0.0\nlevel: 1\n{SUPPORT_ROLE_ONLY}parameters:\n  {CONTROL}:\n{parameters}"
             ),
         );
         Case { moto, dir, profile }
@@ -405,7 +405,7 @@ fn expect_refusal(parameters: &str, phrase: &str) {
         out.stderr
     );
     // Where in the profile: file and line of the control's parameters.
-    let location = format!("{}:5:", case.profile.display());
+    let location = format!("{}:7:", case.profile.display());
     assert!(
         out.stderr.contains(&location),
         "expected {location:?} in:\n{}",
@@ -450,10 +450,8 @@ fn refuses_reserved_paths_and_aws_role_names() {
 
 #[test]
 fn missing_or_conflicting_parameters_say_which_and_where() {
-    expect_refusal(
-        "    tags: {a: b}\n",
-        "missing `role_name` and `trusted_principals`",
-    );
+    expect_refusal("    tags: {a: b}\n", "role_name: missing");
+    expect_refusal("    {}\n", "missing `role_name` and `trusted_principals`");
     expect_refusal("    role_name: r\n", "trusted_principals: missing");
     expect_refusal("    role_name: r\n    existing_role: x\n    trusted_principals: [\"arn:aws:iam::123456789012:root\"]\n", "not both");
     expect_refusal(

@@ -59,6 +59,7 @@ async fn apply_in_every_member_account_then_roll_back_from_the_journal() {
         dir.path(),
         "org.yaml",
         "benchmark: cis-aws-foundations\nversion: v3.0.0\nlevel: 1\n\
+         controls:\n  include: [aws-iam-support-role]\n\
          parameters:\n  aws-iam-support-role:\n    role_name: cisrun-support\n    trusted_principals: [\"arn:aws:iam::123456789012:role/Responders\"]\n\
          targets:\n  source: organization\n  assume_role:\n    role: OrganizationAccountAccessRole\n",
     );

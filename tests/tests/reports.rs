@@ -4,7 +4,9 @@
 use std::path::Path;
 use std::process::Command;
 
-use cisrun_e2e::{assert_valid_junit, read_json, results_by_control, run, seed, Moto, Run};
+use cisrun_e2e::{
+    assert_valid_junit, read_json, results_by_control, run, seed, Moto, Run, SUPPORT_ROLE_ONLY,
+};
 
 const HEAD: &str = "benchmark: cis-aws-foundations\nversion: v3.0.0\nlevel: 1\n";
 const CONTROL: &str = "aws-iam-support-role";
@@ -51,7 +53,7 @@ fn audit_with_exception(
     let profile = cisrun_e2e::write_profile(
         dir.path(),
         "profile.yaml",
-        &format!("{HEAD}exceptions:\n  - control: {CONTROL}\n    reason: {YAML_REASON}\n{expires}"),
+        &format!("{HEAD}{SUPPORT_ROLE_ONLY}exceptions:\n  - control: {CONTROL}\n    reason: {YAML_REASON}\n{expires}"),
     );
     let (junit, json) = (dir.path().join("junit.xml"), dir.path().join("report.json"));
     let out = run(moto
