@@ -24,16 +24,21 @@ pub fn cisrun_bin() -> PathBuf {
     if let Ok(path) = std::env::var("CISRUN_BIN") {
         return PathBuf::from(path);
     }
+    built_binary("cisrun")
+}
+
+/// A binary of this workspace that cargo built beside this test, e.g. `acme-cisrun`.
+pub fn built_binary(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("test executable path");
-    // target/<profile>/deps/<test> -> target/<profile>/cisrun
+    // target/<profile>/deps/<test> -> target/<profile>/<name>
     let bin = exe
         .parent()
         .and_then(Path::parent)
         .expect("test executable lives in target/<profile>/deps")
-        .join(format!("cisrun{}", std::env::consts::EXE_SUFFIX));
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     assert!(
         bin.exists(),
-        "{} not found: build it first (`cargo build -p cisrun`, or run the whole workspace's tests)",
+        "{} not found: build it first (`cargo build --workspace`, or run the whole workspace's tests)",
         bin.display()
     );
     bin
@@ -218,7 +223,12 @@ pub async fn sdk_config_for(endpoint: &str) -> aws_config::SdkConfig {
 
 /// `cisrun` with only the environment a CI job would give it.
 pub fn cisrun_against(endpoint: &str, home: &Path) -> Command {
-    let mut command = Command::new(cisrun_bin());
+    binary_against(&cisrun_bin(), endpoint, home)
+}
+
+/// A cisrun-like binary (e.g. a plugin build) with only the environment a CI job would give it.
+pub fn binary_against(binary: &Path, endpoint: &str, home: &Path) -> Command {
+    let mut command = Command::new(binary);
     command.env_clear();
     if let Ok(path) = std::env::var("PATH") {
         command.env("PATH", path);

@@ -1,0 +1,80 @@
+//! Reuses the AWS account context and a shared fetcher of cisrun-checks.
+
+use async_trait::async_trait;
+use cisrun_checks::data::iam::policy_entities;
+use cisrun_checks::{register_control, AwsAccount};
+use cisrun_core::{Assessment, Control, ControlMeta, Evidence, Outcome, Parameters};
+
+cisrun_core::documented_control! {
+    /// ## Description
+    /// ACME grants administrator access only through roles people assume, never to
+    /// IAM users or groups directly.
+    ///
+    /// ## Rationale
+    /// Role sessions expire and are logged per assumption; user keys do not.
+    ///
+    /// ## Impact
+    /// Administrators assume a role instead of using their user's permissions.
+    ///
+    /// ## Audit
+    /// Fails if the AWS-managed `AdministratorAccess` policy is attached to any IAM user
+    /// or group (`iam:ListEntitiesForPolicy`).
+    ///
+    /// ## Remediation
+    /// Detach `AdministratorAccess` from the users and groups listed, and grant it to a role.
+    ///
+    /// ## Default value
+    /// Not attached.
+    ///
+    /// ## References
+    /// - https://wiki.acme.example/aws-baseline#1.1
+    pub struct AdminOnlyThroughRoles;
+}
+
+static META: ControlMeta = ControlMeta {
+    id: "acme-iam-admin-only-through-roles",
+    title: "AdministratorAccess is attached only to roles",
+    assessment: Assessment::Automated,
+    doc: AdminOnlyThroughRoles::DOC,
+    parameters: None,
+    permissions: &["iam:ListEntitiesForPolicy"],
+};
+
+register_control!(AdminOnlyThroughRoles);
+
+#[async_trait]
+impl Control<AwsAccount> for AdminOnlyThroughRoles {
+    fn meta(&self) -> &'static ControlMeta {
+        &META
+    }
+
+    async fn audit(&self, account: &AwsAccount, _parameters: &Parameters) -> Outcome {
+        let arn = account.aws_managed_policy_arn("AdministratorAccess");
+        let entities = match policy_entities(account, &arn).await {
+            Ok(entities) => entities,
+            Err(error) => return Outcome::error(error.to_detail()),
+        };
+        let evidence: Vec<Evidence> = entities
+            .users
+            .iter()
+            .map(|u| Evidence::new(format!("user/{u}"), "AdministratorAccess attached"))
+            .chain(
+                entities
+                    .groups
+                    .iter()
+                    .map(|g| Evidence::new(format!("group/{g}"), "AdministratorAccess attached")),
+            )
+            .collect();
+        if evidence.is_empty() {
+            Outcome::pass(
+                "AdministratorAccess is attached to no user or group",
+                vec![],
+            )
+        } else {
+            Outcome::fail(
+                "AdministratorAccess is attached to users or groups",
+                evidence,
+            )
+        }
+    }
+}
