@@ -1,23 +1,36 @@
-//! The README's control catalogue is the controls' own documentation: one source of truth.
+//! The README's generated blocks are what the binary prints: one source of truth.
+//! `scripts/update-readme` regenerates them.
 
 use cisrun_e2e::{repo_root, run, Offline};
 
-#[test]
-fn the_readme_catalogue_is_what_cisrun_list_prints() {
+fn assert_readme_block(marker: &str, args: &[&str]) {
     let offline = Offline::new();
-    let out = run(offline.cisrun().args(["list", "--format", "markdown"])).expect_code(0);
-    assert!(out.stdout.contains("#### Audit"), "{}", out.stdout);
+    let out = run(offline.cisrun().args(args)).expect_code(0);
+    assert!(!out.stdout.trim().is_empty(), "{args:?} printed nothing");
     let readme = std::fs::read_to_string(repo_root().join("README.md")).expect("README.md");
     let start = readme
-        .find("<!-- catalogue:start -->")
-        .expect("README has a catalogue:start marker");
+        .find(&format!("<!-- {marker}:start -->"))
+        .unwrap_or_else(|| panic!("README has a {marker}:start marker"));
     let end = readme
-        .find("<!-- catalogue:end -->")
-        .expect("README has a catalogue:end marker");
-    let section = &readme[start..end];
+        .find(&format!("<!-- {marker}:end -->"))
+        .unwrap_or_else(|| panic!("README has a {marker}:end marker"));
     assert!(
-        section.contains(&out.stdout),
-        "README.md's control catalogue is out of date: replace what lies between the catalogue \
-         markers with the output of `cisrun list --format markdown`"
+        readme[start..end].contains(&out.stdout),
+        "README.md's {marker} block is out of date: run scripts/update-readme"
     );
+}
+
+#[test]
+fn the_readme_catalogue_is_what_cisrun_list_prints() {
+    assert_readme_block("catalogue", &["list", "--format", "markdown"]);
+}
+
+#[test]
+fn the_readme_permissions_table_is_what_cisrun_permissions_prints() {
+    assert_readme_block("permissions", &["permissions", "--format", "markdown"]);
+}
+
+#[test]
+fn the_readme_coverage_table_is_what_cisrun_coverage_prints() {
+    assert_readme_block("coverage", &["coverage", "--format", "markdown"]);
 }
