@@ -119,7 +119,15 @@ pub fn testsuite_name(account_id: &str, account_name: Option<&str>) -> String {
     }
 }
 
-pub(crate) fn render(report: &RunReport) -> Result<Vec<u8>, ReportError> {
+impl RunReport {
+    /// Renders the JUnit XML report. (Defined here, not in `report`, so that the report
+    /// model does not depend on its renderings.)
+    pub fn to_junit(&self) -> Result<Vec<u8>, ReportError> {
+        render(self)
+    }
+}
+
+fn render(report: &RunReport) -> Result<Vec<u8>, ReportError> {
     let timestamp = chrono::DateTime::parse_from_rfc3339(&report.run.started_at)
         .ok()
         .and_then(|t| OffsetDateTime::from_unix_timestamp(t.timestamp()).ok())

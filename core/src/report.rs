@@ -141,11 +141,6 @@ impl RunReport {
         // Serializing plain data with string keys cannot fail.
         serde_json::to_string_pretty(self).unwrap_or_default()
     }
-
-    /// Renders the JUnit XML report.
-    pub fn to_junit(&self) -> Result<Vec<u8>, ReportError> {
-        crate::junit::render(self)
-    }
 }
 
 #[derive(Debug, thiserror::Error)]
