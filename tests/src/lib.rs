@@ -674,6 +674,20 @@ pub mod seed {
     }
 }
 
+/// Seeds moto's default account so that it passes every implemented control moto can make
+/// pass. Each new control extends this once (and, if moto cannot make it pass, names itself
+/// in [`MOTO_CANNOT_PASS`]); `tests/tests/shipped.rs` audits the shipped profiles against it.
+pub async fn compliant_account(moto: &Moto) {
+    let iam = moto.iam().await;
+    // aws-iam-support-role
+    seed::role(&iam, "Support").await;
+    seed::attach_to_role(&iam, "Support", &seed::aws_policy("AWSSupportAccess")).await;
+}
+
+/// Controls whose passing state moto cannot produce (see tests/MOTO.md); their verdicts are
+/// covered by unit tests.
+pub const MOTO_CANNOT_PASS: &[&str] = &[];
+
 /// Seeding an AWS Organization in moto through the real SDK.
 pub mod org {
     use aws_config::SdkConfig;
