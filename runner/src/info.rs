@@ -11,10 +11,18 @@ use serde_json::json;
 use crate::cli::{CoverageArgs, CoverageFormat, Format, ListFormat};
 use crate::EXIT_OK;
 
+/// Consecutive versions of one benchmark with the same number and level.
+struct VersionRange {
+    first: String,
+    last: String,
+    number: String,
+    level: u8,
+}
+
 /// `cis-aws-foundations v1.3.0–v4.0.1 1.17 (L1), v5.0.0 1.16 (L1)`: consecutive versions of a
 /// benchmark with the same number and level collapse.
 pub fn numbers_summary(catalogue: &Catalogue, control_id: &str) -> String {
-    let mut per_benchmark: Vec<(String, Vec<(String, String, String, u8)>)> = Vec::new();
+    let mut per_benchmark: Vec<(String, Vec<VersionRange>)> = Vec::new();
     for (benchmark, version, recommendation) in catalogue.recommendations_of(control_id) {
         if per_benchmark.last().map(|(b, _)| b.as_str()) != Some(benchmark.id.as_str()) {
             per_benchmark.push((benchmark.id.clone(), Vec::new()));
@@ -24,15 +32,15 @@ pub fn numbers_summary(catalogue: &Catalogue, control_id: &str) -> String {
         };
         let level = recommendation.level.number();
         match groups.last_mut() {
-            Some((_, last, number, l)) if *number == recommendation.number && *l == level => {
-                *last = version.version.clone();
+            Some(range) if range.number == recommendation.number && range.level == level => {
+                range.last = version.version.clone();
             }
-            _ => groups.push((
-                version.version.clone(),
-                version.version.clone(),
-                recommendation.number.clone(),
+            _ => groups.push(VersionRange {
+                first: version.version.clone(),
+                last: version.version.clone(),
+                number: recommendation.number.clone(),
                 level,
-            )),
+            }),
         }
     }
     per_benchmark
@@ -40,11 +48,11 @@ pub fn numbers_summary(catalogue: &Catalogue, control_id: &str) -> String {
         .map(|(benchmark, groups)| {
             let ranges: Vec<String> = groups
                 .iter()
-                .map(|(first, last, number, level)| {
-                    if first == last {
-                        format!("{first} {number} (L{level})")
+                .map(|r| {
+                    if r.first == r.last {
+                        format!("{} {} (L{})", r.first, r.number, r.level)
                     } else {
-                        format!("{first}–{last} {number} (L{level})")
+                        format!("{}–{} {} (L{})", r.first, r.last, r.number, r.level)
                     }
                 })
                 .collect();
