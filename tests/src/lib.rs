@@ -628,17 +628,27 @@ pub mod seed {
     /// A user whose inline policy allows everything but explicitly denies `denied_action`;
     /// returns its (access key id, secret) for `enforce_iam_policies` runs.
     pub async fn user_denied(iam: &Client, user: &str, denied_action: &str) -> (String, String) {
+        let policy = format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"*","Resource":"*"}},{{"Effect":"Deny","Action":"{denied_action}","Resource":"*"}}]}}"#
+        );
+        user_with_inline_policy(iam, user, &policy).await
+    }
+
+    /// A user whose only permissions are the inline `policy` document; returns its
+    /// (access key id, secret) for `enforce_iam_policies` runs.
+    pub async fn user_with_inline_policy(
+        iam: &Client,
+        user: &str,
+        policy: &str,
+    ) -> (String, String) {
         iam.create_user()
             .user_name(user)
             .send()
             .await
             .expect("create user");
-        let policy = format!(
-            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"*","Resource":"*"}},{{"Effect":"Deny","Action":"{denied_action}","Resource":"*"}}]}}"#
-        );
         iam.put_user_policy()
             .user_name(user)
-            .policy_name("all-but-one")
+            .policy_name("inline")
             .policy_document(policy)
             .send()
             .await

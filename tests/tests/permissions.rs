@@ -2,42 +2,12 @@
 //! policy audits, remediates and rolls back with no access error; without any one of the
 //! audit's actions, the control that needs it reports an *error* naming that action.
 
+use cisrun_e2e::seed::user_with_inline_policy;
 use cisrun_e2e::{read_json, run, write_profile, Moto, Value};
 
 const PROFILE: &str = "benchmark: cis-aws-foundations\nversion: v3.0.0\nlevel: 1\n\
 controls:\n  include: [aws-iam-support-role, aws-iam-root-access-key]\n\
 parameters:\n  aws-iam-support-role:\n    role_name: cisrun-support\n    trusted_principals: [\"arn:aws:iam::123456789012:root\"]\n";
-
-/// A user whose only permissions are `policy`; returns its keys.
-async fn user_with_policy(
-    iam: &aws_sdk_iam::Client,
-    name: &str,
-    policy: &Value,
-) -> (String, String) {
-    iam.create_user()
-        .user_name(name)
-        .send()
-        .await
-        .expect("create user");
-    iam.put_user_policy()
-        .user_name(name)
-        .policy_name("cisrun")
-        .policy_document(policy.to_string())
-        .send()
-        .await
-        .expect("put user policy");
-    let key = iam
-        .create_access_key()
-        .user_name(name)
-        .send()
-        .await
-        .expect("access key");
-    let key = key.access_key().expect("key");
-    (
-        key.access_key_id().to_string(),
-        key.secret_access_key().to_string(),
-    )
-}
 
 fn actions(policy: &Value) -> Vec<String> {
     policy["Statement"]
@@ -109,7 +79,7 @@ async fn the_generated_policy_is_enough_and_every_action_in_it_is_needed() {
     assert!(actions(&full_policy).contains(&"iam:AttachRolePolicy".to_string()));
 
     // Every identity exists before moto starts enforcing.
-    let fixer = user_with_policy(&iam, "fixer", &full_policy).await;
+    let fixer = user_with_inline_policy(&iam, "fixer", &full_policy.to_string()).await;
     let mut reduced = Vec::new();
     for (i, action) in audit_actions.iter().enumerate() {
         let keys = user_with_policy(
