@@ -5,4 +5,6 @@
 //! One module per service. Every fetcher reads every page, and maps AWS errors to
 //! [`AwsError`](crate::AwsError) naming the action.
 
+pub mod account;
+pub mod authorization;
 pub mod iam;

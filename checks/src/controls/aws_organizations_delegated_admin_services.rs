@@ -1,0 +1,69 @@
+//! CIS AWS Foundations: delegated administrators for Organizations-integrated services
+//! (2.1.6 in v7.0.0). Manual: documentation only.
+
+use cisrun_core::{Assessment, Control, ControlMeta};
+
+use crate::aws::AwsAccount;
+use crate::register_control;
+
+cisrun_core::documented_control! {
+    /// ## Description
+    /// For each AWS service in use that integrates with AWS Organizations and supports delegated
+    /// administration (CloudTrail, GuardDuty, Security Hub, Config, ...), enable trusted access and
+    /// register a purpose-built member account as its delegated administrator, instead of
+    /// administering the service from the management account.
+    ///
+    /// ## Rationale
+    /// Without delegated administrators, organization-wide security and logging services are run
+    /// from the management account, concentrating people and credentials in the most privileged
+    /// account, which SCPs cannot restrict. Dedicated security or logging accounts can be
+    /// restricted, monitored and matched to team responsibilities.
+    ///
+    /// ## Impact
+    /// A dedicated account must be chosen for each service, and workflows that administer the
+    /// service from the management account must move.
+    ///
+    /// ## Audit
+    /// Manual: cisrun reports this control as skipped (manual). Which services are in scope is a
+    /// judgement.
+    ///
+    /// From the management account, for each such service in use (CloudTrail as the example):
+    /// check that an organization trail exists (`aws cloudtrail describe-trails`,
+    /// `IsOrganizationTrail`); if none, CloudTrail is out of scope. Otherwise check that a member
+    /// account, not the management account, is registered
+    /// (`aws organizations list-delegated-administrators --service-principal cloudtrail.amazonaws.com`)
+    /// and suits security or logging work. Repeat for the other services.
+    ///
+    /// ## Remediation
+    /// For each service: enable trusted access in AWS Organizations, then register the security or
+    /// logging account as delegated administrator (for CloudTrail: *Settings* > *Organization
+    /// delegated administrators* > *Register administrator*, or
+    /// `aws organizations register-delegated-administrator`), confirm it can administer the
+    /// service, and update runbooks.
+    ///
+    /// ## Default value
+    /// No delegated administrator is registered.
+    ///
+    /// ## References
+    /// - https://docs.aws.amazon.com/organizations/latest/userguide/orgs_integrate_services_list.html
+    /// - https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-delegated-administrator.html
+    pub struct DelegatedAdminServices;
+}
+
+static META: ControlMeta = ControlMeta {
+    id: "aws-organizations-delegated-admin-services",
+    title: "Ensure delegated admins manage AWS Organizations-integrated services",
+    assessment: Assessment::Manual,
+    doc: DelegatedAdminServices::DOC,
+    parameters: None,
+    permissions: &[],
+};
+
+register_control!(DelegatedAdminServices);
+
+/// Documentation only: the default `audit` reports the control as skipped (manual).
+impl Control<AwsAccount> for DelegatedAdminServices {
+    fn meta(&self) -> &'static ControlMeta {
+        &META
+    }
+}
