@@ -408,7 +408,7 @@ pub async fn credential_report(account: &AwsAccount) -> Result<Arc<CredentialRep
 
 /// The account password policy: every field `iam:UpdateAccountPasswordPolicy` sets, so a
 /// recorded policy can be restored exactly.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PasswordPolicy {
     pub minimum_password_length: Option<i32>,
     pub require_symbols: bool,
@@ -502,4 +502,204 @@ pub async fn virtual_mfa_devices(
             Ok(devices)
         })
         .await
+}
+
+/// Mock rules and report rows for the controls' unit tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use aws_sdk_iam::operation::generate_credential_report::GenerateCredentialReportOutput;
+    use aws_sdk_iam::operation::get_credential_report::GetCredentialReportOutput;
+    use aws_sdk_iam::types::ReportStateType;
+    use aws_sdk_iam::Client;
+    use aws_smithy_mocks::{mock, Rule};
+    use chrono::{Duration, Utc};
+
+    pub const HEADER: &str = "user,arn,user_creation_time,password_enabled,password_last_used,password_last_changed,password_next_rotation,mfa_active,access_key_1_active,access_key_1_last_rotated,access_key_1_last_used_date,access_key_1_last_used_region,access_key_1_last_used_service,access_key_2_active,access_key_2_last_rotated,access_key_2_last_used_date,access_key_2_last_used_region,access_key_2_last_used_service,cert_1_active,cert_1_last_rotated,cert_2_active,cert_2_last_rotated";
+
+    /// A date `days` ago, as the report writes it.
+    pub fn days_ago(days: i64) -> String {
+        (Utc::now() - Duration::days(days))
+            .format("%Y-%m-%dT%H:%M:%S+00:00")
+            .to_string()
+    }
+
+    /// One access key's columns: (active, last_rotated, last_used).
+    pub type Key<'a> = (&'a str, &'a str, &'a str);
+
+    pub const NO_KEY: Key<'static> = ("false", "N/A", "N/A");
+
+    /// A user row.
+    pub struct Row<'a> {
+        pub user: &'a str,
+        pub created: String,
+        pub password_enabled: &'a str,
+        pub password_last_used: &'a str,
+        pub password_last_changed: &'a str,
+        pub mfa_active: &'a str,
+        pub key_1: Key<'a>,
+        pub key_2: Key<'a>,
+    }
+
+    impl<'a> Row<'a> {
+        /// A user created `created_days_ago` days ago with no password and no key.
+        pub fn user(user: &'a str, created_days_ago: i64) -> Self {
+            Row {
+                user,
+                created: days_ago(created_days_ago),
+                password_enabled: "false",
+                password_last_used: "N/A",
+                password_last_changed: "N/A",
+                mfa_active: "false",
+                key_1: NO_KEY,
+                key_2: NO_KEY,
+            }
+        }
+
+        pub fn csv(&self) -> String {
+            let arn = if self.user == super::ROOT_ROW {
+                "arn:aws:iam::123456789012:root".to_string()
+            } else {
+                format!("arn:aws:iam::123456789012:user/{}", self.user)
+            };
+            format!(
+                "{},{arn},{},{},{},{},N/A,{},{},{},{},N/A,N/A,{},{},{},N/A,N/A,false,N/A,false,N/A",
+                self.user,
+                self.created,
+                self.password_enabled,
+                self.password_last_used,
+                self.password_last_changed,
+                self.mfa_active,
+                self.key_1.0,
+                self.key_1.1,
+                self.key_1.2,
+                self.key_2.0,
+                self.key_2.1,
+                self.key_2.2,
+            )
+        }
+    }
+
+    /// Rules answering GenerateCredentialReport (COMPLETE) and GetCredentialReport (these rows).
+    pub fn report_rules(rows: &[Row<'_>]) -> Vec<Rule> {
+        let mut content = HEADER.to_string();
+        for row in rows {
+            content.push('\n');
+            content.push_str(&row.csv());
+        }
+        content.push('\n');
+        let generate = mock!(Client::generate_credential_report).then_output(|| {
+            GenerateCredentialReportOutput::builder()
+                .state(ReportStateType::Complete)
+                .build()
+        });
+        let get = mock!(Client::get_credential_report).then_output(move || {
+            GetCredentialReportOutput::builder()
+                .content(aws_smithy_types::Blob::new(content.clone().into_bytes()))
+                .generated_time(aws_smithy_types::DateTime::from_secs(
+                    Utc::now().timestamp() + 1,
+                ))
+                .build()
+        });
+        vec![generate, get]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::*;
+    use super::*;
+    use aws_sdk_iam::operation::get_credential_report::GetCredentialReportError;
+    use aws_smithy_mocks::{mock, mock_client, RuleMode};
+    use aws_smithy_types::error::ErrorMetadata;
+
+    #[test]
+    fn sentinels_are_never_dates() {
+        assert_eq!(ReportDate::parse("N/A"), Some(ReportDate::NotApplicable));
+        assert_eq!(
+            ReportDate::parse("no_information"),
+            Some(ReportDate::NoInformation)
+        );
+        assert_eq!(
+            ReportDate::parse("not_supported"),
+            Some(ReportDate::NotSupported)
+        );
+        assert!(ReportDate::parse("2024-01-02T03:04:05+00:00")
+            .and_then(ReportDate::at)
+            .is_some());
+        assert_eq!(ReportDate::parse("yesterday"), None);
+    }
+
+    #[test]
+    fn parses_rows_and_keeps_root_apart() {
+        let mut root = Row::user(ROOT_ROW, 900);
+        root.password_enabled = "not_supported";
+        root.password_last_used = "no_information";
+        root.password_last_changed = "not_supported";
+        let mut bob = Row::user("bob", 10);
+        bob.key_1 = ("true", "2024-01-02T03:04:05+00:00", "N/A");
+        let text = format!("{HEADER}\n{}\n{}\n", bob.csv(), root.csv());
+        let report = parse_credential_report(text.as_bytes(), None, Utc::now()).expect("parses");
+        let root = report.root.expect("root row");
+        assert_eq!(root.password_enabled, None);
+        assert_eq!(root.arn, "arn:aws:iam::123456789012:root");
+        assert_eq!(report.users.len(), 1);
+        let key = report.users[0].access_keys[0];
+        assert!(key.active);
+        assert_eq!(key.last_used, ReportDate::NotApplicable);
+        assert!(key.last_rotated.at().is_some());
+    }
+
+    #[test]
+    fn a_malformed_report_is_an_error_naming_the_action() {
+        let bad = format!("{HEADER}\nbob,arn,garbage,true\n");
+        let error = parse_credential_report(bad.as_bytes(), None, Utc::now()).unwrap_err();
+        assert_eq!(error.action, "iam:GetCredentialReport");
+        let missing = parse_credential_report(b"user,arn\n", None, Utc::now()).unwrap_err();
+        assert!(missing.message.contains("user_creation_time"), "{missing}");
+    }
+
+    #[tokio::test]
+    async fn polls_while_the_report_is_in_progress_and_reads_it_once() {
+        use aws_sdk_iam::operation::generate_credential_report::GenerateCredentialReportOutput;
+        use aws_sdk_iam::types::ReportStateType;
+        let generate = mock!(aws_sdk_iam::Client::generate_credential_report)
+            .sequence()
+            .output(|| {
+                GenerateCredentialReportOutput::builder()
+                    .state(ReportStateType::Started)
+                    .build()
+            })
+            .output(|| {
+                GenerateCredentialReportOutput::builder()
+                    .state(ReportStateType::Complete)
+                    .build()
+            })
+            .repeatedly()
+            .build();
+        let in_progress = mock!(aws_sdk_iam::Client::get_credential_report)
+            .sequence()
+            .error(|| {
+                GetCredentialReportError::generic(
+                    ErrorMetadata::builder()
+                        .code("ReportInProgress")
+                        .message("wait")
+                        .build(),
+                )
+            })
+            .build();
+        let mut rules = report_rules(&[Row::user("alice", 3)]);
+        rules.remove(0);
+        let iam = mock_client!(
+            aws_sdk_iam,
+            RuleMode::MatchAny,
+            [&generate, &in_progress, &rules[0]]
+        );
+        let account = AwsAccount::for_tests(iam, "123456789012", "aws");
+        let (a, b) = tokio::join!(credential_report(&account), credential_report(&account));
+        let a = a.expect("report");
+        assert_eq!(a, b.expect("report"));
+        assert_eq!(a.users[0].user, "alice");
+        assert_eq!(rules[0].num_calls(), 1);
+        assert_eq!(in_progress.num_calls(), 1);
+    }
 }

@@ -6,3 +6,4 @@
 //! [`AwsError`](crate::AwsError) naming the action.
 
 pub mod iam;
+pub mod password_policy;
