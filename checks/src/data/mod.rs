@@ -8,3 +8,4 @@
 pub mod account;
 pub mod authorization;
 pub mod iam;
+pub mod password_policy;

@@ -1,0 +1,173 @@
+//! CIS AWS Foundations: MFA for the root user (1.5 in v1.4.0–v4.0.1).
+
+use async_trait::async_trait;
+use cisrun_core::{Assessment, Control, ControlMeta, ErrorDetail, Evidence, Outcome, Parameters};
+
+use crate::aws::AwsAccount;
+use crate::data::iam::{account_summary, AccountSummary};
+use crate::register_control;
+
+cisrun_core::documented_control! {
+    /// ## Description
+    /// The root user can do anything in the account, including things no IAM policy can
+    /// restrict. Protect its sign-in with a multi-factor authentication (MFA) device.
+    ///
+    /// ## Rationale
+    /// With MFA, a stolen or guessed root password is not enough to sign in: the attacker
+    /// also needs the device.
+    ///
+    /// ## Impact
+    /// Whoever signs in as root needs the MFA device; keep it (and a recovery plan for it)
+    /// where the people who may need root can reach it.
+    ///
+    /// ## Audit
+    /// Passes if and only if `AccountMFAEnabled` in `aws iam get-account-summary` is `1`,
+    /// as the benchmark's audit says.
+    ///
+    /// - The check does not depend on the root user having a password or keys: tools that
+    ///   read the credential report's root row (where `password_enabled` is
+    ///   `not_supported`) stay silent about a root user without MFA.
+    /// - v7.0.0 also passes an account whose root has no password (`AccountPasswordPresent`
+    ///   = 0, an Organization-managed root); cisrun follows v1.4.0–v6.0.0 and fails it, and
+    ///   says so in the message.
+    /// - `AccountMFAEnabled` missing, or any AWS error that survives the SDK's retries:
+    ///   **error**, never pass or fail.
+    ///
+    /// Permissions: `iam:GetAccountSummary`.
+    ///
+    /// ## Remediation
+    /// Sign in as the root user, open *Security credentials*, choose *Assign MFA device* and
+    /// follow the steps (a hardware key is better: see `aws-iam-root-hardware-mfa`). cisrun
+    /// does not fix this: only the root user can.
+    ///
+    /// ## Default value
+    /// The root user has no MFA device until one is assigned.
+    ///
+    /// ## References
+    /// - https://docs.aws.amazon.com/IAM/latest/UserGuide/enable-virt-mfa-for-root.html
+    /// - https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetAccountSummary.html
+    pub struct RootMfa;
+}
+
+static META: ControlMeta = ControlMeta {
+    id: "aws-iam-root-mfa",
+    title: "Ensure MFA is enabled for the 'root' user account",
+    assessment: Assessment::Automated,
+    doc: RootMfa::DOC,
+    parameters: None,
+    permissions: &["iam:GetAccountSummary"],
+};
+
+register_control!(RootMfa);
+
+/// The root user's ARN in `account`.
+pub fn root_arn(account: &AwsAccount) -> String {
+    format!("arn:{}:iam::{}:root", account.partition, account.account_id)
+}
+
+/// The summary's `AccountMFAEnabled`, or the error when it is missing.
+pub fn mfa_enabled(summary: &AccountSummary) -> Result<bool, ErrorDetail> {
+    match summary.get("AccountMFAEnabled") {
+        Some(n) => Ok(n == 1),
+        None => Err(ErrorDetail {
+            code: "InvalidResponse".to_string(),
+            message: "iam:GetAccountSummary sent no AccountMFAEnabled".to_string(),
+            missing_permission: None,
+        }),
+    }
+}
+
+fn verdict(account: &AwsAccount, summary: &AccountSummary) -> Outcome {
+    let root = root_arn(account);
+    match mfa_enabled(summary) {
+        Ok(true) => Outcome::pass(
+            "the root user has MFA",
+            vec![Evidence::new(&root, "AccountMFAEnabled = 1")],
+        ),
+        Ok(false) => {
+            let mut message = "the root user has no MFA device: assign one".to_string();
+            if summary.get("AccountPasswordPresent") == Some(0) {
+                message.push_str(
+                    " (the root user has no password, which v7.0.0 accepts instead of MFA)",
+                );
+            }
+            Outcome::fail(message, vec![Evidence::new(&root, "AccountMFAEnabled = 0")])
+        }
+        Err(detail) => Outcome::error(detail),
+    }
+}
+
+#[async_trait]
+impl Control<AwsAccount> for RootMfa {
+    fn meta(&self) -> &'static ControlMeta {
+        &META
+    }
+
+    async fn audit(&self, account: &AwsAccount, _parameters: &Parameters) -> Outcome {
+        match account_summary(account).await {
+            Ok(summary) => verdict(account, &summary),
+            Err(error) => Outcome::error(error.to_detail()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_iam::operation::get_account_summary::{
+        GetAccountSummaryError, GetAccountSummaryOutput,
+    };
+    use aws_sdk_iam::types::SummaryKeyType;
+    use aws_sdk_iam::Client;
+    use aws_smithy_mocks::{mock, mock_client};
+    use aws_smithy_types::error::ErrorMetadata;
+    use cisrun_core::Status;
+
+    async fn audit_with(mfa: Option<i32>) -> Outcome {
+        let rule = mock!(Client::get_account_summary).then_output(move || {
+            let mut out = GetAccountSummaryOutput::builder()
+                .summary_map(SummaryKeyType::AccountAccessKeysPresent, 0);
+            if let Some(mfa) = mfa {
+                out = out.summary_map(SummaryKeyType::AccountMfaEnabled, mfa);
+            }
+            out.build()
+        });
+        let iam = mock_client!(aws_sdk_iam, [&rule]);
+        let account = AwsAccount::for_tests(iam, "123456789012", "aws");
+        RootMfa.audit(&account, &Parameters::default()).await
+    }
+
+    #[tokio::test]
+    async fn mfa_passes_and_none_fails() {
+        // moto always reports 0: the passing side is only testable here.
+        let pass = audit_with(Some(1)).await;
+        assert_eq!(pass.status, Status::Pass);
+        assert_eq!(pass.evidence[0].resource, "arn:aws:iam::123456789012:root");
+        assert_eq!(audit_with(Some(0)).await.status, Status::Fail);
+    }
+
+    #[tokio::test]
+    async fn a_summary_without_the_flag_is_an_error() {
+        assert_eq!(audit_with(None).await.status, Status::Error);
+    }
+
+    #[tokio::test]
+    async fn access_denied_names_the_permission() {
+        let rule = mock!(Client::get_account_summary).then_error(|| {
+            GetAccountSummaryError::generic(
+                ErrorMetadata::builder()
+                    .code("AccessDenied")
+                    .message("no")
+                    .build(),
+            )
+        });
+        let iam = mock_client!(aws_sdk_iam, [&rule]);
+        let account = AwsAccount::for_tests(iam, "123456789012", "aws");
+        let outcome = RootMfa.audit(&account, &Parameters::default()).await;
+        assert_eq!(outcome.status, Status::Error);
+        assert_eq!(
+            outcome.error.and_then(|e| e.missing_permission).as_deref(),
+            Some("iam:GetAccountSummary")
+        );
+    }
+}
