@@ -960,3 +960,116 @@ impl Run {
         self
     }
 }
+
+/// Seeding for the IAM policy and account controls (tests/tests/iam_policies.rs).
+pub mod policy_seed {
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+    use std::time::Duration;
+
+    use aws_sdk_iam::Client;
+
+    /// `{"Effect":"Allow","Action":"*","Resource":"*"}` as a whole policy document.
+    pub const FULL_ADMIN: &str =
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+    /// Everything but IAM: `NotAction`, which is not full administration.
+    pub const NOT_ACTION_ADMIN: &str =
+        r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","NotAction":"*","Resource":"*"}}"#;
+    /// A narrow policy.
+    pub const READ_BUCKETS: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:ListAllMyBuckets"],"Resource":"*"}]}"#;
+
+    /// A customer-managed policy with `document`; returns its ARN.
+    pub async fn policy(iam: &Client, name: &str, document: &str) -> String {
+        let out = iam
+            .create_policy()
+            .policy_name(name)
+            .policy_document(document)
+            .send()
+            .await
+            .expect("create policy");
+        out.policy()
+            .and_then(|p| p.arn())
+            .expect("policy ARN")
+            .to_string()
+    }
+
+    /// A new default version of `policy_arn` with `document`.
+    pub async fn new_default_version(iam: &Client, policy_arn: &str, document: &str) {
+        iam.create_policy_version()
+            .policy_arn(policy_arn)
+            .policy_document(document)
+            .set_as_default(true)
+            .send()
+            .await
+            .expect("create policy version");
+    }
+
+    pub async fn user(iam: &Client, name: &str) {
+        iam.create_user()
+            .user_name(name)
+            .send()
+            .await
+            .expect("create user");
+    }
+
+    pub async fn inline_user_policy(iam: &Client, user: &str, name: &str, document: &str) {
+        iam.put_user_policy()
+            .user_name(user)
+            .policy_name(name)
+            .policy_document(document)
+            .send()
+            .await
+            .expect("put user policy");
+    }
+
+    pub async fn add_to_group(iam: &Client, user: &str, group: &str) {
+        iam.add_user_to_group()
+            .user_name(user)
+            .group_name(group)
+            .send()
+            .await
+            .expect("add user to group");
+    }
+
+    /// Uploads a server certificate (moto gives every one the expiry 2012-05-08).
+    pub async fn server_certificate(iam: &Client, name: &str) -> String {
+        let out = iam
+            .upload_server_certificate()
+            .server_certificate_name(name)
+            .certificate_body("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
+            .private_key("-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n")
+            .send()
+            .await
+            .expect("upload server certificate");
+        out.server_certificate_metadata()
+            .map(|m| m.arn().to_string())
+            .expect("certificate metadata")
+    }
+
+    /// Registers the default account's SECURITY alternate contact through moto's Account
+    /// Management API (raw HTTP: the tests crate does not depend on aws-sdk-account; moto
+    /// routes by the credential scope and does not check signatures without auth mode).
+    pub fn security_contact(port: u16) {
+        let body = r#"{"AlternateContactType":"SECURITY","EmailAddress":"security@example.com","Name":"Security team","PhoneNumber":"+1 555 0100","Title":"SOC"}"#;
+        let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect to moto");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .expect("timeout");
+        write!(
+            stream,
+            "POST /putAlternateContact HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\
+             Authorization: AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/account/aws4_request, SignedHeaders=host, Signature=0\r\n\
+             Content-Type: application/json\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .expect("send putAlternateContact");
+        let mut response = String::new();
+        stream
+            .read_to_string(&mut response)
+            .expect("read putAlternateContact");
+        assert!(
+            response.starts_with("HTTP/1.1 200") || response.starts_with("HTTP/1.0 200"),
+            "{response}"
+        );
+    }
+}
