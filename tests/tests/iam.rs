@@ -365,3 +365,59 @@ async fn key_deactivation_needs_unsafe_fixes_and_rolls_back() {
         "rollback reactivates only the keys cisrun deactivated"
     );
 }
+
+#[tokio::test]
+async fn the_report_is_read_once_for_all_controls_and_a_denial_names_the_action() {
+    use cisrun_e2e::{Fault, FaultProxy};
+    let case = Case::new();
+    let iam = case.moto.iam().await;
+    iam_seed::console_user(&iam, "alice").await;
+    let proxy = FaultProxy::start(case.moto.port);
+    let profile = case.profile(&REPORT_CONTROLS, "");
+    let json = case.dir.path().join("proxied.json");
+    let audit = |json: &std::path::Path| {
+        let mut command = case.moto.cisrun();
+        command.current_dir(case.dir.path());
+        command.env("AWS_ENDPOINT_URL", &proxy.endpoint);
+        let out = run(command.args([
+            "audit",
+            "--profile",
+            profile.to_str().expect("utf-8"),
+            "--json",
+            json.to_str().expect("utf-8"),
+        ]));
+        assert!(out.code == 0 || out.code == 1, "{out:?}");
+        results_by_control(&read_json(json), seed::ACCOUNT)
+    };
+    let results = audit(&json);
+    assert_eq!(status(&results, CONSOLE_MFA), "fail");
+    assert_eq!(
+        proxy.count("GetCredentialReport"),
+        1,
+        "{:?}",
+        proxy.actions()
+    );
+
+    proxy.forget();
+    proxy.inject(Fault::new(
+        "GetCredentialReport",
+        403,
+        "AccessDenied",
+        "not authorized to perform iam:GetCredentialReport",
+    ));
+    let results = audit(&case.dir.path().join("denied.json"));
+    for control in REPORT_CONTROLS {
+        let outcome = &results[control]["outcome"];
+        assert_eq!(outcome["status"], "error", "{control}: {outcome:#}");
+        assert_eq!(
+            outcome["error"]["missing_permission"], "iam:GetCredentialReport",
+            "{control}: {outcome:#}"
+        );
+    }
+    assert_eq!(
+        proxy.count("GetCredentialReport"),
+        1,
+        "{:?}",
+        proxy.actions()
+    );
+}
