@@ -649,6 +649,21 @@ mod tests {
     }
 
     #[test]
+    fn a_report_older_than_the_request_is_noted() {
+        let now = Utc::now();
+        let text = format!("{HEADER}\n");
+        let fresh = parse_credential_report(text.as_bytes(), Some(now), now).expect("parses");
+        assert_eq!(fresh.staleness(), None);
+        let cached =
+            parse_credential_report(text.as_bytes(), Some(now - chrono::Duration::hours(3)), now)
+                .expect("parses");
+        let note = cached.staleness().expect("a note");
+        assert!(note.contains("cached report"), "{note}");
+        let outcome = cached.annotate(cisrun_core::Outcome::pass("ok", vec![]));
+        assert_eq!(outcome.notes, [note]);
+    }
+
+    #[test]
     fn a_malformed_report_is_an_error_naming_the_action() {
         let bad = format!("{HEADER}\nbob,arn,garbage,true\n");
         let error = parse_credential_report(bad.as_bytes(), None, Utc::now()).unwrap_err();
