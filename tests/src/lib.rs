@@ -692,11 +692,20 @@ pub async fn compliant_account(moto: &Moto) {
     // aws-iam-support-role
     seed::role(&iam, "Support").await;
     seed::attach_to_role(&iam, "Support", &seed::aws_policy("AWSSupportAccess")).await;
+    // aws-iam-password-min-length, aws-iam-password-reuse
+    iam_seed::password_policy(&iam, 14, Some(24)).await;
+    // aws-account-security-contact
+    policy_seed::security_contact(moto.port);
 }
 
 /// Controls whose passing state moto cannot produce (see tests/MOTO.md); their verdicts are
-/// covered by unit tests.
-pub const MOTO_CANNOT_PASS: &[&str] = &[];
+/// covered by unit tests. moto reports AccountMFAEnabled = 0 and no `<root_account>` row in
+/// its credential report.
+pub const MOTO_CANNOT_PASS: &[&str] = &[
+    "aws-iam-root-mfa",
+    "aws-iam-root-hardware-mfa",
+    "aws-iam-root-usage",
+];
 
 /// Seeding an AWS Organization in moto through the real SDK.
 pub mod org {
@@ -1071,5 +1080,123 @@ pub mod policy_seed {
             response.starts_with("HTTP/1.1 200") || response.starts_with("HTTP/1.0 200"),
             "{response}"
         );
+    }
+}
+
+/// Seeding the IAM data the credential-report and password-policy controls read.
+pub mod iam_seed {
+    use aws_sdk_iam::Client;
+
+    /// A password every password policy the tests set accepts.
+    pub const PASSWORD: &str = "Correct-Horse-Battery-Staple-42!";
+
+    pub async fn user(iam: &Client, name: &str) {
+        iam.create_user()
+            .user_name(name)
+            .send()
+            .await
+            .expect("create user");
+    }
+
+    /// A user with a console password.
+    pub async fn console_user(iam: &Client, name: &str) {
+        user(iam, name).await;
+        iam.create_login_profile()
+            .user_name(name)
+            .password(PASSWORD)
+            .send()
+            .await
+            .expect("create login profile");
+    }
+
+    /// A new access key of `user`; returns its id.
+    pub async fn access_key(iam: &Client, user: &str) -> String {
+        iam.create_access_key()
+            .user_name(user)
+            .send()
+            .await
+            .expect("create access key")
+            .access_key()
+            .expect("access key")
+            .access_key_id()
+            .to_string()
+    }
+
+    /// Sets a key's status (`Active` or `Inactive`).
+    pub async fn set_key_status(iam: &Client, user: &str, key: &str, active: bool) {
+        let status = if active {
+            aws_sdk_iam::types::StatusType::Active
+        } else {
+            aws_sdk_iam::types::StatusType::Inactive
+        };
+        iam.update_access_key()
+            .user_name(user)
+            .access_key_id(key)
+            .status(status)
+            .send()
+            .await
+            .expect("update access key");
+    }
+
+    /// The status of one of `user`'s keys (`Active`, `Inactive`), or `absent`.
+    pub async fn key_status(iam: &Client, user: &str, key: &str) -> String {
+        iam.list_access_keys()
+            .user_name(user)
+            .send()
+            .await
+            .expect("list access keys")
+            .access_key_metadata()
+            .iter()
+            .find(|k| k.access_key_id() == Some(key))
+            .and_then(|k| k.status())
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_else(|| "absent".to_string())
+    }
+
+    /// Assigns a virtual MFA device to `user`.
+    pub async fn virtual_mfa(iam: &Client, user: &str) {
+        let serial = iam
+            .create_virtual_mfa_device()
+            .virtual_mfa_device_name(format!("{user}-mfa"))
+            .send()
+            .await
+            .expect("create virtual MFA device")
+            .virtual_mfa_device()
+            .map(|d| d.serial_number().to_string())
+            .expect("serial number");
+        iam.enable_mfa_device()
+            .user_name(user)
+            .serial_number(serial)
+            .authentication_code1("123456")
+            .authentication_code2("654321")
+            .send()
+            .await
+            .expect("enable MFA device");
+    }
+
+    /// Sets the account password policy: these values, everything else as given.
+    pub async fn password_policy(iam: &Client, minimum_length: i32, reuse: Option<i32>) {
+        iam.update_account_password_policy()
+            .minimum_password_length(minimum_length)
+            .set_password_reuse_prevention(reuse)
+            .require_symbols(true)
+            .require_numbers(true)
+            .allow_users_to_change_password(true)
+            .max_password_age(90)
+            .send()
+            .await
+            .expect("update password policy");
+    }
+
+    /// The account password policy as text (for exact comparisons), or `none`.
+    pub async fn password_policy_text(iam: &Client) -> String {
+        match iam.get_account_password_policy().send().await {
+            Ok(out) => format!("{:?}", out.password_policy()),
+            Err(error) => {
+                let text = format!("{error:?}");
+                assert!(text.contains("NoSuchEntity"), "{text}");
+                "none".to_string()
+            }
+        }
     }
 }

@@ -387,7 +387,13 @@ impl Remediation<AwsAccount> for DeactivateKeys {
         for user in flagged {
             // The report names keys 1 and 2, not their ids, and may be hours old: list the
             // user's keys and judge each active one again from its own dates.
-            for (key_id, status, created) in list_keys(iam, &user.user).await.map_err(provider)? {
+            let keys = match list_keys(iam, &user.user).await {
+                Ok(keys) => keys,
+                // Deleted since the report was generated: nothing left to deactivate.
+                Err(error) if error.code == "NoSuchEntity" => continue,
+                Err(error) => return Err(provider(error)),
+            };
+            for (key_id, status, created) in keys {
                 if status != "Active" {
                     continue;
                 }

@@ -269,16 +269,17 @@ pub fn parse_credential_report(
     let password_last_used = column("password_last_used")?;
     let password_last_changed = column("password_last_changed")?;
     let mfa_active = column("mfa_active")?;
-    let mut key_columns = Vec::new();
-    for n in 1..=2u8 {
-        key_columns.push((
+    let mut key_columns = [(0u8, 0usize, 0usize, 0usize); 2];
+    for (slot, n) in key_columns.iter_mut().zip(1..=2u8) {
+        *slot = (
             n,
             column(&format!("access_key_{n}_active"))?,
             column(&format!("access_key_{n}_last_rotated"))?,
             column(&format!("access_key_{n}_last_used_date"))?,
-        ));
+        );
     }
 
+    let [key_1, key_2] = key_columns;
     let mut root = None;
     let mut users = Vec::new();
     for (index, record) in reader.records().enumerate() {
@@ -302,16 +303,14 @@ pub fn parse_credential_report(
                 "credential report line {line}: `{name}` is `{other}`, not true or false"
             ))),
         };
-        let mut keys = Vec::new();
-        for (n, active, rotated, used) in &key_columns {
-            keys.push(ReportAccessKey {
-                number: *n,
-                active: flag(*active, "access_key_N_active")?.unwrap_or(false),
-                last_rotated: date(*rotated, "access_key_N_last_rotated")?,
-                last_used: date(*used, "access_key_N_last_used_date")?,
-            });
-        }
-        let [key_1, key_2] = [keys[0], keys[1]];
+        let key = |(number, active, rotated, used): (u8, usize, usize, usize)| {
+            Ok::<_, AwsError>(ReportAccessKey {
+                number,
+                active: flag(active, "access_key_N_active")?.unwrap_or(false),
+                last_rotated: date(rotated, "access_key_N_last_rotated")?,
+                last_used: date(used, "access_key_N_last_used_date")?,
+            })
+        };
         let row = CredentialRow {
             user: field(user).to_string(),
             arn: field(arn).to_string(),
@@ -320,7 +319,7 @@ pub fn parse_credential_report(
             password_last_used: date(password_last_used, "password_last_used")?,
             password_last_changed: date(password_last_changed, "password_last_changed")?,
             mfa_active: flag(mfa_active, "mfa_active")?.unwrap_or(false),
-            access_keys: [key_1, key_2],
+            access_keys: [key(key_1)?, key(key_2)?],
         };
         if row.is_root() {
             root = Some(row);
@@ -647,6 +646,21 @@ mod tests {
         assert!(key.active);
         assert_eq!(key.last_used, ReportDate::NotApplicable);
         assert!(key.last_rotated.at().is_some());
+    }
+
+    #[test]
+    fn a_report_older_than_the_request_is_noted() {
+        let now = Utc::now();
+        let text = format!("{HEADER}\n");
+        let fresh = parse_credential_report(text.as_bytes(), Some(now), now).expect("parses");
+        assert_eq!(fresh.staleness(), None);
+        let cached =
+            parse_credential_report(text.as_bytes(), Some(now - chrono::Duration::hours(3)), now)
+                .expect("parses");
+        let note = cached.staleness().expect("a note");
+        assert!(note.contains("cached report"), "{note}");
+        let outcome = cached.annotate(cisrun_core::Outcome::pass("ok", vec![]));
+        assert_eq!(outcome.notes, [note]);
     }
 
     #[test]
