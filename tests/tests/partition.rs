@@ -242,7 +242,8 @@ async fn the_current_account_belongs_to_the_first_partition() {
     seed::role(&iam, "Support").await;
     seed::attach_to_role(&iam, "Support", &seed::aws_policy("AWSSupportAccess")).await;
     let dir = tempfile::tempdir().expect("temp dir");
-    let profile = "cis-aws-foundations-v3.0.0-level1";
+    let profile = moto.narrow_profile(&["aws-iam-support-role"]);
+    let profile = profile.as_str();
     let mut outputs = Vec::new();
     for m in ["1/2", "2/2"] {
         let json = dir.path().join(format!("{}.json", m.replace('/', "-")));

@@ -10,7 +10,7 @@ use cisrun_e2e::{
 
 const HEAD: &str = "benchmark: cis-aws-foundations\nversion: v3.0.0\nlevel: 1\n";
 const CONTROL: &str = "aws-iam-support-role";
-const PROFILE: &str = "cis-aws-foundations-v3.0.0-level1";
+const PROFILE: &str = "only-aws-iam-support-role";
 
 /// The reason as the profile writes it (YAML double-quoted, `\x01` is U+0001) ...
 const YAML_REASON: &str = r#""MSP ]]> <&> \"q\" ctl\x01 ü 日本 🚀""#;
@@ -127,7 +127,12 @@ async fn a_hostile_reason_of_an_expired_exception_lands_in_the_cdata_note() {
 fn audit_into(moto: &Moto, junit: &Path, json: &Path) -> Run {
     run(moto
         .cisrun()
-        .args(["audit", "--profile", PROFILE, "--junit"])
+        .args([
+            "audit",
+            "--profile",
+            moto.narrow_profile(&[CONTROL]).as_str(),
+            "--junit",
+        ])
         .arg(junit)
         .arg("--json")
         .arg(json))
