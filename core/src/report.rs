@@ -25,6 +25,9 @@ pub struct ControlResult {
     /// `cisrun remediate`: the changes planned (and, with --apply, made).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan: Option<crate::remediation::Plan>,
+    /// Against a baseline (`--baseline`): how this result changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change: Option<crate::baseline::Change>,
 }
 
 /// Every result for one audited account.
@@ -84,6 +87,9 @@ impl RunInfo {
 pub struct RunReport {
     pub run: RunInfo,
     pub accounts: Vec<AccountReport>,
+    /// The comparison with a baseline report, when one was given (`--baseline`, `diff`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<crate::baseline::Comparison>,
 }
 
 /// Counts of each status.

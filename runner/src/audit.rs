@@ -60,6 +60,7 @@ pub async fn run(catalogue: &Catalogue, args: AuditArgs) -> Result<u8> {
             args.partition.map(|p| p.to_string()),
         ),
         accounts,
+        baseline: None,
     };
     finish_run(report, args.junit.as_deref(), args.json.as_deref(), false)
 }

@@ -131,6 +131,7 @@ mod tests {
                         outcome,
                         duration_seconds: 0.0,
                         plan: None,
+                        change: None,
                     }],
                 }
             })
@@ -149,6 +150,7 @@ mod tests {
                 partition: None,
             },
             accounts,
+            baseline: None,
         }
     }
 

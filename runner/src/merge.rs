@@ -155,7 +155,11 @@ pub fn merge_reports(reports: Vec<(PathBuf, RunReport)>) -> Result<RunReport> {
         }
     }
     run.partition = None;
-    let mut merged = RunReport { run, accounts };
+    let mut merged = RunReport {
+        run,
+        accounts,
+        baseline: None,
+    };
     merged.normalize();
     Ok(merged)
 }

@@ -200,6 +200,7 @@ pub async fn run(catalogue: &Catalogue, args: RemediateArgs) -> Result<u8> {
     let report = RunReport {
         run: RunInfo::for_profile(&profile, command, started_at, clock.elapsed(), None),
         accounts,
+        baseline: None,
     };
     let json_to_stdout = args.json.as_deref() == Some(Path::new("-"));
     let json_file = args.json.as_deref().filter(|_| !json_to_stdout);
