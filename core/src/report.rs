@@ -161,6 +161,11 @@ pub enum ReportError {
         path: String,
         source: std::io::Error,
     },
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("cannot render JUnit XML: {0}")]
     Junit(String),
     #[error("{path} is not a cisrun JSON report: {message}")]
@@ -192,7 +197,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
 
 /// Reads a JSON report written by cisrun.
 pub fn read_json_report(path: &Path) -> Result<RunReport, ReportError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ReportError::Io {
+    let text = std::fs::read_to_string(path).map_err(|source| ReportError::Read {
         path: path.display().to_string(),
         source,
     })?;
