@@ -62,9 +62,29 @@ fn change_code(change: Option<Change>) -> Value {
     change.map_or(Value::Null, |c| Value::from(c.as_str()))
 }
 
+/// Repeated texts (messages, evidence) stored once; results refer to them by index.
+#[derive(Default)]
+struct Strings {
+    list: Vec<String>,
+    index: std::collections::HashMap<String, usize>,
+}
+
+impl Strings {
+    fn id(&mut self, text: &str) -> usize {
+        if let Some(&i) = self.index.get(text) {
+            return i;
+        }
+        self.list.push(text.to_string());
+        self.index.insert(text.to_string(), self.list.len() - 1);
+        self.list.len() - 1
+    }
+}
+
 /// The data the page renders: recommendations as columns (in CIS order), accounts as rows,
-/// each result as `[column, status, change, message, evidence, notes]`.
+/// each result as `[column, status, change, message, evidence, notes]` where texts are
+/// indexes into `strings`.
 pub fn data(report: &RunReport) -> Value {
+    let mut strings = Strings::default();
     let mut columns: BTreeMap<(String, String), (String, u8, String)> = BTreeMap::new();
     for result in report.accounts.iter().flat_map(|a| &a.results) {
         columns
@@ -98,13 +118,19 @@ pub fn data(report: &RunReport) -> Value {
                         .outcome
                         .evidence
                         .iter()
-                        .map(|e| json!([e.resource, e.detail, change_code(e.change)]))
+                        .map(|e| {
+                            json!([
+                                strings.id(&e.resource),
+                                strings.id(&e.detail),
+                                change_code(e.change)
+                            ])
+                        })
                         .collect();
                     json!([
                         column,
                         status_code(r.outcome.status),
                         change_code(r.change),
-                        r.outcome.message,
+                        strings.id(&r.outcome.message),
                         evidence,
                         r.outcome.notes
                     ])
@@ -127,6 +153,7 @@ pub fn data(report: &RunReport) -> Value {
         })),
         "controls": controls,
         "accounts": accounts,
+        "strings": strings.list,
     })
 }
 
@@ -204,6 +231,7 @@ td.sel{outline:2px solid #0969da;outline-offset:-2px}
 (function () {
   "use strict";
   var D = JSON.parse(document.getElementById("cisrun-data").textContent);
+  var S = D.strings;
   var $ = function (id) { return document.getElementById(id); };
   function esc(s) {
     return String(s == null ? "" : s).replace(/[&<>"']/g, function (c) {
@@ -289,10 +317,10 @@ td.sel{outline:2px solid #0969da;outline-offset:-2px}
       (r[2] ? '<span class="badge b-' + esc(r[2]) + '">' + esc(r[2]) + "</span> " : "") +
       '<span class="muted">Level ' + esc(c[2]) + ", section " + esc(c[3]) + ", " + esc(c[4]) + "</span></p>" +
       '<p class="muted">Account ' + esc(a[0]) + (a[1] ? " (" + esc(a[1]) + ")" : "") + "</p>" +
-      '<p id="detail-message">' + esc(r[3]) + "</p>";
+      '<p id="detail-message">' + esc(S[r[3]]) + "</p>";
     if (r[4].length) {
       h += "<h3>Evidence</h3><ul id=\"detail-evidence\">" + r[4].map(function (e) {
-        return "<li><code>" + esc(e[0]) + "</code>: " + esc(e[1]) + (e[2] ? ' <span class="badge b-' + esc(e[2]) + '">' + esc(e[2]) + "</span>" : "") + "</li>";
+        return "<li><code>" + esc(S[e[0]]) + "</code>: " + esc(S[e[1]]) + (e[2] ? ' <span class="badge b-' + esc(e[2]) + '">' + esc(e[2]) + "</span>" : "") + "</li>";
       }).join("") + "</ul>";
     }
     if (r[5].length) {
@@ -323,6 +351,8 @@ td.sel{outline:2px solid #0969da;outline-offset:-2px}
     show(at[0], at[1]);
   }
   document.body.dataset.rendered = "1";
+  // Milliseconds from navigation start to the first full render (tests report it).
+  document.body.dataset.renderMs = String(Math.round(performance.now()));
 })();
 </script>
 </body>
