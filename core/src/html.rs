@@ -200,6 +200,8 @@ td.sel{outline:2px solid #0969da;outline-offset:-2px}
 .b-pass{background:#2da44e}.b-fail{background:#cf222e}.b-error{background:#bf8700}.b-skipped{background:#6e7781}.b-new{background:#8250df}.b-fixed{background:#1a7f37}.b-unchanged{background:#6e7781}
 #detail ul{padding-left:18px}
 .muted{color:#656d76}
+.legend .k{display:inline-block;width:14px;height:14px;margin:0 3px 0 8px;vertical-align:middle;font-style:normal;font-size:10px;text-align:center;line-height:14px;color:#fff}
+.k.pass{background:#2da44e}.k.fail,.k.new{background:#cf222e}.k.error{background:#bf8700}.k.skipped{background:#d0d7de}.k.none{background:repeating-linear-gradient(45deg,#fff,#fff 3px,#ccc 3px,#ccc 6px)}
 </style>
 </head>
 <body>
@@ -220,6 +222,7 @@ td.sel{outline:2px solid #0969da;outline-offset:-2px}
 <label id="f-new-label" hidden><input type="checkbox" id="f-new"> new only</label>
 <label>Account <input type="search" id="f-account" placeholder="id or name" size="16"></label>
 <label><input type="checkbox" id="f-hide-clean"> hide rows with nothing shown</label>
+<span class="legend"><i class="k pass"></i>pass <i class="k fail">✗</i>fail <i class="k error">!</i>error <i class="k skipped"></i>skipped <i class="k new">★</i>new <i class="k none"></i>not run</span>
 <span id="shown" class="muted"></span>
 </div>
 <main>

@@ -711,4 +711,17 @@ async fn the_html_report_of_a_thousand_accounts_opens_fast() {
         std::fs::metadata(&html).expect("html").len()
     );
     assert!(elapsed < Duration::from_secs(30), "{elapsed:?}");
+    let shot = artifacts().join("html-report-1000-accounts.png");
+    let _ = std::fs::remove_file(&shot);
+    chromium(
+        &format!(
+            "file://{}#status=fail,error&level=1&cell=0,0",
+            html.display()
+        ),
+        &[
+            &format!("--screenshot={}", shot.display()),
+            "--window-size=1280,720",
+        ],
+    );
+    assert!(std::fs::metadata(&shot).map(|m| m.len()).unwrap_or(0) > 5_000);
 }
