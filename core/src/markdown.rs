@@ -232,31 +232,58 @@ pub fn render(report: &RunReport) -> String {
         );
     }
 
-    if let Some(c) = report.baseline.as_ref().filter(|c| !c.fixed.is_empty()) {
-        let _ = writeln!(out, "### Fixed since the baseline\n");
-        let mut shown = 0usize;
-        for fixed in &c.fixed {
-            let line = format!(
-                "- {} {} {}{}\n",
-                cell(&fixed.account_id),
-                cell(&fixed.number),
-                cell(&fixed.title),
-                fixed
-                    .resource
-                    .as_deref()
-                    .map(|r| format!(": {}", cell(&one_line(r))))
-                    .unwrap_or_default()
-            );
-            if out.len() + line.len() > DETAIL_BUDGET + 60 * 1024 {
-                break;
+    if let Some(c) = &report.baseline {
+        // Results fixed in place, with the resources their finding no longer names, then
+        // findings gone altogether.
+        let mut fixed: BTreeMap<(String, String), (String, String, Vec<String>)> = BTreeMap::new();
+        for account in &report.accounts {
+            for result in account
+                .results
+                .iter()
+                .filter(|r| r.change == Some(Change::Fixed))
+            {
+                fixed.insert(
+                    (account.account_id.clone(), result.control_id.clone()),
+                    (result.number.clone(), result.title.clone(), Vec::new()),
+                );
             }
-            out.push_str(&line);
-            shown += 1;
         }
-        if shown < c.fixed.len() {
-            let _ = writeln!(out, "- _…and {} more_", c.fixed.len() - shown);
+        for gone in &c.fixed {
+            let entry = fixed
+                .entry((gone.account_id.clone(), gone.control_id.clone()))
+                .or_insert_with(|| (gone.number.clone(), gone.title.clone(), Vec::new()));
+            if let Some(resource) = &gone.resource {
+                entry.2.push(resource.clone());
+            }
         }
-        out.push('\n');
+        if !fixed.is_empty() {
+            let _ = writeln!(out, "### Fixed since the baseline\n");
+            let total = fixed.len();
+            let mut shown = 0usize;
+            for ((account, _), (number, title, resources)) in fixed {
+                let resources = if resources.is_empty() {
+                    String::new()
+                } else {
+                    let list: Vec<String> = resources.iter().map(|r| cell(&one_line(r))).collect();
+                    format!(": {}", list.join(", "))
+                };
+                let line = format!(
+                    "- {} {} {}{resources}\n",
+                    cell(&account),
+                    cell(&number),
+                    cell(&title)
+                );
+                if out.len() + line.len() > DETAIL_BUDGET + 60 * 1024 {
+                    break;
+                }
+                out.push_str(&line);
+                shown += 1;
+            }
+            if shown < total {
+                let _ = writeln!(out, "- _…and {} more_", total - shown);
+            }
+            out.push('\n');
+        }
     }
 
     let passing: Vec<&AccountReport> = report
