@@ -725,3 +725,112 @@ async fn the_html_report_of_a_thousand_accounts_opens_fast() {
     );
     assert!(std::fs::metadata(&shot).map(|m| m.len()).unwrap_or(0) > 5_000);
 }
+
+#[test]
+fn errors_stay_visible_whatever_fail_on_says() {
+    // Every AWS request is denied: the control errors.
+    let offline = cisrun_e2e::Offline::new();
+    let profile = offline.profile("p.yaml", PROFILE);
+    let json = offline.path().join("errors.json");
+    let audit = |extra: &[&str]| {
+        let out = run(offline
+            .cisrun()
+            .args(["audit", "--profile"])
+            .arg(&profile)
+            .arg("--json")
+            .arg(&json)
+            .args(extra));
+        out.assert_no_panic();
+        out
+    };
+    let base = offline.path().join("base.json");
+    run(offline
+        .cisrun()
+        .args(["audit", "--profile"])
+        .arg(&profile)
+        .arg("--json")
+        .arg(&base))
+    .expect_code(1);
+    assert_eq!(result(&read_json(&base))["outcome"]["status"], "error");
+    let base_arg = base.to_str().expect("utf-8");
+    let mut codes = Vec::new();
+    for mode in ["all", "failures", "none"] {
+        let out = audit(&["--fail-on", mode]);
+        codes.push((mode, out.code));
+        assert!(
+            out.stdout.contains("ERROR"),
+            "errors stay in the summary: {}",
+            out.stdout
+        );
+        assert_eq!(result(&read_json(&json))["outcome"]["status"], "error");
+    }
+    // Against a baseline that errored the same way: unchanged, so `new` passes...
+    let out = audit(&["--baseline", base_arg, "--fail-on", "new"]);
+    codes.push(("new vs errored", out.code));
+    assert_eq!(result(&read_json(&json))["change"], "unchanged");
+    // ...and against one where the control passed, the error is new and fails the run.
+    let mut passed = read_json(&base);
+    passed["accounts"][0]["results"][0]["outcome"] =
+        serde_json::json!({"status": "pass", "message": "ok"});
+    let passed_path = offline.path().join("passed.json");
+    std::fs::write(&passed_path, passed.to_string()).expect("write");
+    let out = audit(&[
+        "--baseline",
+        passed_path.to_str().expect("utf-8"),
+        "--fail-on",
+        "new",
+    ]);
+    codes.push(("new vs passed", out.code));
+    let report = read_json(&json);
+    assert_eq!(result(&report)["change"], "new");
+    assert_eq!(report["baseline"]["new_errors"], 1);
+    assert_eq!(
+        codes,
+        [
+            ("all", 1),
+            ("failures", 0),
+            ("none", 0),
+            ("new vs errored", 0),
+            ("new vs passed", 1)
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_remediation_plan_is_labelled_against_an_audit_baseline() {
+    let moto = Moto::start();
+    compliant(&moto).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let profile = write_profile(
+        dir.path(),
+        "fix.yaml",
+        &format!("{PROFILE}parameters:\n  aws-iam-support-role:\n    existing_role: Support\n"),
+    );
+    let base = dir.path().join("base.json");
+    audit_json(&moto, &profile, &base, &[]).expect_code(0);
+    break_it(&moto).await;
+    let failing = dir.path().join("failing.json");
+    audit_json(&moto, &profile, &failing, &[]).expect_code(1);
+    let plan = |baseline: &Path, fail_on: &str| {
+        let json = dir.path().join(format!("plan-{fail_on}.json"));
+        let out = run(moto
+            .cisrun()
+            .args(["remediate", "--profile"])
+            .arg(&profile)
+            .arg("--baseline")
+            .arg(baseline)
+            .args(["--fail-on", fail_on, "--json"])
+            .arg(&json));
+        out.assert_no_panic();
+        (out.code, read_json(&json))
+    };
+    let (code, report) = plan(&base, "new");
+    assert_eq!(code, 1, "the failure the plan fixes is new");
+    assert_eq!(result(&report)["change"], "new");
+    assert!(result(&report)["plan"]["steps"].is_array());
+    let (code, report) = plan(&failing, "new");
+    assert_eq!(code, 0, "already failing in the baseline");
+    assert_eq!(result(&report)["change"], "unchanged");
+    let (code, _) = plan(&failing, "all");
+    assert_eq!(code, 1);
+}
