@@ -194,15 +194,20 @@ pub fn apply(report: &mut RunReport, baseline: &RunReport) {
                 }
             }
             let status = result.outcome.status;
-            let mut listed = BTreeSet::new();
-            for evidence in &mut result.outcome.evidence {
-                let was = old.and_then(|r| {
+            let old_resources: BTreeSet<&str> = old
+                .map(|r| {
                     r.outcome
                         .evidence
                         .iter()
-                        .any(|e| e.resource == evidence.resource)
-                        .then_some(r.outcome.status)
-                });
+                        .map(|e| e.resource.as_str())
+                        .collect()
+                })
+                .unwrap_or_default();
+            let mut listed = BTreeSet::new();
+            for evidence in &mut result.outcome.evidence {
+                let was = old
+                    .filter(|_| old_resources.contains(evidence.resource.as_str()))
+                    .map(|r| r.outcome.status);
                 let change = label(was, status);
                 evidence.change = Some(change);
                 comparison.resources.add(change);
@@ -537,6 +542,20 @@ mod tests {
         now.run.partition = Some("1/2".into());
         apply(&mut now, &baseline);
         assert_eq!(now.baseline.as_ref().map(|c| c.fixed.len()), Some(0));
+    }
+
+    #[test]
+    fn a_thousand_accounts_by_sixty_controls_compare_quickly() {
+        let baseline = crate::markdown::tests::big_report(1000, 60);
+        let mut now = baseline.clone();
+        let started = std::time::Instant::now();
+        apply(&mut now, &baseline);
+        let elapsed = started.elapsed();
+        eprintln!("baseline comparison of 1,000 x 60 results: {elapsed:?}");
+        let c = now.baseline.as_ref().expect("comparison");
+        assert_eq!(c.results.unchanged, 60_000);
+        assert_eq!(c.new_failures + c.results.new + c.results.fixed, 0);
+        assert!(elapsed < std::time::Duration::from_secs(20), "{elapsed:?}");
     }
 
     #[test]
