@@ -11,10 +11,13 @@ use crate::baseline::Change;
 use crate::outcome::Status;
 use crate::report::{AccountReport, ControlResult, RunReport};
 
-/// GitHub's step-summary limit is 1 MiB; the summary stays well within it.
-pub const MAX_BYTES: usize = 1024 * 1024;
-/// Account details stop here, leaving room for the closing lines.
-const DETAIL_BUDGET: usize = 900 * 1024;
+/// GitHub's step-summary limit is 1 MiB and a GitLab note's 1,000,000 characters: the
+/// summary stays under both.
+pub const MAX_BYTES: usize = 1_000_000;
+/// Account details stop here, leaving room for the fixed list and the passing accounts.
+const DETAIL_BUDGET: usize = 850 * 1024;
+/// The fixed list stops here.
+const FIXED_BUDGET: usize = 930 * 1024;
 /// A reason longer than this is cut.
 const REASON_CHARS: usize = 160;
 /// Passing accounts are listed plainly up to this many, then collapsed.
@@ -273,7 +276,7 @@ pub fn render(report: &RunReport) -> String {
                     cell(&number),
                     cell(&title)
                 );
-                if out.len() + line.len() > DETAIL_BUDGET + 60 * 1024 {
+                if out.len() + line.len() > FIXED_BUDGET {
                     break;
                 }
                 out.push_str(&line);
@@ -393,6 +396,40 @@ pub(crate) mod tests {
         assert!(text.contains("### Controls with findings"));
         // Every control with findings is in the aggregate table.
         assert!(text.matches("| Ensure something rather long").count() >= 60);
+    }
+
+    #[test]
+    fn the_worst_case_with_fixed_findings_and_passing_accounts_stays_under_the_limit() {
+        let mut report = big_report(1000, 60);
+        // Half the accounts pass, and everything that failed before is listed as fixed.
+        let mut fixed = Vec::new();
+        for account in report.accounts.iter_mut().skip(500) {
+            for result in &mut account.results {
+                fixed.push(crate::baseline::FixedFinding {
+                    account_id: account.account_id.clone(),
+                    account_name: None,
+                    control_id: result.control_id.clone(),
+                    number: result.number.clone(),
+                    title: result.title.clone(),
+                    level: result.level,
+                    section: result.section.clone(),
+                    was: Status::Fail,
+                    resource: Some("arn:aws:iam::123456789012:role/a-rather-long-name".into()),
+                    detail: "gone".into(),
+                });
+                result.outcome = Outcome::pass("ok", vec![]);
+            }
+        }
+        report.baseline = Some(crate::baseline::Comparison {
+            fixed,
+            ..Default::default()
+        });
+        let text = render(&report);
+        assert!(text.len() < MAX_BYTES, "{} bytes", text.len());
+        assert!(
+            text.contains("500 account(s) with no failures"),
+            "passing accounts listed"
+        );
     }
 
     #[test]
