@@ -1,10 +1,14 @@
 //! cisrun's model: controls, outcomes, profiles and reports. It knows no cloud: a provider
 //! crate (`cisrun-checks`) supplies the controls and the context they audit.
 
+pub mod baseline;
 pub mod benchmark;
 pub mod catalogue;
 pub mod control;
+pub mod html;
 pub mod junit;
+pub mod markdown;
+pub mod ocsf;
 pub mod outcome;
 pub mod partition;
 pub mod profile;

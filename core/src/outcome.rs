@@ -31,6 +31,9 @@ pub struct Evidence {
     /// The resource's identifier (an ARN where there is one).
     pub resource: String,
     pub detail: String,
+    /// Against a baseline (`--baseline`): how this resource's finding changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change: Option<crate::baseline::Change>,
 }
 
 impl Evidence {
@@ -38,6 +41,7 @@ impl Evidence {
         Self {
             resource: resource.into(),
             detail: detail.into(),
+            change: None,
         }
     }
 }

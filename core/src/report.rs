@@ -25,6 +25,9 @@ pub struct ControlResult {
     /// `cisrun remediate`: the changes planned (and, with --apply, made).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan: Option<crate::remediation::Plan>,
+    /// Against a baseline (`--baseline`): how this result changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change: Option<crate::baseline::Change>,
 }
 
 /// Every result for one audited account.
@@ -84,6 +87,9 @@ impl RunInfo {
 pub struct RunReport {
     pub run: RunInfo,
     pub accounts: Vec<AccountReport>,
+    /// The comparison with a baseline report, when one was given (`--baseline`, `diff`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<crate::baseline::Comparison>,
 }
 
 /// Counts of each status.
@@ -150,6 +156,11 @@ pub enum ReportError {
         path: String,
         source: std::io::Error,
     },
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("cannot render JUnit XML: {0}")]
     Junit(String),
     #[error("{path} is not a cisrun JSON report: {message}")]
@@ -181,7 +192,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
 
 /// Reads a JSON report written by cisrun.
 pub fn read_json_report(path: &Path) -> Result<RunReport, ReportError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ReportError::Io {
+    let text = std::fs::read_to_string(path).map_err(|source| ReportError::Read {
         path: path.display().to_string(),
         source,
     })?;

@@ -48,6 +48,7 @@ fn result(control_id: &str, number: &str, title: &str, outcome: Outcome) -> Cont
         outcome,
         duration_seconds: 0.25,
         plan: None,
+        change: None,
     }
 }
 
@@ -151,6 +152,7 @@ fn hostile_report() -> RunReport {
                 results: Vec::new(),
             },
         ],
+        baseline: None,
     }
 }
 
@@ -449,6 +451,7 @@ fn an_empty_run_and_an_account_without_results_validate() {
     let empty = RunReport {
         run: run_info(),
         accounts: Vec::new(),
+        baseline: None,
     };
     let xml = empty.to_junit().expect("render JUnit");
     assert_valid(&xml);

@@ -7,7 +7,7 @@ use cisrun_checks::aws::{load_config, AwsSettings};
 use cisrun_core::{AccountReport, Catalogue, RunInfo, RunReport};
 use futures::stream::{self, StreamExt};
 
-use crate::cli::AuditArgs;
+use crate::cli::{AuditArgs, FailOnArg};
 use crate::engine::{self, AuditPlan};
 use crate::output::finish_run;
 use crate::progress::Progress;
@@ -16,9 +16,17 @@ use crate::targets::{self, Connector, Target};
 
 pub async fn run(catalogue: &Catalogue, args: AuditArgs) -> Result<u8> {
     let profile = shipped::load(&args.profile, catalogue)?;
+    let outputs = args.reports.prepare(FailOnArg::All)?;
     let selected = engine::select(&profile, catalogue);
     let started_at = chrono::Utc::now();
     let clock = Instant::now();
+    outputs.check_run(&RunInfo::for_profile(
+        &profile,
+        "audit",
+        started_at,
+        Default::default(),
+        None,
+    ))?;
     tracing::info!(profile = %profile.display_name(), recommendations = selected.len(), "starting audit");
 
     let plan = AuditPlan {
@@ -60,8 +68,9 @@ pub async fn run(catalogue: &Catalogue, args: AuditArgs) -> Result<u8> {
             args.partition.map(|p| p.to_string()),
         ),
         accounts,
+        baseline: None,
     };
-    finish_run(report, args.junit.as_deref(), args.json.as_deref(), false)
+    finish_run(report, &outputs)
 }
 
 /// Reaches one account and audits it.

@@ -49,6 +49,9 @@ pub enum Command {
     Rollback(RollbackArgs),
     /// Join partial reports (from `--partition` CI jobs) into one.
     Merge(MergeArgs),
+    /// Compare two JSON reports (an earlier run and a later one) without running anything:
+    /// what is new, unchanged and fixed; the same outputs as `audit`.
+    Diff(DiffArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -109,12 +112,8 @@ pub struct AuditArgs {
     /// A profile file, or the name of a shipped profile (see `cisrun profiles`).
     #[arg(long, short)]
     pub profile: String,
-    /// Write a JUnit XML report here.
-    #[arg(long)]
-    pub junit: Option<PathBuf>,
-    /// Write a JSON report here.
-    #[arg(long)]
-    pub json: Option<PathBuf>,
+    #[command(flatten)]
+    pub reports: ReportArgs,
     /// Accounts audited at once.
     #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub concurrency: u16,
@@ -138,12 +137,9 @@ pub struct RemediateArgs {
     /// Where --apply records every change (default: cisrun-journal-<UTC time>.jsonl).
     #[arg(long, requires = "apply")]
     pub journal: Option<PathBuf>,
-    /// Write the plan (or, with --apply, the results) as JSON here; `-` for stdout.
-    #[arg(long)]
-    pub json: Option<PathBuf>,
-    /// Write the results as JUnit XML here.
-    #[arg(long)]
-    pub junit: Option<PathBuf>,
+    /// The reports of the plan (or, with --apply, of the results).
+    #[command(flatten)]
+    pub reports: ReportArgs,
     /// Accounts handled at once.
     #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub concurrency: u16,
@@ -167,10 +163,72 @@ pub struct MergeArgs {
     /// Partial reports: cisrun JSON reports, or cisrun JUnit XML reports.
     #[arg(required = true)]
     pub inputs: Vec<PathBuf>,
-    /// Write the merged JUnit XML here.
-    #[arg(long)]
+    /// The merged reports (JUnit inputs give only --junit).
+    #[command(flatten)]
+    pub reports: ReportArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier JSON report (the baseline).
+    pub old: PathBuf,
+    /// The later JSON report.
+    pub new: PathBuf,
+    /// The later report, labelled against the earlier one.
+    #[command(flatten)]
+    pub reports: ReportArgs,
+}
+
+/// What exit code 1 means (`--fail-on`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOnArg {
+    /// Any failure or error (the default of audit, remediate and merge).
+    All,
+    /// Failures and errors that are new against --baseline (the default of diff); without
+    /// --baseline every finding is new.
+    New,
+    /// Failures only: errors are reported but do not give exit 1.
+    Failures,
+    /// Nothing: exit 0 whatever was found (exit 2 still means the run could not start).
+    None,
+}
+
+impl From<FailOnArg> for cisrun_core::baseline::FailOn {
+    fn from(arg: FailOnArg) -> Self {
+        match arg {
+            FailOnArg::All => Self::All,
+            FailOnArg::New => Self::New,
+            FailOnArg::Failures => Self::Failures,
+            FailOnArg::None => Self::None,
+        }
+    }
+}
+
+/// The reports a run writes, its baseline and its exit policy. `-` as a path is standard
+/// output (one report at most); the readable summary then goes to standard error.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ReportArgs {
+    /// Write a JUnit XML report here (`-`: standard output).
+    #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
-    /// Write the merged JSON report here (needs JSON inputs).
-    #[arg(long)]
+    /// Write the JSON report here (`-`: standard output).
+    #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+    /// Write a Markdown summary here, e.g. "$GITHUB_STEP_SUMMARY" (`-`: standard output).
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
+    /// Write a self-contained HTML report here (`-`: standard output).
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Write OCSF Compliance Finding events (a JSON array) here (`-`: standard output).
+    #[arg(long, value_name = "FILE")]
+    pub ocsf: Option<PathBuf>,
+    /// A JSON report of an earlier run of the same profile: label every result and resource
+    /// finding new, unchanged or fixed against it.
+    #[arg(long, value_name = "PREVIOUS.json")]
+    pub baseline: Option<PathBuf>,
+    /// What gives exit code 1: all (any failure or error), new (new failures and errors
+    /// against --baseline), failures (failures only), none. Default: all (diff: new).
+    #[arg(long, value_enum, value_name = "POLICY")]
+    pub fail_on: Option<FailOnArg>,
 }

@@ -90,9 +90,18 @@ pub fn print_summary(out: &mut impl Write, report: &RunReport) -> std::io::Resul
             None => writeln!(out, "\naccount {}", account.account_id)?,
         }
         for result in assessed {
+            let change = match result.change {
+                Some(cisrun_core::baseline::Change::New)
+                    if matches!(result.outcome.status, Status::Fail | Status::Error) =>
+                {
+                    " [new]"
+                }
+                Some(cisrun_core::baseline::Change::Fixed) => " [fixed]",
+                _ => "",
+            };
             writeln!(
                 out,
-                "  {:<5} {:<6} {}",
+                "  {:<5} {:<6} {}{change}",
                 label(result.outcome.status),
                 result.number,
                 printable(&result.title)
@@ -115,6 +124,40 @@ pub fn print_summary(out: &mut impl Write, report: &RunReport) -> std::io::Resul
                 missing.len(),
                 missing.join(", ")
             )?;
+        }
+    }
+    if let Some(c) = &report.baseline {
+        writeln!(
+            out,
+            "\nagainst the baseline of {}: {} new failure(s), {} new error(s); results {} new, \
+             {} unchanged, {} fixed; resources {} new, {} unchanged, {} fixed",
+            printable(&c.baseline_started_at),
+            c.new_failures,
+            c.new_errors,
+            c.results.new,
+            c.results.unchanged,
+            c.results.fixed,
+            c.resources.new,
+            c.resources.unchanged,
+            c.resources.fixed
+        )?;
+        const SHOWN: usize = 20;
+        for fixed in c.fixed.iter().take(SHOWN) {
+            writeln!(
+                out,
+                "  FIXED {} {:<6} {}{}",
+                fixed.account_id,
+                fixed.number,
+                printable(&fixed.title),
+                fixed
+                    .resource
+                    .as_deref()
+                    .map(|r| format!(": {}", printable(r)))
+                    .unwrap_or_default()
+            )?;
+        }
+        if c.fixed.len() > SHOWN {
+            writeln!(out, "  ...and {} more fixed", c.fixed.len() - SHOWN)?;
         }
     }
     let totals = report.totals();
@@ -157,6 +200,7 @@ mod tests {
                         outcome,
                         duration_seconds: 0.0,
                         plan: None,
+                        change: None,
                     }],
                 }
             })
@@ -175,6 +219,7 @@ mod tests {
                 partition: None,
             },
             accounts,
+            baseline: None,
         }
     }
 

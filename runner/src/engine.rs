@@ -55,6 +55,7 @@ impl AuditPlan<'_> {
             outcome,
             duration_seconds: started.elapsed().as_secs_f64(),
             plan: None,
+            change: None,
         }
     }
 

@@ -12,12 +12,14 @@
 //! checks that every named plugin's registrations made it into the binary, and runs the
 //! command.
 //!
-//! Exit codes: 0 every control passed or was excepted; 1 at least one fail or error;
-//! 2 the run could not start (bad flags, bad profile, unreadable file).
+//! Exit codes: 0 every control passed or was excepted; 1 at least one fail or error (what
+//! counts is `--fail-on`'s choice); 2 the run could not start (bad flags, bad profile,
+//! unreadable file or baseline).
 
 mod audit;
 mod cli;
 mod console;
+mod diff;
 mod engine;
 mod info;
 mod journal;
@@ -171,6 +173,7 @@ async fn run(command: Command) -> Result<u8> {
         Command::Remediate(args) => remediate::run(&catalogue, args).await,
         Command::Rollback(args) => remediate::rollback(&catalogue, args).await,
         Command::Merge(args) => merge::run(args),
+        Command::Diff(args) => diff::run(args),
     }
 }
 

@@ -16,7 +16,7 @@ use cisrun_core::{RunInfo, RunReport};
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::{Reader, Writer, XmlVersion};
 
-use crate::cli::MergeArgs;
+use crate::cli::{FailOnArg, MergeArgs};
 use crate::output::finish_run;
 use crate::{EXIT_FINDINGS, EXIT_OK};
 
@@ -40,6 +40,7 @@ fn kind_of(path: &Path) -> Result<Kind> {
 }
 
 pub fn run(args: MergeArgs) -> Result<u8> {
+    let outputs = args.reports.prepare(FailOnArg::All)?;
     let mut kinds = BTreeSet::new();
     for input in &args.inputs {
         kinds.insert(kind_of(input)?);
@@ -54,12 +55,22 @@ pub fn run(args: MergeArgs) -> Result<u8> {
             reports.push((input.clone(), read_json_report(input)?));
         }
         let report = merge_reports(reports)?;
-        finish_run(report, args.junit.as_deref(), args.json.as_deref(), false)
+        finish_run(report, &outputs)
     } else {
-        ensure!(
-            args.json.is_none(),
-            "--json needs JSON inputs: JUnit reports do not carry everything a JSON report holds"
-        );
+        let reports = outputs.args();
+        let json_only = [
+            ("--json", reports.json.is_some()),
+            ("--markdown", reports.markdown.is_some()),
+            ("--html", reports.html.is_some()),
+            ("--ocsf", reports.ocsf.is_some()),
+            ("--baseline", outputs.has_baseline()),
+        ];
+        if let Some((option, _)) = json_only.iter().find(|(_, given)| *given) {
+            bail!(
+                "{option} needs JSON inputs: JUnit reports do not carry everything a JSON \
+                 report holds"
+            );
+        }
         let mut inputs = Vec::with_capacity(args.inputs.len());
         for input in &args.inputs {
             let text = std::fs::read_to_string(input)
@@ -67,18 +78,32 @@ pub fn run(args: MergeArgs) -> Result<u8> {
             inputs.push((input.clone(), text));
         }
         let merged = merge_junit(&inputs)?;
-        if let Some(path) = &args.junit {
-            write_atomically(path, merged.xml.as_bytes())?;
+        if let Some(path) = &reports.junit {
+            if path == Path::new("-") {
+                use std::io::Write;
+                let mut out = std::io::stdout().lock();
+                out.write_all(merged.xml.as_bytes())?;
+                out.flush()?;
+            } else {
+                write_atomically(path, merged.xml.as_bytes())?;
+            }
         }
-        println!(
+        let line = format!(
             "cisrun merge: {} account(s), {} test(s): {} failure(s), {} error(s)",
             merged.suites, merged.tests, merged.failures, merged.errors
         );
-        Ok(if merged.failures + merged.errors == 0 {
-            EXIT_OK
+        if outputs.stdout_taken() {
+            eprintln!("{line}");
         } else {
-            EXIT_FINDINGS
-        })
+            println!("{line}");
+        }
+        // JUnit carries no baseline labels: `new` counts every finding, as without --baseline.
+        let counted = match args.reports.fail_on.unwrap_or(FailOnArg::All) {
+            FailOnArg::All | FailOnArg::New => merged.failures + merged.errors,
+            FailOnArg::Failures => merged.failures,
+            FailOnArg::None => 0,
+        };
+        Ok(if counted == 0 { EXIT_OK } else { EXIT_FINDINGS })
     }
 }
 
@@ -155,7 +180,18 @@ pub fn merge_reports(reports: Vec<(PathBuf, RunReport)>) -> Result<RunReport> {
         }
     }
     run.partition = None;
-    let mut merged = RunReport { run, accounts };
+    // Parts labelled against one baseline keep their labels; a mix loses them.
+    let parts: Vec<_> = reports.iter().map(|(_, r)| r.baseline.as_ref()).collect();
+    let comparison = cisrun_core::baseline::combine(&parts);
+    let mut merged = RunReport {
+        run,
+        accounts,
+        baseline: None,
+    };
+    match comparison {
+        Some(c) => merged.baseline = Some(c),
+        None => cisrun_core::baseline::strip(&mut merged),
+    }
     merged.normalize();
     Ok(merged)
 }

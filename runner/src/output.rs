@@ -1,43 +1,182 @@
 //! Ending a run: stable order, reports written atomically, the summary printed, and the
 //! exit code; and how errors reach the user.
 
-use std::path::Path;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 
-use anyhow::Result;
-use cisrun_core::report::write_atomically;
-use cisrun_core::RunReport;
+use anyhow::{bail, Context, Result};
+use cisrun_core::baseline::{self, FailOn};
+use cisrun_core::report::{read_json_report, write_atomically, ReportError};
+use cisrun_core::{RunInfo, RunReport};
 
+use crate::cli::{FailOnArg, ReportArgs};
 use crate::{EXIT_FINDINGS, EXIT_OK};
 
-/// Ends a run: stable order, reports written, summary printed; returns the exit code.
-pub fn finish_run(
-    mut report: RunReport,
-    junit: Option<&Path>,
-    json: Option<&Path>,
-    json_to_stdout: bool,
-) -> Result<u8> {
+/// The reports a run will write, its baseline (read before the run, so an unreadable one
+/// stops it before any work) and its exit policy.
+#[derive(Debug)]
+pub struct Outputs {
+    args: ReportArgs,
+    baseline: Option<(PathBuf, RunReport)>,
+    fail_on: FailOn,
+}
+
+fn is_stdout(path: &Path) -> bool {
+    path == Path::new("-")
+}
+
+impl ReportArgs {
+    /// Every report path given, with its option's name.
+    fn paths(&self) -> Vec<(&'static str, &Path)> {
+        [
+            ("--junit", &self.junit),
+            ("--json", &self.json),
+            ("--markdown", &self.markdown),
+            ("--html", &self.html),
+            ("--ocsf", &self.ocsf),
+        ]
+        .into_iter()
+        .filter_map(|(name, path)| path.as_deref().map(|p| (name, p)))
+        .collect()
+    }
+
+    /// Checks the options and reads the baseline; `default` is the command's policy.
+    pub fn prepare(&self, default: FailOnArg) -> Result<Outputs> {
+        let to_stdout: Vec<&str> = self
+            .paths()
+            .into_iter()
+            .filter(|(_, p)| is_stdout(p))
+            .map(|(name, _)| name)
+            .collect();
+        if to_stdout.len() > 1 {
+            bail!(
+                "{} all ask for standard output (`-`): at most one report can go there",
+                to_stdout.join(" and ")
+            );
+        }
+        let baseline = match &self.baseline {
+            Some(path) => {
+                let report = read_json_report(path).context("--baseline")?;
+                Some((path.clone(), report))
+            }
+            None => None,
+        };
+        Ok(Outputs {
+            args: self.clone(),
+            baseline,
+            fail_on: self.fail_on.unwrap_or(default).into(),
+        })
+    }
+}
+
+impl Outputs {
+    /// Refuses a baseline of another profile, benchmark version or level.
+    pub fn check_run(&self, run: &RunInfo) -> Result<()> {
+        if let Some((path, baseline)) = &self.baseline {
+            if let Err(why) = baseline::check_compatible(&baseline.run, run) {
+                bail!("cannot use baseline {}: {why}", path.display());
+            }
+        }
+        Ok(())
+    }
+
+    /// True when a report goes to standard output.
+    pub fn stdout_taken(&self) -> bool {
+        self.args.paths().iter().any(|(_, p)| is_stdout(p))
+    }
+
+    pub fn has_baseline(&self) -> bool {
+        self.baseline.is_some()
+    }
+
+    pub fn args(&self) -> &ReportArgs {
+        &self.args
+    }
+}
+
+/// Ends a run: stable order, labels against the baseline, reports written, summary printed
+/// (to stderr when a report took stdout); returns the exit code under `--fail-on`.
+pub fn finish_run(mut report: RunReport, outputs: &Outputs) -> Result<u8> {
     report.normalize();
-    write_reports(&report, junit, json)?;
-    if json_to_stdout {
-        println!("{}", report.to_json());
+    if let Some((_, baseline)) = &outputs.baseline {
+        outputs.check_run(&report.run)?;
+        baseline::apply(&mut report, baseline);
+    }
+    write_reports(&report, &outputs.args)?;
+    if outputs.stdout_taken() {
+        crate::console::print_summary(&mut std::io::stderr().lock(), &report)?;
     } else {
         crate::console::print_summary(&mut std::io::stdout().lock(), &report)?;
     }
-    Ok(if report.succeeded() {
-        EXIT_OK
-    } else {
-        EXIT_FINDINGS
-    })
+    let fails = outputs.fail_on.fails(&report);
+    if !fails && !report.succeeded() {
+        let mut err = std::io::stderr().lock();
+        let _ = writeln!(
+            err,
+            "exit 0: --fail-on {} and no finding it counts ({})",
+            match outputs.fail_on {
+                FailOn::All => "all",
+                FailOn::New => "new",
+                FailOn::Failures => "failures",
+                FailOn::None => "none",
+            },
+            match outputs.fail_on {
+                FailOn::New => "the failures and errors were all in the baseline",
+                FailOn::Failures => "only errors, which stay in the reports",
+                _ => "findings stay in the reports",
+            }
+        );
+    }
+    Ok(if fails { EXIT_FINDINGS } else { EXIT_OK })
 }
 
-pub fn write_reports(report: &RunReport, junit: Option<&Path>, json: Option<&Path>) -> Result<()> {
-    if let Some(path) = junit {
-        write_atomically(path, &report.to_junit()?)?;
-        tracing::info!(path = %path.display(), "wrote JUnit report");
+/// Writes `bytes` to `path`, or to standard output for `-`.
+fn emit(path: &Path, bytes: &[u8], what: &str) -> Result<()> {
+    if is_stdout(path) {
+        let mut out = std::io::stdout().lock();
+        out.write_all(bytes)
+            .and_then(|()| out.flush())
+            .map_err(|source| ReportError::Io {
+                path: "standard output".to_string(),
+                source,
+            })?;
+    } else {
+        write_atomically(path, bytes)?;
+        tracing::info!(path = %path.display(), "wrote {what}");
     }
-    if let Some(path) = json {
-        write_atomically(path, report.to_json().as_bytes())?;
-        tracing::info!(path = %path.display(), "wrote JSON report");
+    Ok(())
+}
+
+/// Writes every report asked for.
+pub fn write_reports(report: &RunReport, args: &ReportArgs) -> Result<()> {
+    if let Some(path) = &args.junit {
+        emit(path, &report.to_junit()?, "JUnit report")?;
+    }
+    if let Some(path) = &args.json {
+        let mut json = report.to_json();
+        json.push('\n');
+        emit(path, json.as_bytes(), "JSON report")?;
+    }
+    if let Some(path) = &args.markdown {
+        emit(
+            path,
+            cisrun_core::markdown::render(report).as_bytes(),
+            "Markdown summary",
+        )?;
+    }
+    if let Some(path) = &args.html {
+        emit(
+            path,
+            cisrun_core::html::render(report).as_bytes(),
+            "HTML report",
+        )?;
+    }
+    if let Some(path) = &args.ocsf {
+        emit(
+            path,
+            cisrun_core::ocsf::render(report).as_bytes(),
+            "OCSF findings",
+        )?;
     }
     Ok(())
 }

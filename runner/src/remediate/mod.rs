@@ -7,7 +7,7 @@
 mod apply;
 mod rollback;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{bail, Result};
@@ -145,6 +145,15 @@ fn default_journal_path() -> PathBuf {
 pub async fn run(catalogue: &Catalogue, args: RemediateArgs) -> Result<u8> {
     let profile = shipped::load(&args.profile, catalogue)?;
     let source = shipped::source(&args.profile)?;
+    let outputs = args.reports.prepare(crate::cli::FailOnArg::All)?;
+    let now = chrono::Utc::now();
+    outputs.check_run(&RunInfo::for_profile(
+        &profile,
+        "remediate",
+        now,
+        Default::default(),
+        None,
+    ))?;
     let selected = engine::select(&profile, catalogue);
 
     // What each fix needs beyond the profile reader's checks, before anything is read.
@@ -200,10 +209,9 @@ pub async fn run(catalogue: &Catalogue, args: RemediateArgs) -> Result<u8> {
     let report = RunReport {
         run: RunInfo::for_profile(&profile, command, started_at, clock.elapsed(), None),
         accounts,
+        baseline: None,
     };
-    let json_to_stdout = args.json.as_deref() == Some(Path::new("-"));
-    let json_file = args.json.as_deref().filter(|_| !json_to_stdout);
-    let code = finish_run(report, args.junit.as_deref(), json_file, json_to_stdout)?;
+    let code = finish_run(report, &outputs)?;
     if let Some(journal) = &journal {
         let changed = crate::journal::read(journal.path())?.len() > 1;
         if changed {
