@@ -84,6 +84,18 @@ pub enum RemediationError {
     },
 }
 
+impl Parameters {
+    /// [`Parameters::get`] for a fix: an error names the control's `parameters.<id>` block.
+    pub fn for_fix<T: crate::ControlParameters>(
+        &self,
+        control_id: &str,
+    ) -> Result<T, RemediationError> {
+        self.get().map_err(|e| {
+            RemediationError::Parameters(format!("parameters.{control_id}: {}", e.message))
+        })
+    }
+}
+
 /// A control's fix. Implemented next to the control it fixes.
 #[async_trait]
 pub trait Remediation<Ctx: ?Sized + Sync>: Send + Sync {

@@ -103,11 +103,10 @@ register_control!(AccessKeyRotation);
 
 fn rule_from(parameters: &Parameters) -> Result<KeyRule, RemediationError> {
     parameters
-        .get::<RotationParameters>()
+        .for_fix::<RotationParameters>(META.id)
         .map(|p| KeyRule::Unrotated {
             days: p.max_key_age_days,
         })
-        .map_err(|e| RemediationError::Parameters(format!("parameters.{}: {}", META.id, e.message)))
 }
 
 static FIX: DeactivateKeys = DeactivateKeys { rule: rule_from };

@@ -97,9 +97,8 @@ register_control!(PasswordMinLength);
 
 fn target(parameters: &Parameters) -> Result<i32, RemediationError> {
     parameters
-        .get::<MinLengthParameters>()
+        .for_fix::<MinLengthParameters>(META.id)
         .map(|p| p.minimum_length)
-        .map_err(|e| RemediationError::Parameters(format!("parameters.{}: {}", META.id, e.message)))
 }
 
 static FIX: PasswordPolicyFix = PasswordPolicyFix {

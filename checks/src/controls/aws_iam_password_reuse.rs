@@ -99,9 +99,8 @@ register_control!(PasswordReuse);
 
 fn target(parameters: &Parameters) -> Result<i32, RemediationError> {
     parameters
-        .get::<ReuseParameters>()
+        .for_fix::<ReuseParameters>(META.id)
         .map(|p| p.reuse_prevention)
-        .map_err(|e| RemediationError::Parameters(format!("parameters.{}: {}", META.id, e.message)))
 }
 
 static FIX: PasswordPolicyFix = PasswordPolicyFix {

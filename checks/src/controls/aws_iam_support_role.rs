@@ -473,9 +473,7 @@ fn checked_tags(
 
 /// The method `parameters` choose; remediation cannot start without one.
 fn method_from(parameters: &Parameters) -> Result<Method, RemediationError> {
-    let typed: SupportRoleParameters = parameters.get().map_err(|e| {
-        RemediationError::Parameters(format!("parameters.{}: {}", META.id, e.message))
-    })?;
+    let typed: SupportRoleParameters = parameters.for_fix(META.id)?;
     typed.method()?.ok_or_else(|| {
         RemediationError::Parameters(format!(
             "parameters.{}: missing `role_name` and `trusted_principals` (create a support role) \

@@ -232,11 +232,10 @@ fn verdict(report: &CredentialReport, days: u32, now: DateTime<Utc>) -> Outcome 
 
 fn rule_from(parameters: &Parameters) -> Result<KeyRule, RemediationError> {
     parameters
-        .get::<UnusedParameters>()
+        .for_fix::<UnusedParameters>(META.id)
         .map(|p| KeyRule::Unused {
             days: p.max_unused_days,
         })
-        .map_err(|e| RemediationError::Parameters(format!("parameters.{}: {}", META.id, e.message)))
 }
 
 static FIX: DeactivateKeys = DeactivateKeys { rule: rule_from };
