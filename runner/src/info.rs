@@ -21,7 +21,6 @@ struct VersionRange {
 
 /// `cis-aws-foundations v1.3.0–v4.0.1 1.17 (L1), v5.0.0 1.16 (L1)`: consecutive versions of a
 /// benchmark with the same number and level collapse.
-#[allow(clippy::type_complexity)]
 pub fn numbers_summary(catalogue: &Catalogue, control_id: &str) -> String {
     let mut per_benchmark: Vec<(String, Vec<VersionRange>)> = Vec::new();
     for (benchmark, version, recommendation) in catalogue.recommendations_of(control_id) {
