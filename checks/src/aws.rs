@@ -325,6 +325,8 @@ pub struct AwsAccount {
     config: SdkConfig,
     iam: aws_sdk_iam::Client,
     cache: Mutex<HashMap<String, Arc<OnceCell<Fetched>>>>,
+    /// Where regional controls look, and how many requests they send at once.
+    pub(crate) scope: crate::regions::RegionScope,
 }
 
 impl fmt::Debug for AwsAccount {
@@ -359,6 +361,7 @@ impl AwsAccount {
             config,
             iam,
             cache: Mutex::new(HashMap::new()),
+            scope: Default::default(),
         }
     }
 
@@ -373,6 +376,7 @@ impl AwsAccount {
             config: SdkConfig::builder().build(),
             iam,
             cache: Mutex::new(HashMap::new()),
+            scope: Default::default(),
         }
     }
 

@@ -11,6 +11,7 @@ pub mod accounts;
 pub mod aws;
 pub mod data;
 pub mod policy;
+pub mod regions;
 pub mod registry;
 
 /// Every control, one module per file in `src/controls/`.

@@ -194,21 +194,21 @@ pub fn apply(report: &mut RunReport, baseline: &RunReport) {
                 }
             }
             let status = result.outcome.status;
-            let old_resources: BTreeSet<&str> = old
+            // A resource judged on its own (regional controls) is compared by its own
+            // verdict, so a passing bucket in a failing result is not a new failure.
+            let old_resources: BTreeMap<&str, Status> = old
                 .map(|r| {
                     r.outcome
                         .evidence
                         .iter()
-                        .map(|e| e.resource.as_str())
+                        .map(|e| (e.resource.as_str(), e.status.unwrap_or(r.outcome.status)))
                         .collect()
                 })
                 .unwrap_or_default();
             let mut listed = BTreeSet::new();
             for evidence in &mut result.outcome.evidence {
-                let was = old
-                    .filter(|_| old_resources.contains(evidence.resource.as_str()))
-                    .map(|r| r.outcome.status);
-                let change = label(was, status);
+                let was = old_resources.get(evidence.resource.as_str()).copied();
+                let change = label(was, evidence.status.unwrap_or(status));
                 evidence.change = Some(change);
                 comparison.resources.add(change);
                 listed.insert(evidence.resource.clone());
@@ -217,7 +217,11 @@ pub fn apply(report: &mut RunReport, baseline: &RunReport) {
             if let Some(old) = old.filter(|r| is_finding(r.outcome.status)) {
                 let mut gone = BTreeSet::new();
                 for evidence in &old.outcome.evidence {
-                    if listed.contains(&evidence.resource) || !gone.insert(&evidence.resource) {
+                    let was_finding = is_finding(evidence.status.unwrap_or(old.outcome.status));
+                    if !was_finding
+                        || listed.contains(&evidence.resource)
+                        || !gone.insert(&evidence.resource)
+                    {
                         continue;
                     }
                     comparison.resources.fixed += 1;

@@ -5,6 +5,7 @@ pub mod baseline;
 pub mod benchmark;
 pub mod catalogue;
 pub mod control;
+pub mod findings;
 pub mod html;
 pub mod junit;
 pub mod markdown;
@@ -22,6 +23,7 @@ pub use control::{
     Assessment, Control, ControlDoc, ControlMeta, ControlParameters, Level, ParameterSpec,
     Parameters,
 };
+pub use findings::Findings;
 pub use outcome::{ErrorDetail, Evidence, Outcome, SkipReason, Status};
 pub use profile::Profile;
 pub use remediation::{FixSafety, Plan, Remediation, RemediationError, Step};

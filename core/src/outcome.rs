@@ -31,6 +31,13 @@ pub struct Evidence {
     /// The resource's identifier (an ARN where there is one).
     pub resource: String,
     pub detail: String,
+    /// The region the resource is in, for regional controls.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// This resource's own verdict, when the control judges resources one by one (`pass`,
+    /// `fail`, or `error` for a region that could not be read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<Status>,
     /// Against a baseline (`--baseline`): how this resource's finding changed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub change: Option<crate::baseline::Change>,
@@ -41,8 +48,38 @@ impl Evidence {
         Self {
             resource: resource.into(),
             detail: detail.into(),
+            region: None,
+            status: None,
             change: None,
         }
+    }
+
+    /// A resource judged on its own, in `region` (`None` for global resources).
+    pub fn finding(
+        resource: impl Into<String>,
+        region: Option<&str>,
+        status: Status,
+        detail: impl Into<String>,
+    ) -> Self {
+        Self {
+            region: region.map(str::to_string),
+            status: Some(status),
+            ..Self::new(resource, detail)
+        }
+    }
+
+    /// `[region] FAIL resource: detail`, as text reports show it.
+    pub fn line(&self) -> String {
+        let region = self
+            .region
+            .as_deref()
+            .map(|r| format!("[{r}] "))
+            .unwrap_or_default();
+        let status = self
+            .status
+            .map(|s| format!("{} ", s.as_str().to_uppercase()))
+            .unwrap_or_default();
+        format!("{region}{status}{}: {}", self.resource, self.detail)
     }
 }
 
@@ -164,7 +201,7 @@ impl Outcome {
     pub fn evidence_text(&self) -> String {
         self.evidence
             .iter()
-            .map(|e| format!("{}: {}", e.resource, e.detail))
+            .map(Evidence::line)
             .collect::<Vec<_>>()
             .join("\n")
     }

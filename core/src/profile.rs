@@ -63,6 +63,104 @@ pub struct Profile {
     /// Which accounts to audit. Defaults to the account of the current credentials.
     #[serde(default)]
     pub targets: Targets,
+    /// Which of each account's enabled regions regional controls read. Defaults to every
+    /// region enabled for the account.
+    #[serde(default)]
+    pub regions: Regions,
+}
+
+/// Narrows the regions regional controls read. An account's regions are the ones enabled
+/// for it (`ec2:DescribeRegions`); these lists only ever remove regions from that set.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a mapping with `include` and/or `exclude`"
+)]
+pub struct Regions {
+    /// When present, only these regions (those of them enabled for the account), e.g. for an
+    /// organization whose service control policies deny every other region.
+    #[serde(default)]
+    pub include: Vec<RegionName>,
+    /// These regions are never read.
+    #[serde(default)]
+    pub exclude: Vec<RegionName>,
+}
+
+impl Regions {
+    /// Whether regional controls read `region`.
+    pub fn keeps(&self, region: &str) -> bool {
+        (self.include.is_empty() || self.include.iter().any(|r| r.0 == region))
+            && !self.exclude.iter().any(|r| r.0 == region)
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        if let Some(both) = self.include.iter().find(|r| self.exclude.contains(r)) {
+            return Err(format!("`{both}` is both included and excluded"));
+        }
+        Ok(())
+    }
+}
+
+/// An AWS region code such as `eu-west-1` or `us-gov-west-1`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct RegionName(pub String);
+
+impl JsonSchema for RegionName {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "RegionName".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "An AWS region code, e.g. `eu-west-1`.",
+            "type": "string",
+            "pattern": "^[a-z]{2}(-[a-z]+)+-[0-9]+$"
+        })
+    }
+}
+
+impl fmt::Display for RegionName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl RegionName {
+    /// Checks the shape of a region code (`xx-word-N`, `xx-word-word-N`); whether the
+    /// region exists is for the account to say.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let parts: Vec<&str> = text.split('-').collect();
+        let shaped = parts.len() >= 3
+            && parts[0].len() == 2
+            && parts[..parts.len() - 1]
+                .iter()
+                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
+            && parts
+                .last()
+                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+        if shaped {
+            Ok(Self(text.to_string()))
+        } else {
+            Err(format!(
+                "`{text}` is not an AWS region code: expected e.g. `eu-west-1`"
+            ))
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for RegionName {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct RegionVisitor;
+        impl Visitor<'_> for RegionVisitor {
+            type Value = RegionName;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an AWS region code, e.g. `eu-west-1`")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RegionName, E> {
+                RegionName::parse(v).map_err(E::custom)
+            }
+        }
+        deserializer.deserialize_str(RegionVisitor)
+    }
 }
 
 /// Narrows the controls the level selects.
@@ -900,6 +998,9 @@ impl Profile {
         self.targets.validate().map_err(|(key, message)| {
             let after = (key != "targets").then_some("targets");
             ProfileError::at(file, text, key, after, format!("targets: {message}"))
+        })?;
+        self.regions.validate().map_err(|message| {
+            ProfileError::at(file, text, "regions", None, format!("regions: {message}"))
         })
     }
 
@@ -1104,5 +1205,48 @@ fn sorted_keys(value: serde_json::Value) -> serde_json::Value {
             serde_json::Value::Array(items.into_iter().map(sorted_keys).collect())
         }
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod region_tests {
+    use super::*;
+
+    #[test]
+    fn region_codes_are_checked_by_shape() {
+        for good in [
+            "eu-west-1",
+            "us-gov-west-1",
+            "ap-southeast-5",
+            "eu-central-2",
+        ] {
+            assert!(RegionName::parse(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "",
+            "eu",
+            "eu-west",
+            "EU-west-1",
+            "euwest1",
+            "eu-west-x",
+            "e-west-1",
+        ] {
+            assert!(RegionName::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn include_narrows_and_exclude_removes() {
+        let name = |s: &str| RegionName(s.to_string());
+        let all = Regions::default();
+        assert!(all.keeps("eu-west-1"));
+        let some = Regions {
+            include: vec![name("eu-west-1"), name("us-east-1")],
+            exclude: vec![name("us-east-1")],
+        };
+        assert!(some.keeps("eu-west-1"));
+        assert!(!some.keeps("us-east-1"));
+        assert!(!some.keeps("ap-south-1"));
+        assert!(some.validate().is_err());
     }
 }

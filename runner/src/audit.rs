@@ -42,7 +42,8 @@ pub async fn run(catalogue: &Catalogue, args: AuditArgs) -> Result<u8> {
         partition = ?args.partition.map(|p| p.to_string()),
         "targets resolved"
     );
-    let connector = Connector::new(&config, &profile);
+    let connector =
+        Connector::new(&config, &profile).with_requests_per_service(args.requests_per_service);
     let mut progress = Progress::new(targets.len());
     let mut accounts = Vec::with_capacity(targets.len());
     let mut done = stream::iter(&targets)

@@ -117,6 +117,10 @@ pub struct AuditArgs {
     /// Accounts audited at once.
     #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub concurrency: u16,
+    /// Most AWS requests in flight per account and service (regional controls read every
+    /// region at once up to this bound; lower it if your accounts see throttling).
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub requests_per_service: u16,
     /// Audit only this CI job's share of the accounts: M/N (1-based), like nextest's slice.
     #[arg(long)]
     pub partition: Option<cisrun_core::partition::Partition>,
@@ -143,6 +147,10 @@ pub struct RemediateArgs {
     /// Accounts handled at once.
     #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub concurrency: u16,
+    /// Most AWS requests in flight per account and service (regional controls read every
+    /// region at once up to this bound; lower it if your accounts see throttling).
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub requests_per_service: u16,
 }
 
 #[derive(Debug, Args)]

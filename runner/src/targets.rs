@@ -132,6 +132,8 @@ pub struct Connector {
     assumer: RoleAssumer,
     external_id: Option<String>,
     session_name: String,
+    regions: cisrun_core::profile::Regions,
+    requests_per_service: usize,
 }
 
 impl Connector {
@@ -144,7 +146,15 @@ impl Connector {
             session_name: spec
                 .and_then(|s| s.session_name.clone())
                 .unwrap_or_else(|| DEFAULT_SESSION_NAME.to_string()),
+            regions: profile.regions.clone(),
+            requests_per_service: cisrun_checks::regions::DEFAULT_REQUESTS_PER_SERVICE,
         }
+    }
+
+    /// Bounds each account's requests in flight per AWS service.
+    pub fn with_requests_per_service(mut self, requests: u16) -> Self {
+        self.requests_per_service = usize::from(requests);
+        self
     }
 
     /// Reaches one target: its context, or the error that kept cisrun out.
@@ -171,7 +181,9 @@ impl Connector {
                 })
             }
         };
-        Ok(account.with_name(target.account_name.clone()))
+        Ok(account
+            .with_name(target.account_name.clone())
+            .with_regions(self.regions.clone(), self.requests_per_service))
     }
 }
 

@@ -202,6 +202,29 @@ pub fn narrow_profile_yaml(controls: &[&str]) -> String {
     )
 }
 
+/// The regions regional end-to-end tests read (moto enables 38): two in Europe, two in the
+/// US, so "more than one region" and "a bucket in another region" are both covered.
+pub const TEST_REGIONS: &[&str] = &["eu-west-1", "eu-central-1", "us-east-1", "us-west-2"];
+
+/// The YAML of a CIS AWS v3.0.0 Level 2 profile narrowed to `controls` (ids) and to
+/// `regions` (`regions: include:`).
+pub fn regional_profile_yaml(controls: &[&str], regions: &[&str]) -> String {
+    format!(
+        "{}regions:\n  include: [{}]\n",
+        narrow_profile_yaml(controls),
+        regions.join(", ")
+    )
+}
+
+/// SDK configuration with moto's test credentials against `endpoint`, for `region`.
+pub async fn sdk_config_in(endpoint: &str, region: &str) -> aws_config::SdkConfig {
+    sdk_config_for(endpoint)
+        .await
+        .into_builder()
+        .region(aws_config::Region::new(region.to_string()))
+        .build()
+}
+
 /// A profile narrowed to the support-role control, as YAML lines to follow a header.
 pub const SUPPORT_ROLE_ONLY: &str = "controls:\n  include: [aws-iam-support-role]\n";
 
@@ -361,6 +384,8 @@ pub struct Fault {
     pub action: String,
     /// Only requests whose body contains this text.
     pub body_contains: Option<String>,
+    /// Only requests signed for this region.
+    pub region: Option<String>,
     pub status: u16,
     pub code: String,
     pub message: String,
@@ -371,6 +396,7 @@ impl Fault {
         Fault {
             action: action.to_string(),
             body_contains: None,
+            region: None,
             status,
             code: code.to_string(),
             message: message.to_string(),
@@ -379,6 +405,13 @@ impl Fault {
 
     pub fn when_body_contains(mut self, text: &str) -> Fault {
         self.body_contains = Some(text.to_string());
+        self
+    }
+
+    /// Only requests signed for `region` (the SigV4 credential scope names it), as when a
+    /// service control policy denies one region.
+    pub fn in_region(mut self, region: &str) -> Fault {
+        self.region = Some(region.to_string());
         self
     }
 }
@@ -504,6 +537,10 @@ fn serve(
                     && f.body_contains
                         .as_ref()
                         .is_none_or(|t| body_text.contains(t.as_str()))
+                    && f.region.as_ref().is_none_or(|r| {
+                        header(&request.head, "authorization")
+                            .is_some_and(|a| a.contains(&format!("/{r}/")))
+                    })
             })
             .cloned();
         let response = match fault {

@@ -4,6 +4,7 @@
 pub mod aws_account_contact_details;
 pub mod aws_account_security_contact;
 pub mod aws_account_security_questions;
+pub mod aws_ec2_ebs_default_encryption;
 pub mod aws_iam_access_key_rotation_90d;
 pub mod aws_iam_centralized_identity;
 pub mod aws_iam_cloudshell_full_access_restricted;

@@ -7,5 +7,6 @@
 
 pub mod account;
 pub mod authorization;
+pub mod ec2;
 pub mod iam;
 pub mod password_policy;

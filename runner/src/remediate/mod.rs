@@ -186,7 +186,8 @@ pub async fn run(catalogue: &Catalogue, args: RemediateArgs) -> Result<u8> {
     };
     let config = load_config(AwsSettings::default()).await;
     let target_list = targets::resolve(&config, &profile, None).await?;
-    let connector = targets::Connector::new(&config, &profile);
+    let connector = targets::Connector::new(&config, &profile)
+        .with_requests_per_service(args.requests_per_service);
     let accounts: Vec<AccountReport> = futures::stream::iter(target_list.iter())
         .map(|target| {
             let (connector, remediator) = (&connector, &remediator);

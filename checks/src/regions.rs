@@ -1,0 +1,393 @@
+//! Regions: which ones an account has enabled (found once per account), a client per
+//! service and region built on first use from the account's one connection, data fetched
+//! once per account, region and kind, and a bound on requests in flight per service.
+//!
+//! A regional control asks [`AwsAccount::in_each_region`] for its data and decides with
+//! [`cisrun_core::Findings`]; it never lists regions or builds clients itself.
+//!
+//! ```ignore
+//! let settings = account
+//!     .in_each_region("ec2:GetEbsEncryptionByDefault", |region| {
+//!         let ec2 = account.client::<aws_sdk_ec2::Client>(&region);
+//!         async move { /* one call, mapped with AwsError::from_sdk */ }
+//!     })
+//!     .await?;
+//! ```
+
+use std::any::Any;
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+
+use aws_config::SdkConfig;
+use aws_sdk_ec2::config::Region;
+use cisrun_core::profile::Regions;
+use futures::future::join_all;
+use tokio::sync::Semaphore;
+
+use crate::aws::{AwsAccount, AwsError};
+use crate::counted_client;
+
+/// Requests in flight per account and AWS service, unless the runner says otherwise: low
+/// enough that a run over many accounts and regions does not trip AWS's per-account
+/// throttling on its own, high enough that 17 regions are read in a few round trips.
+pub const DEFAULT_REQUESTS_PER_SERVICE: usize = 8;
+
+/// The action that lists an account's enabled regions; every regional control needs it.
+pub const DESCRIBE_REGIONS: &str = "ec2:DescribeRegions";
+
+/// The region of global calls when the configuration names none.
+pub const DEFAULT_HOME_REGION: &str = "us-east-1";
+
+/// Where an account's regional controls look and how hard they may pull.
+pub(crate) struct RegionScope {
+    regions: Regions,
+    requests_per_service: usize,
+    /// Enabled regions given up front (unit tests), instead of `ec2:DescribeRegions`.
+    known_regions: Option<Vec<String>>,
+    clients: Mutex<HashMap<(String, String), Box<dyn Any + Send + Sync>>>,
+    limits: Mutex<HashMap<String, Arc<Semaphore>>>,
+}
+
+impl Default for RegionScope {
+    fn default() -> Self {
+        Self {
+            regions: Regions::default(),
+            requests_per_service: DEFAULT_REQUESTS_PER_SERVICE,
+            known_regions: None,
+            clients: Mutex::new(HashMap::new()),
+            limits: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+/// An SDK client cisrun can build for any region. Plugin crates whose service is not here
+/// use [`AwsAccount::client_with`].
+pub trait RegionalClient: Clone + Send + Sync + 'static {
+    /// The service's prefix in IAM actions (`ec2`, `s3`, ...): the unit of the request bound.
+    const SERVICE: &'static str;
+    fn build(config: &SdkConfig) -> Self;
+}
+
+macro_rules! regional_client {
+    ($($sdk:ident => $service:literal),* $(,)?) => {$(
+        impl RegionalClient for $sdk::Client {
+            const SERVICE: &'static str = $service;
+            fn build(config: &SdkConfig) -> Self {
+                counted_client!($sdk, config)
+            }
+        }
+    )*};
+}
+
+regional_client! {
+    aws_sdk_accessanalyzer => "access-analyzer",
+    aws_sdk_config => "config",
+    aws_sdk_ec2 => "ec2",
+    aws_sdk_efs => "elasticfilesystem",
+    aws_sdk_kms => "kms",
+    aws_sdk_rds => "rds",
+    aws_sdk_s3control => "s3",
+    aws_sdk_securityhub => "securityhub",
+}
+
+impl RegionalClient for aws_sdk_s3::Client {
+    const SERVICE: &'static str = "s3";
+    fn build(config: &SdkConfig) -> Self {
+        // A custom endpoint (an emulator, a proxy) rarely serves virtual-hosted buckets.
+        let path_style = config.endpoint_url().is_some();
+        aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(config)
+                .force_path_style(path_style)
+                .interceptor(crate::aws::RequestCounter)
+                .build(),
+        )
+    }
+}
+
+/// One region's share of regional data.
+#[derive(Debug)]
+pub struct InRegion<T> {
+    pub region: String,
+    pub data: Result<Arc<T>, AwsError>,
+}
+
+impl AwsAccount {
+    /// Narrows this account's regions to the profile's `regions:` and bounds its requests in
+    /// flight per service (at least 1).
+    pub fn with_regions(mut self, regions: Regions, requests_per_service: usize) -> Self {
+        self.scope.regions = regions;
+        self.scope.requests_per_service = requests_per_service.max(1);
+        self
+    }
+
+    /// Gives the enabled regions up front instead of asking `ec2:DescribeRegions` (tests).
+    #[doc(hidden)]
+    pub fn with_enabled_regions(mut self, regions: &[&str]) -> Self {
+        self.scope.known_regions = Some(regions.iter().map(|r| r.to_string()).collect());
+        self
+    }
+
+    /// Uses `client` for its service in `region` (tests with `aws-smithy-mocks`).
+    #[doc(hidden)]
+    pub fn with_client<C: RegionalClient>(self, region: &str, client: C) -> Self {
+        self.scope
+            .clients
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(
+                (C::SERVICE.to_string(), region.to_string()),
+                Box::new(client),
+            );
+        self
+    }
+
+    /// The region of the account's configuration: where global calls are signed.
+    pub fn home_region(&self) -> String {
+        self.sdk_config()
+            .region()
+            .map(|r| r.to_string())
+            .unwrap_or_else(|| DEFAULT_HOME_REGION.to_string())
+    }
+
+    /// The regions regional controls read: those enabled for the account (opt-in regions only
+    /// once opted in), narrowed by the profile. One `ec2:DescribeRegions` per account.
+    pub async fn regions(&self) -> Result<Arc<Vec<String>>, AwsError> {
+        self.fetch_once(DESCRIBE_REGIONS, || async {
+            let enabled = match &self.scope.known_regions {
+                Some(known) => known.clone(),
+                None => self.enabled_regions().await?,
+            };
+            for wanted in &self.scope.regions.include {
+                if !enabled.contains(&wanted.0) {
+                    tracing::warn!(account = %self.account_id, region = %wanted, "`regions.include` names a region that is not enabled for this account; it is not read");
+                }
+            }
+            let mut kept: Vec<String> = enabled
+                .into_iter()
+                .filter(|r| self.scope.regions.keeps(r))
+                .collect();
+            kept.sort();
+            Ok(kept)
+        })
+        .await
+    }
+
+    async fn enabled_regions(&self) -> Result<Vec<String>, AwsError> {
+        let home = self.home_region();
+        let ec2 = self.client::<aws_sdk_ec2::Client>(&home);
+        let out = self
+            .limited("ec2", ec2.describe_regions().all_regions(false).send())
+            .await
+            .map_err(|e| AwsError::from_sdk(DESCRIBE_REGIONS, e))?;
+        Ok(out
+            .regions()
+            .iter()
+            .filter(|r| r.opt_in_status() != Some("not-opted-in"))
+            .filter_map(|r| r.region_name().map(str::to_string))
+            .collect())
+    }
+
+    /// The client of `C`'s service in `region`, built on first use from this account's
+    /// connection (its credentials and endpoint), then shared.
+    pub fn client<C: RegionalClient>(&self, region: &str) -> C {
+        self.client_with(C::SERVICE, region, C::build)
+    }
+
+    /// [`AwsAccount::client`] for a client type cisrun does not know: `build` makes it from
+    /// the account's configuration set to `region`.
+    pub fn client_with<C: Clone + Send + Sync + 'static>(
+        &self,
+        service: &str,
+        region: &str,
+        build: impl FnOnce(&SdkConfig) -> C,
+    ) -> C {
+        let key = (service.to_string(), region.to_string());
+        let mut clients = self.scope.clients.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(client) = clients.get(&key).and_then(|c| c.downcast_ref::<C>()) {
+            return client.clone();
+        }
+        let config = self
+            .sdk_config()
+            .to_builder()
+            .region(Region::new(region.to_string()))
+            .build();
+        let client = build(&config);
+        clients.insert(key, Box::new(client.clone()));
+        client
+    }
+
+    /// Runs `request` once a slot for `service` is free: at most the configured number of
+    /// requests are in flight per account and service. Wrap single calls or a listing's
+    /// pages, never something that waits on another limited call (it could wait forever).
+    pub async fn limited<F: Future>(&self, service: &str, request: F) -> F::Output {
+        let semaphore = {
+            let mut limits = self.scope.limits.lock().unwrap_or_else(|p| p.into_inner());
+            limits
+                .entry(service.to_string())
+                .or_insert_with(|| Arc::new(Semaphore::new(self.scope.requests_per_service)))
+                .clone()
+        };
+        // The semaphore is never closed, so acquiring only fails if it were; run anyway.
+        let _permit = semaphore.acquire().await.ok();
+        request.await
+    }
+
+    /// Fetches data of `kind` (the action that reads it, e.g. `ec2:GetEbsEncryptionByDefault`)
+    /// for `scope` (a region, or a resource such as a bucket) at most once per account and
+    /// run, within the request bound of the action's service. `fetch` must not call other
+    /// cached fetchers: they would compete for the same slots.
+    pub async fn fetch_limited<T, F, Fut>(
+        &self,
+        kind: &str,
+        scope: &str,
+        fetch: F,
+    ) -> Result<Arc<T>, AwsError>
+    where
+        T: Any + Send + Sync,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<T, AwsError>>,
+    {
+        let service = kind.split(':').next().unwrap_or(kind);
+        self.fetch_once(&format!("{kind}@{scope}"), || {
+            self.limited(service, fetch())
+        })
+        .await
+    }
+
+    /// Fetches data of `kind` in every region of the account, concurrently within the request
+    /// bound, once per account, region and kind whatever the number of controls that ask.
+    /// A region that cannot be read is that region's error; only a failure to list the
+    /// regions themselves is the whole call's.
+    pub async fn in_each_region<T, F, Fut>(
+        &self,
+        kind: &str,
+        fetch: F,
+    ) -> Result<Vec<InRegion<T>>, AwsError>
+    where
+        T: Any + Send + Sync,
+        F: Fn(String) -> Fut,
+        Fut: Future<Output = Result<T, AwsError>>,
+    {
+        let regions = self.regions().await?;
+        let fetch = &fetch;
+        Ok(join_all(regions.iter().map(|region| async move {
+            InRegion {
+                region: region.clone(),
+                data: self
+                    .fetch_limited(kind, region, || fetch(region.clone()))
+                    .await,
+            }
+        }))
+        .await)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    use cisrun_core::profile::RegionName;
+
+    fn account(regions: &[&str]) -> AwsAccount {
+        let iam = aws_sdk_iam::Client::from_conf(
+            aws_sdk_iam::Config::builder()
+                .behavior_version(aws_sdk_iam::config::BehaviorVersion::latest())
+                .build(),
+        );
+        AwsAccount::for_tests(iam, "123456789012", "aws").with_enabled_regions(regions)
+    }
+
+    #[tokio::test]
+    async fn the_profile_narrows_the_enabled_regions() {
+        let name = |s: &str| RegionName(s.to_string());
+        let account = account(&["us-east-1", "eu-west-1", "ap-south-1"]).with_regions(
+            Regions {
+                include: vec![name("eu-west-1"), name("us-east-1"), name("me-south-1")],
+                exclude: vec![name("us-east-1")],
+            },
+            4,
+        );
+        assert_eq!(*account.regions().await.expect("regions"), ["eu-west-1"]);
+    }
+
+    #[tokio::test]
+    async fn each_region_is_fetched_once_whatever_the_number_of_callers() {
+        let account = account(&["us-east-1", "eu-west-1"]);
+        let calls = AtomicUsize::new(0);
+        for _ in 0..3 {
+            let fetched = account
+                .in_each_region("svc:Read", |region| {
+                    calls.fetch_add(1, Ordering::SeqCst);
+                    async move { Ok::<_, AwsError>(region) }
+                })
+                .await
+                .expect("regions");
+            assert_eq!(fetched.len(), 2);
+        }
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn one_region_failing_is_that_regions_error_only() {
+        let account = account(&["us-east-1", "eu-west-1"]);
+        let fetched = account
+            .in_each_region("svc:Read", |region| async move {
+                if region == "eu-west-1" {
+                    Err(AwsError {
+                        code: "AccessDenied".into(),
+                        message: "denied".into(),
+                        action: "svc:Read".into(),
+                        access_denied: true,
+                    })
+                } else {
+                    Ok(1)
+                }
+            })
+            .await
+            .expect("regions");
+        let by_region: HashMap<_, _> = fetched
+            .iter()
+            .map(|r| (r.region.as_str(), r.data.is_ok()))
+            .collect();
+        assert!(by_region["us-east-1"]);
+        assert!(!by_region["eu-west-1"]);
+    }
+
+    #[tokio::test]
+    async fn requests_in_flight_per_service_stay_within_the_bound() {
+        let regions: Vec<String> = (1..=17).map(|i| format!("xx-test-{i}")).collect();
+        let refs: Vec<&str> = regions.iter().map(String::as_str).collect();
+        let account = account(&refs).with_regions(Regions::default(), 3);
+        let in_flight = AtomicUsize::new(0);
+        let most = AtomicUsize::new(0);
+        account
+            .in_each_region("svc:Read", |_| async {
+                let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+                most.fetch_max(now, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(5)).await;
+                in_flight.fetch_sub(1, Ordering::SeqCst);
+                Ok::<_, AwsError>(())
+            })
+            .await
+            .expect("regions");
+        assert_eq!(most.load(Ordering::SeqCst), 3);
+    }
+
+    #[test]
+    fn clients_are_built_once_per_service_and_region() {
+        let account = account(&[]);
+        let a = account.client::<aws_sdk_kms::Client>("eu-west-1");
+        let b = account.client::<aws_sdk_kms::Client>("eu-west-1");
+        let c = account.client::<aws_sdk_kms::Client>("us-east-1");
+        assert_eq!(a.config().region().map(|r| r.as_ref()), Some("eu-west-1"));
+        assert_eq!(c.config().region().map(|r| r.as_ref()), Some("us-east-1"));
+        assert_eq!(
+            account.scope.clients.lock().map(|c| c.len()).unwrap_or(0),
+            2
+        );
+        drop(b);
+    }
+}

@@ -1,0 +1,315 @@
+//! Regions end to end against moto, on the regional template control (EBS encryption by
+//! default): every enabled region read once, the profile's `regions:` narrowing, the
+//! regional verdict (fail > error > pass) with one result per account, a region whose calls
+//! are denied, structured findings in the JSON report, and a per-region fix that rolls back
+//! exactly.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use cisrun_e2e::{
+    assert_valid_junit, read_json, regional_profile_yaml, results_by_control, run, sdk_config_in,
+    seed, write_profile, Fault, FaultProxy, Moto, Run, TEST_REGIONS,
+};
+use serde_json::Value;
+
+const EBS: &str = "aws-ec2-ebs-default-encryption";
+
+struct Case {
+    moto: Moto,
+    dir: tempfile::TempDir,
+}
+
+impl Case {
+    fn new() -> Case {
+        Case {
+            moto: Moto::start(),
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    fn profile(&self, yaml: &str) -> PathBuf {
+        write_profile(self.dir.path(), "regions.yaml", yaml)
+    }
+
+    fn cisrun_at(&self, endpoint: &str, args: &[&str]) -> Run {
+        let mut command = cisrun_e2e::cisrun_against(endpoint, self.moto.home.path());
+        command.current_dir(self.dir.path());
+        run(command.args(args))
+    }
+
+    /// Audits with `yaml` through `endpoint`; the EBS result and the JSON report.
+    fn audit_at(&self, endpoint: &str, yaml: &str) -> (Value, Value) {
+        let profile = self.profile(yaml);
+        let json = self.dir.path().join("audit.json");
+        let junit = self.dir.path().join("audit.xml");
+        let out = self.cisrun_at(
+            endpoint,
+            &[
+                "audit",
+                "--profile",
+                profile.to_str().expect("utf-8"),
+                "--json",
+                json.to_str().expect("utf-8"),
+                "--junit",
+                junit.to_str().expect("utf-8"),
+            ],
+        );
+        assert!(out.code == 0 || out.code == 1, "{out:?}");
+        assert_valid_junit(&junit);
+        let report = read_json(&json);
+        let results = results_by_control(&report, seed::ACCOUNT);
+        assert_eq!(results.len(), 1, "one result per account: {results:#?}");
+        (results[EBS].clone(), report)
+    }
+
+    fn audit(&self, yaml: &str) -> Value {
+        self.audit_at(&self.moto.endpoint, yaml).0
+    }
+
+    async fn enable_ebs_default(&self, region: &str) {
+        ec2_in(&self.moto.endpoint, region)
+            .await
+            .enable_ebs_encryption_by_default()
+            .send()
+            .await
+            .expect("enable EBS encryption by default");
+    }
+
+    async fn ebs_default(&self, region: &str) -> bool {
+        ec2_in(&self.moto.endpoint, region)
+            .await
+            .get_ebs_encryption_by_default()
+            .send()
+            .await
+            .expect("get EBS encryption by default")
+            .ebs_encryption_by_default()
+            .unwrap_or(false)
+    }
+}
+
+async fn ec2_in(endpoint: &str, region: &str) -> aws_sdk_ec2::Client {
+    aws_sdk_ec2::Client::new(&sdk_config_in(endpoint, region).await)
+}
+
+/// Each finding's region and status, by region.
+fn findings(result: &Value) -> BTreeMap<String, String> {
+    result["outcome"]["evidence"]
+        .as_array()
+        .expect("evidence")
+        .iter()
+        .map(|e| {
+            (
+                e["region"].as_str().expect("a region").to_string(),
+                e["status"].as_str().expect("a status").to_string(),
+            )
+        })
+        .collect()
+}
+
+fn status(result: &Value) -> &str {
+    result["outcome"]["status"].as_str().expect("status")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_region_is_read_and_one_region_off_fails_the_account() {
+    let case = Case::new();
+    for region in &TEST_REGIONS[..3] {
+        case.enable_ebs_default(region).await;
+    }
+    let yaml = regional_profile_yaml(&[EBS], TEST_REGIONS);
+    let result = case.audit(&yaml);
+    assert_eq!(status(&result), "fail", "{result:#}");
+    let expected: BTreeMap<String, String> = TEST_REGIONS
+        .iter()
+        .map(|r| {
+            let status = if *r == "us-west-2" { "fail" } else { "pass" };
+            (r.to_string(), status.to_string())
+        })
+        .collect();
+    assert_eq!(findings(&result), expected);
+    let first = &result["outcome"]["evidence"][0];
+    assert_eq!(
+        first["resource"],
+        "arn:aws:ec2:us-west-2:123456789012:ebs-encryption-by-default"
+    );
+    assert!(
+        result["outcome"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("us-west-2")),
+        "{result:#}"
+    );
+
+    case.enable_ebs_default("us-west-2").await;
+    let result = case.audit(&yaml);
+    assert_eq!(status(&result), "pass", "{result:#}");
+    assert_eq!(findings(&result).len(), TEST_REGIONS.len());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_regions_every_enabled_region_is_read_once() {
+    let case = Case::new();
+    let proxy = FaultProxy::start(case.moto.port);
+    // moto lists opt-in regions as `not-opted-in` even without AllRegions; AWS would not.
+    // Either way they are not the account's: only the others are read.
+    let listed = ec2_in(&case.moto.endpoint, "us-east-1")
+        .await
+        .describe_regions()
+        .send()
+        .await
+        .expect("describe regions");
+    let enabled = listed
+        .regions()
+        .iter()
+        .filter(|r| r.opt_in_status() != Some("not-opted-in"))
+        .count();
+    assert!(
+        enabled < listed.regions().len(),
+        "moto lists opt-in regions"
+    );
+    let yaml = cisrun_e2e::narrow_profile_yaml(&[EBS]);
+    let (result, _) = case.audit_at(&proxy.endpoint, &yaml);
+    assert_eq!(status(&result), "fail");
+    assert_eq!(findings(&result).len(), enabled, "{result:#}");
+    assert_eq!(proxy.count("DescribeRegions"), 1);
+    assert_eq!(proxy.count("GetEbsEncryptionByDefault"), enabled);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_denied_region_is_that_regions_error_and_the_verdict_follows_the_rule() {
+    let case = Case::new();
+    for region in TEST_REGIONS {
+        case.enable_ebs_default(region).await;
+    }
+    let proxy = FaultProxy::start(case.moto.port);
+    proxy.inject(
+        Fault::new(
+            "GetEbsEncryptionByDefault",
+            403,
+            "UnauthorizedOperation",
+            "You are not authorized to perform this operation (explicit deny in a service control policy)",
+        )
+        .in_region("eu-central-1"),
+    );
+    let yaml = regional_profile_yaml(&[EBS], TEST_REGIONS);
+
+    // Every readable region passes: the account's result is an error naming the region.
+    let (result, report) = case.audit_at(&proxy.endpoint, &yaml);
+    assert_eq!(status(&result), "error", "{result:#}");
+    let by_region = findings(&result);
+    assert_eq!(by_region["eu-central-1"], "error");
+    assert_eq!(by_region["eu-west-1"], "pass");
+    let message = result["outcome"]["message"].as_str().expect("message");
+    assert!(message.contains("eu-central-1"), "{message}");
+    assert!(
+        message.contains("ec2:GetEbsEncryptionByDefault"),
+        "{message}"
+    );
+    assert_eq!(
+        result["outcome"]["error"]["missing_permission"],
+        "ec2:GetEbsEncryptionByDefault"
+    );
+    assert_eq!(report["accounts"][0]["results"][0]["control_id"], EBS);
+
+    // A readable region that fails decides the verdict: fail, the unread region still listed.
+    ec2_in(&case.moto.endpoint, "us-west-2")
+        .await
+        .disable_ebs_encryption_by_default()
+        .send()
+        .await
+        .expect("disable");
+    let (result, _) = case.audit_at(&proxy.endpoint, &yaml);
+    assert_eq!(status(&result), "fail", "{result:#}");
+    let by_region = findings(&result);
+    assert_eq!(by_region["us-west-2"], "fail");
+    assert_eq!(by_region["eu-central-1"], "error");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn exclude_drops_a_region_and_bad_region_keys_are_errors_with_a_location() {
+    let case = Case::new();
+    for region in &TEST_REGIONS[..3] {
+        case.enable_ebs_default(region).await;
+    }
+    let yaml = format!(
+        "{}regions:\n  exclude: [us-west-2]\n",
+        cisrun_e2e::narrow_profile_yaml(&[EBS])
+    );
+    let by_region = findings(&case.audit(&yaml));
+    assert!(!by_region.contains_key("us-west-2"), "{by_region:?}");
+    assert_eq!(by_region["eu-west-1"], "pass");
+    assert_eq!(by_region["us-east-2"], "fail");
+
+    for (bad, expected) in [
+        (
+            "regions:\n  includes: [eu-west-1]\n",
+            "unknown field `includes`",
+        ),
+        ("regions:\n  include: [eu-west]\n", "not an AWS region code"),
+        (
+            "regions:\n  include: [eu-west-1]\n  exclude: [eu-west-1]\n",
+            "both included and excluded",
+        ),
+    ] {
+        let yaml = format!("{}{bad}", cisrun_e2e::narrow_profile_yaml(&[EBS]));
+        let profile = case.profile(&yaml);
+        let out = case.cisrun_at(
+            &case.moto.endpoint,
+            &["audit", "--profile", profile.to_str().expect("utf-8")],
+        );
+        assert_eq!(out.code, 2, "{out:?}");
+        assert!(out.stderr.contains(expected), "{bad}: {}", out.stderr);
+        assert!(out.stderr.contains("regions.yaml:"), "{}", out.stderr);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_fix_turns_on_each_region_that_was_off_and_rollback_restores_exactly_those() {
+    let case = Case::new();
+    case.enable_ebs_default("eu-west-1").await;
+    let profile = case.profile(&regional_profile_yaml(&[EBS], TEST_REGIONS));
+    let profile = profile.to_str().expect("utf-8");
+    let journal = case.dir.path().join("journal.jsonl");
+    let journal = journal.to_str().expect("utf-8");
+
+    let plan = case.cisrun_at(&case.moto.endpoint, &["remediate", "--profile", profile]);
+    assert_eq!(plan.code, 1, "a plan with changes: {plan:?}");
+    for region in &TEST_REGIONS[1..] {
+        assert!(plan.stdout.contains(region), "{region}: {}", plan.stdout);
+    }
+    assert!(
+        !case.ebs_default("us-west-2").await,
+        "the plan changed nothing"
+    );
+
+    // A safe fix: applied without --unsafe-fixes.
+    let applied = case.cisrun_at(
+        &case.moto.endpoint,
+        &[
+            "remediate",
+            "--profile",
+            profile,
+            "--apply",
+            "--journal",
+            journal,
+        ],
+    );
+    assert_eq!(applied.code, 0, "{applied:?}");
+    for region in TEST_REGIONS {
+        assert!(case.ebs_default(region).await, "{region} on after the fix");
+    }
+    assert_eq!(
+        status(&case.audit(&regional_profile_yaml(&[EBS], TEST_REGIONS))),
+        "pass"
+    );
+
+    let rolled_back = case.cisrun_at(&case.moto.endpoint, &["rollback", "--journal", journal]);
+    assert_eq!(rolled_back.code, 0, "{rolled_back:?}");
+    assert!(
+        case.ebs_default("eu-west-1").await,
+        "was on before: stays on"
+    );
+    for region in &TEST_REGIONS[1..] {
+        assert!(!case.ebs_default(region).await, "{region} off again");
+    }
+}
