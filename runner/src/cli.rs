@@ -153,8 +153,8 @@ pub struct RollbackArgs {
     /// Undo even where a resource changed since the apply.
     #[arg(long)]
     pub force: bool,
-    /// Write the rollback's results as JSON here.
-    #[arg(long)]
+    /// Write the rollback's results as JSON here (`-`: standard output).
+    #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
 }
 
