@@ -480,6 +480,16 @@ async fn a_report_path_error_says_its_cause_once() {
             "{option}: {line}"
         );
     }
+    // A baseline that cannot be read: the option, the path and the cause, once each.
+    let folder = dir.path().join("dir--json");
+    let out = audit(&moto, &profile, &["--baseline"], &[&folder]).expect_code(2);
+    let line = out.stderr.lines().last().unwrap_or_default();
+    assert!(
+        line.starts_with("error: --baseline: cannot read")
+            && line.contains(&folder.display().to_string()),
+        "{line}"
+    );
+    assert_eq!(line.matches("Is a directory").count(), 1, "{line}");
 }
 
 #[tokio::test]
