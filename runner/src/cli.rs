@@ -169,6 +169,8 @@ pub struct MergeArgs {
 }
 
 #[derive(Debug, Args)]
+// OLD is the baseline: diff refuses --baseline, so its help does not offer it.
+#[command(mut_arg("baseline", |arg| arg.hide(true)))]
 pub struct DiffArgs {
     /// The earlier JSON report (the baseline).
     pub old: PathBuf,

@@ -919,3 +919,21 @@ async fn a_remediation_plan_is_labelled_against_an_audit_baseline() {
     let (code, _) = plan(&failing, "all");
     assert_eq!(code, 1);
 }
+
+#[test]
+fn diff_takes_its_baseline_as_old_and_refuses_another() {
+    let offline = cisrun_e2e::Offline::new();
+    let out = run(offline
+        .cisrun()
+        .args(["diff", "old.json", "new.json", "--baseline", "b.json"]))
+    .expect_code(2);
+    assert!(
+        out.stderr.contains("--baseline has no place here"),
+        "{}",
+        out.stderr
+    );
+    let help = run(offline.cisrun().args(["diff", "--help"])).expect_code(0);
+    assert!(!help.stdout.contains("--baseline <"), "{}", help.stdout);
+    let help = run(offline.cisrun().args(["audit", "--help"])).expect_code(0);
+    assert!(help.stdout.contains("--baseline <"), "{}", help.stdout);
+}
