@@ -1,8 +1,11 @@
 """Seeds a sample account in a local moto server for the demo (endpoint in argv[1]).
 
 The account looks like many real ones: admins and read-only roles, a service-linked
-support role, and AWSSupportAccess attached to a *user* instead of a role, which
-CIS AWS Foundations 1.17 (v3.0.0) counts as a failure.
+support role, and findings across the IAM section of CIS AWS Foundations v3.0.0:
+AWSSupportAccess attached to a *user* instead of a role (1.17), a weak password policy
+(1.8, 1.9), a console user without MFA (1.10) who got an access key at setup (1.11), a
+user with two active keys (1.13), policies attached to users directly (1.15), a
+customer-managed `*:*` policy attached (1.16) and an expired server certificate (1.19).
 """
 import json
 import sys
@@ -44,4 +47,45 @@ iam.attach_role_policy(
 )
 iam.create_user(UserName="alice")
 iam.attach_user_policy(UserName="alice", PolicyArn="arn:aws:iam::aws:policy/AWSSupportAccess")
-print("seeded account 123456789012: roles Admin, ReadOnly, AWSServiceRoleForSupport; user alice has AWSSupportAccess")
+
+# 1.8, 1.9: a password policy, but a weak one.
+iam.update_account_password_policy(MinimumPasswordLength=8, PasswordReusePrevention=3)
+# 1.10, 1.11: bob signs in to the console without MFA, and got an access key at setup that
+# he never used.
+iam.create_user(UserName="bob")
+iam.create_login_profile(UserName="bob", Password="Demo-password-1234")
+iam.create_access_key(UserName="bob")
+# 1.13, 1.15: the deploy user has two active keys and its own policy.
+iam.create_user(UserName="deploy")
+iam.create_access_key(UserName="deploy")
+iam.create_access_key(UserName="deploy")
+iam.put_user_policy(
+    UserName="deploy",
+    PolicyName="deploy-artifacts",
+    PolicyDocument=json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::artifacts/*"}],
+        }
+    ),
+)
+# 1.16: a customer-managed policy granting "*" on "*", attached to a group.
+admin = iam.create_policy(
+    PolicyName="LegacyFullAccess",
+    PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+    ),
+)
+iam.create_group(GroupName="ops")
+iam.attach_group_policy(GroupName="ops", PolicyArn=admin["Policy"]["Arn"])
+# 1.19: an uploaded certificate (moto dates every one 2012-05-08: expired).
+iam.upload_server_certificate(
+    ServerCertificateName="legacy-www",
+    CertificateBody="-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+    PrivateKey="-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n",
+)
+print(
+    "seeded account 123456789012: roles Admin, ReadOnly, AWSServiceRoleForSupport; user alice"
+    " has AWSSupportAccess; a weak password policy; bob (console, no MFA, unused key); deploy"
+    " (two active keys, inline policy); group ops with a *:* policy; an expired certificate"
+)

@@ -113,21 +113,44 @@ fn schema_of<T: ControlParameters>(generator: &mut schemars::SchemaGenerator) ->
     generator.subschema_for::<T>()
 }
 
-/// A control's parameters from the profile, already checked against its type when the
-/// profile was read; `audit` and `remediate` read the same value with [`Parameters::get`].
+/// What the profile gives a control: its parameters, already checked against its type when
+/// the profile was read (`audit` and `remediate` read the same value with
+/// [`Parameters::get`]), and the benchmark version it is audited against, for the few
+/// controls whose rule differs between versions.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Parameters(serde_yaml::Value);
+pub struct Parameters {
+    block: serde_yaml::Value,
+    benchmark_version: Option<String>,
+}
 
 impl Default for Parameters {
     fn default() -> Self {
-        Self(serde_yaml::Value::Mapping(Default::default()))
+        Self {
+            block: serde_yaml::Value::Mapping(Default::default()),
+            benchmark_version: None,
+        }
     }
 }
 
 impl Parameters {
     /// Wraps a block the profile reader has checked (or an empty mapping).
     pub fn new(value: serde_yaml::Value) -> Self {
-        Self(value)
+        Self {
+            block: value,
+            benchmark_version: None,
+        }
+    }
+
+    /// The same parameters, for a run of this benchmark version (e.g. `v7.0.0`).
+    pub fn with_benchmark_version(mut self, version: &str) -> Self {
+        self.benchmark_version = Some(version.to_string());
+        self
+    }
+
+    /// The profile's benchmark version; `None` outside a profile (tests, plugins' own
+    /// callers), where a control applies the rule most versions share.
+    pub fn benchmark_version(&self) -> Option<&str> {
+        self.benchmark_version.as_deref()
     }
 
     /// The parameters as the control's type. A block the profile reader accepted always
@@ -139,14 +162,14 @@ impl Parameters {
             missing_permission: None,
         };
         let typed: T =
-            serde_yaml::from_value(self.0.clone()).map_err(|e| invalid(e.to_string()))?;
+            serde_yaml::from_value(self.block.clone()).map_err(|e| invalid(e.to_string()))?;
         typed.validate().map_err(invalid)?;
         Ok(typed)
     }
 
     /// The block as YAML.
     pub fn raw(&self) -> &serde_yaml::Value {
-        &self.0
+        &self.block
     }
 }
 

@@ -52,6 +52,10 @@ fn testcase(account_id: &str, result: &ControlResult) -> TestCase {
     let outcome = &result.outcome;
     let message = xml_safe(&outcome.message);
     let mut body = String::new();
+    // The Jenkins schema has no properties on a testcase: the baseline label is a line.
+    if let Some(change) = result.change {
+        body.push_str(&format!("Baseline: {}\n", change.as_str()));
+    }
     if !outcome.evidence.is_empty() {
         body.push_str("Evidence:\n");
         body.push_str(&outcome.evidence_text());

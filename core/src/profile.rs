@@ -1055,13 +1055,15 @@ impl Profile {
             .or_else(|| covering().max_by_key(|e| e.expires))
     }
 
-    /// The parameters for `control` (checked when the profile was read), or an empty mapping.
+    /// The parameters for `control` (checked when the profile was read, or an empty
+    /// mapping), with the profile's benchmark version.
     pub fn parameters_for(&self, control: &str) -> Parameters {
         self.parameters
             .get(control)
             .cloned()
             .map(Parameters::new)
             .unwrap_or_default()
+            .with_benchmark_version(&self.version)
     }
 
     /// The profile's display name.

@@ -151,12 +151,13 @@ impl RunReport {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
-    #[error("cannot write {path}: {source}")]
+    // The io error is the source, not part of this message: printing the chain says it once.
+    #[error("cannot write {path}")]
     Io {
         path: String,
         source: std::io::Error,
     },
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}")]
     Read {
         path: String,
         source: std::io::Error,

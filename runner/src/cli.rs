@@ -161,8 +161,8 @@ pub struct RollbackArgs {
     /// Undo even where a resource changed since the apply.
     #[arg(long)]
     pub force: bool,
-    /// Write the rollback's results as JSON here.
-    #[arg(long)]
+    /// Write the rollback's results as JSON here (`-`: standard output).
+    #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
 }
 
@@ -177,6 +177,8 @@ pub struct MergeArgs {
 }
 
 #[derive(Debug, Args)]
+// OLD is the baseline: diff refuses --baseline, so its help does not offer it.
+#[command(mut_arg("baseline", |arg| arg.hide(true)))]
 pub struct DiffArgs {
     /// The earlier JSON report (the baseline).
     pub old: PathBuf,

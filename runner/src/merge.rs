@@ -11,13 +11,13 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, ensure, Context, Result};
 use cisrun_core::partition::Partition;
-use cisrun_core::report::{read_json_report, write_atomically};
+use cisrun_core::report::read_json_report;
 use cisrun_core::{RunInfo, RunReport};
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::{Reader, Writer, XmlVersion};
 
 use crate::cli::{FailOnArg, MergeArgs};
-use crate::output::finish_run;
+use crate::output::{emit, finish_run};
 use crate::{EXIT_FINDINGS, EXIT_OK};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -79,14 +79,7 @@ pub fn run(args: MergeArgs) -> Result<u8> {
         }
         let merged = merge_junit(&inputs)?;
         if let Some(path) = &reports.junit {
-            if path == Path::new("-") {
-                use std::io::Write;
-                let mut out = std::io::stdout().lock();
-                out.write_all(merged.xml.as_bytes())?;
-                out.flush()?;
-            } else {
-                write_atomically(path, merged.xml.as_bytes())?;
-            }
+            emit(path, merged.xml.as_bytes(), "JUnit report")?;
         }
         let line = format!(
             "cisrun merge: {} account(s), {} test(s): {} failure(s), {} error(s)",
@@ -97,7 +90,8 @@ pub fn run(args: MergeArgs) -> Result<u8> {
         } else {
             println!("{line}");
         }
-        // JUnit carries no baseline labels: `new` counts every finding, as without --baseline.
+        // merge reads no baseline labels from JUnit: `new` counts every finding, as without
+        // --baseline.
         let counted = match args.reports.fail_on.unwrap_or(FailOnArg::All) {
             FailOnArg::All | FailOnArg::New => merged.failures + merged.errors,
             FailOnArg::Failures => merged.failures,

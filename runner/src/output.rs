@@ -21,7 +21,8 @@ pub struct Outputs {
     fail_on: FailOn,
 }
 
-fn is_stdout(path: &Path) -> bool {
+/// `-` as a report path: standard output.
+pub fn is_stdout(path: &Path) -> bool {
     path == Path::new("-")
 }
 
@@ -50,8 +51,9 @@ impl ReportArgs {
             .collect();
         if to_stdout.len() > 1 {
             bail!(
-                "{} all ask for standard output (`-`): at most one report can go there",
-                to_stdout.join(" and ")
+                "{} {} ask for standard output (`-`): at most one report can go there",
+                to_stdout.join(" and "),
+                if to_stdout.len() == 2 { "both" } else { "all" }
             );
         }
         let baseline = match &self.baseline {
@@ -131,7 +133,7 @@ pub fn finish_run(mut report: RunReport, outputs: &Outputs) -> Result<u8> {
 }
 
 /// Writes `bytes` to `path`, or to standard output for `-`.
-fn emit(path: &Path, bytes: &[u8], what: &str) -> Result<()> {
+pub fn emit(path: &Path, bytes: &[u8], what: &str) -> Result<()> {
     if is_stdout(path) {
         let mut out = std::io::stdout().lock();
         out.write_all(bytes)
@@ -181,21 +183,10 @@ pub fn write_reports(report: &RunReport, args: &ReportArgs) -> Result<()> {
     Ok(())
 }
 
-/// The error and its causes on one line, each cause said once: a message that already
-/// ends with its cause's text (`cannot write x: Is a directory`) does not repeat it.
+/// The error and its causes on one line, outermost first. Each error's message leaves its
+/// cause to the chain (`cannot write x` + `Is a directory`), so every cause is said once.
 pub fn error_chain(error: &anyhow::Error) -> String {
-    let mut text = String::new();
-    for cause in error.chain() {
-        let part = cause.to_string();
-        if text.contains(&part) {
-            continue;
-        }
-        if !text.is_empty() {
-            text.push_str(": ");
-        }
-        text.push_str(&part);
-    }
-    text
+    format!("{error:#}")
 }
 
 #[cfg(test)]
@@ -203,7 +194,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_cause_already_in_the_message_is_not_repeated() {
+    fn each_cause_is_said_once() {
         let io = std::io::Error::other("Is a directory (os error 21)");
         let error = anyhow::Error::new(cisrun_core::report::ReportError::Io {
             path: "adir".into(),

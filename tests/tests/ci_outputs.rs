@@ -121,6 +121,9 @@ async fn baseline_round_trip_labels_results_and_resources_and_drives_fail_on() {
         [("all", 1), ("new", 1), ("failures", 1), ("none", 0)],
         "a new failure"
     );
+    // Without --baseline, `new` counts every finding.
+    let unlabelled = dir.path().join("worse-unlabelled.json");
+    audit_json(&moto, &profile, &unlabelled, &["--fail-on", "new"]).expect_code(1);
 
     // The same failure again, against the failing run: unchanged.
     let worse = dir.path().join("worse-all.json");
@@ -167,6 +170,7 @@ async fn baseline_round_trip_labels_results_and_resources_and_drives_fail_on() {
         .expect("detach from alice");
     let fixed = dir.path().join("fixed.json");
     let markdown = dir.path().join("fixed.md");
+    let junit = dir.path().join("fixed.xml");
     let out = audit_json(
         &moto,
         &profile,
@@ -178,9 +182,15 @@ async fn baseline_round_trip_labels_results_and_resources_and_drives_fail_on() {
             "new",
             "--markdown",
             markdown.to_str().expect("utf-8"),
+            "--junit",
+            junit.to_str().expect("utf-8"),
         ],
     )
     .expect_code(0);
+    // JUnit carries the label in the testcase's text (the schema has no testcase properties).
+    assert_valid_junit(&junit);
+    let xml = std::fs::read_to_string(&junit).expect("junit");
+    assert!(xml.contains("Baseline: fixed"), "{xml}");
     let report = read_json(&fixed);
     assert_eq!(result(&report)["change"], "fixed");
     let c = &report["baseline"];
@@ -193,6 +203,18 @@ async fn baseline_round_trip_labels_results_and_resources_and_drives_fail_on() {
     let md = std::fs::read_to_string(&markdown).expect("markdown");
     assert!(md.contains("### Fixed since the baseline"), "{md}");
     assert!(md.contains("user/alice"), "{md}");
+    // Nothing left to count, whatever the mode.
+    for mode in ["all", "failures", "none"] {
+        let json = dir.path().join(format!("fixed-{mode}.json"));
+        audit_json(
+            &moto,
+            &profile,
+            &json,
+            &["--baseline", worse_arg, "--fail-on", mode],
+        )
+        .expect_code(0);
+        assert_eq!(result(&read_json(&json))["change"], "fixed", "{mode}");
+    }
 
     // An account missing from the baseline is all new.
     let mut other = read_json(&base);
@@ -348,7 +370,7 @@ async fn a_dash_is_standard_output_for_every_report_and_only_one_can_have_it() {
     let out = audit(&moto, &profile, &["--json", "-", "--markdown", "-"], &[]).expect_code(2);
     assert!(
         out.stderr
-            .contains("--json and --markdown all ask for standard output"),
+            .contains("--json and --markdown both ask for standard output"),
         "{}",
         out.stderr
     );
@@ -382,7 +404,60 @@ async fn a_dash_is_standard_output_for_every_report_and_only_one_can_have_it() {
         .arg(&json)
         .args(["--json", "-", "--ocsf", "-"]))
     .expect_code(2);
-    assert!(out.stderr.contains("standard output"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("--json and --ocsf both ask for standard output"),
+        "{}",
+        out.stderr
+    );
+    let out = run(moto
+        .cisrun()
+        .args(["remediate", "--profile"])
+        .arg(&fixable)
+        .args(["--junit", "-", "--html", "-", "--ocsf", "-"]))
+    .expect_code(2);
+    assert!(
+        out.stderr
+            .contains("--junit and --html and --ocsf all ask for standard output"),
+        "{}",
+        out.stderr
+    );
+    // merge of JUnit inputs.
+    let xml = dir.path().join("r.xml");
+    audit(&moto, &profile, &["--junit"], &[&xml]).expect_code(0);
+    let out = run(moto.cisrun().arg("merge").arg(&xml).args(["--junit", "-"])).expect_code(0);
+    let merged_xml = dir.path().join("merged-stdout.xml");
+    std::fs::write(&merged_xml, &out.stdout).expect("write");
+    assert_valid_junit(&merged_xml);
+    assert!(
+        out.stderr.contains("cisrun merge: 1 account(s)"),
+        "{}",
+        out.stderr
+    );
+    // diff.
+    let out = run(moto
+        .cisrun()
+        .arg("diff")
+        .arg(&json)
+        .arg(&json)
+        .args(["--json", "-"]))
+    .expect_code(0);
+    let diffed: Value = serde_json::from_str(&out.stdout).expect("diff JSON on stdout");
+    assert_eq!(result(&diffed)["change"], "unchanged", "{}", out.stdout);
+    let out = run(moto.cisrun().arg("diff").arg(&json).arg(&json).args([
+        "--markdown",
+        "-",
+        "--junit",
+        "-",
+    ]))
+    .expect_code(2);
+    assert!(
+        out.stderr
+            .contains("--junit and --markdown both ask for standard output"),
+        "{}",
+        out.stderr
+    );
+    assert!(!dir.path().join("-").exists() && !Path::new("-").exists());
 }
 
 #[tokio::test]
@@ -405,6 +480,16 @@ async fn a_report_path_error_says_its_cause_once() {
             "{option}: {line}"
         );
     }
+    // A baseline that cannot be read: the option, the path and the cause, once each.
+    let folder = dir.path().join("dir--json");
+    let out = audit(&moto, &profile, &["--baseline"], &[&folder]).expect_code(2);
+    let line = out.stderr.lines().last().unwrap_or_default();
+    assert!(
+        line.starts_with("error: --baseline: cannot read")
+            && line.contains(&folder.display().to_string()),
+        "{line}"
+    );
+    assert_eq!(line.matches("Is a directory").count(), 1, "{line}");
 }
 
 #[tokio::test]
@@ -833,4 +918,22 @@ async fn a_remediation_plan_is_labelled_against_an_audit_baseline() {
     assert_eq!(result(&report)["change"], "unchanged");
     let (code, _) = plan(&failing, "all");
     assert_eq!(code, 1);
+}
+
+#[test]
+fn diff_takes_its_baseline_as_old_and_refuses_another() {
+    let offline = cisrun_e2e::Offline::new();
+    let out = run(offline
+        .cisrun()
+        .args(["diff", "old.json", "new.json", "--baseline", "b.json"]))
+    .expect_code(2);
+    assert!(
+        out.stderr.contains("--baseline has no place here"),
+        "{}",
+        out.stderr
+    );
+    let help = run(offline.cisrun().args(["diff", "--help"])).expect_code(0);
+    assert!(!help.stdout.contains("--baseline <"), "{}", help.stdout);
+    let help = run(offline.cisrun().args(["audit", "--help"])).expect_code(0);
+    assert!(help.stdout.contains("--baseline <"), "{}", help.stdout);
 }

@@ -145,6 +145,35 @@ async fn root_controls_fail_where_moto_has_no_root_mfa_and_usage_is_an_error() {
 }
 
 #[tokio::test]
+async fn the_profile_version_reaches_the_root_mfa_rule() {
+    // v7.0.0 passes a root user without a password; moto sends no AccountPasswordPresent,
+    // so under v7.0.0 (and only there) the control cannot tell: an error, not v3.0.0's fail.
+    let case = Case::new();
+    let profile = write_profile(
+        case.dir.path(),
+        "v7.yaml",
+        "benchmark: cis-aws-foundations\nversion: v7.0.0\nlevel: 1\ncontrols:\n  include: [aws-iam-root-mfa]\n",
+    );
+    let json = case.dir.path().join("v7.json");
+    case.cisrun(&[
+        "audit",
+        "--profile",
+        profile.to_str().expect("utf-8"),
+        "--json",
+        json.to_str().expect("utf-8"),
+    ])
+    .expect_code(1);
+    let results = results_by_control(&read_json(&json), seed::ACCOUNT);
+    assert_eq!(status(&results, "aws-iam-root-mfa"), "error");
+    let message = results["aws-iam-root-mfa"]["outcome"]["error"]["message"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(message.contains("AccountPasswordPresent"), "{message}");
+    let v3 = case.audit(&["aws-iam-root-mfa"], "");
+    assert_eq!(status(&v3, "aws-iam-root-mfa"), "fail");
+}
+
+#[tokio::test]
 async fn password_policy_controls_fail_without_a_policy_and_follow_the_parameters() {
     let case = Case::new();
     let results = case.audit(&[LENGTH, REUSE], "");

@@ -243,16 +243,30 @@ async fn apply_fixes_apply_again_is_a_no_op_and_rollback_restores_the_account() 
     assert!(!second.exists());
     assert_eq!(snapshot(&iam).await, after);
 
-    case.rollback(&[]).expect_code(0);
+    // `--json -`: standard output is exactly the JSON summary, the narration on stderr.
+    let rolled = case.rollback(&["--json", "-"]).expect_code(0);
+    let summary: serde_json::Value =
+        serde_json::from_str(&rolled.stdout).expect("stdout is exactly the JSON summary");
+    assert_eq!(summary["undone"], 2, "{}", rolled.stdout);
+    assert!(
+        rolled.stderr.contains("rolled back 2 change(s)"),
+        "{}",
+        rolled.stderr
+    );
+    assert!(!case.dir.path().join("-").exists(), "no file named -");
     assert_eq!(snapshot(&iam).await, before);
     assert_eq!(case.audit_status(), "fail");
-    // Rolling back twice does nothing more.
+    // Rolling back twice does nothing more, and still writes its summary.
     let twice = case.rollback(&[]).expect_code(0);
     assert!(
         twice.stdout.contains("nothing to roll back"),
         "{}",
         twice.stdout
     );
+    let summary_file = case.dir.path().join("rollback.json");
+    case.rollback(&["--json", summary_file.to_str().expect("utf-8")])
+        .expect_code(0);
+    assert_eq!(read_json(&summary_file)["undone"], 0);
 }
 
 #[tokio::test]

@@ -10,6 +10,7 @@ use cisrun_core::{Catalogue, Profile, Remediation, Step};
 
 use crate::cli::RollbackArgs;
 use crate::journal::{Entry, Journal};
+use crate::output::{emit, is_stdout};
 use crate::targets::{self, Target};
 use crate::{EXIT_FINDINGS, EXIT_OK};
 
@@ -100,6 +101,21 @@ fn remediation_of(control_id: &str) -> Result<&'static dyn Remediation<AwsAccoun
         })
 }
 
+/// Where the lines people read go: standard output, unless `--json -` took it.
+struct Narrator {
+    to_stderr: bool,
+}
+
+impl Narrator {
+    fn line(&self, line: String) {
+        if self.to_stderr {
+            eprintln!("{line}");
+        } else {
+            println!("{line}");
+        }
+    }
+}
+
 type Pending<'a> = Vec<(u64, &'a StepRecord)>;
 
 pub async fn rollback(catalogue: &Catalogue, args: RollbackArgs) -> Result<u8> {
@@ -122,11 +138,15 @@ pub async fn rollback(catalogue: &Catalogue, args: RollbackArgs) -> Result<u8> {
         .filter(|(_, r)| !r.failed && !r.undone)
         .map(|(seq, r)| (*seq, r))
         .collect();
+    let say = Narrator {
+        to_stderr: args.json.as_deref().is_some_and(is_stdout),
+    };
     if pending.is_empty() {
-        println!(
+        say.line(format!(
             "nothing to roll back: every change in {} is already undone",
             args.journal.display()
-        );
+        ));
+        write_summary(&args, 0)?;
         return Ok(EXIT_OK);
     }
     let accounts = connect_accounts(&profile, &pending).await?;
@@ -145,21 +165,27 @@ pub async fn rollback(catalogue: &Catalogue, args: RollbackArgs) -> Result<u8> {
             return Ok(EXIT_FINDINGS);
         }
     }
-    let Some(undone) = undo_pending(&journal, &accounts, &pending, args.force).await? else {
+    let Some(undone) = undo_pending(&journal, &accounts, &pending, args.force, &say).await? else {
         return Ok(EXIT_FINDINGS);
     };
-    println!(
+    say.line(format!(
         "rolled back {undone} change(s) recorded in {}",
         args.journal.display()
-    );
+    ));
+    write_summary(&args, undone)?;
+    Ok(EXIT_OK)
+}
+
+/// The `--json` summary of a rollback that finished: the journal and how many changes
+/// were undone.
+fn write_summary(args: &RollbackArgs, undone: usize) -> Result<()> {
     if let Some(path) = &args.json {
         let summary = serde_json::json!({ "journal": args.journal, "undone": undone });
-        cisrun_core::report::write_atomically(
-            path,
-            serde_json::to_string_pretty(&summary)?.as_bytes(),
-        )?;
+        let mut text = serde_json::to_string_pretty(&summary)?;
+        text.push('\n');
+        emit(path, text.as_bytes(), "rollback summary")?;
     }
-    Ok(EXIT_OK)
+    Ok(())
 }
 
 /// Reaches every account the journal touched, as the apply did.
@@ -247,6 +273,7 @@ async fn undo_pending(
     accounts: &HashMap<String, AwsAccount>,
     pending: &Pending<'_>,
     forced: bool,
+    say: &Narrator,
 ) -> Result<Option<usize>> {
     let mut undone = 0;
     for (seq, record) in pending {
@@ -256,10 +283,10 @@ async fn undo_pending(
             // Started but never confirmed (a crash mid-step): undo only if it took effect.
             let current = remediation.observe(account, &record.step).await?;
             if current == record.before {
-                println!(
+                say.line(format!(
                     "step {seq}: {} {} never took effect; nothing to undo",
                     record.step.action, record.step.resource
-                );
+                ));
                 journal.record(Entry::Undone {
                     seq: *seq,
                     at: Journal::now(),
@@ -289,10 +316,10 @@ async fn undo_pending(
             seq: *seq,
             at: Journal::now(),
         })?;
-        println!(
+        say.line(format!(
             "undone: step {seq}: {} {} (account {})",
             record.step.action, record.step.resource, record.account_id
-        );
+        ));
         undone += 1;
     }
     Ok(Some(undone))
