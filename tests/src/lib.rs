@@ -733,6 +733,44 @@ pub async fn compliant_account(moto: &Moto) {
     iam_seed::password_policy(&iam, 14, Some(24)).await;
     // aws-account-security-contact
     policy_seed::security_contact(moto.port);
+
+    let regions = regional_seed::enabled_regions(&moto.endpoint).await;
+    // aws-ec2-ebs-default-encryption
+    futures::future::join_all(
+        regions
+            .iter()
+            .map(|region| regional_seed::ebs_default_on(&moto.endpoint, region)),
+    )
+    .await;
+}
+
+/// Seeding regional services in moto through the real SDK.
+pub mod regional_seed {
+    use crate::sdk_config_in;
+
+    /// The regions moto enables for an account: it also lists opt-in regions, as
+    /// `not-opted-in`, which cisrun (like AWS) does not count as the account's.
+    pub async fn enabled_regions(endpoint: &str) -> Vec<String> {
+        aws_sdk_ec2::Client::new(&sdk_config_in(endpoint, "us-east-1").await)
+            .describe_regions()
+            .send()
+            .await
+            .expect("describe regions")
+            .regions()
+            .iter()
+            .filter(|r| r.opt_in_status() != Some("not-opted-in"))
+            .filter_map(|r| r.region_name().map(str::to_string))
+            .collect()
+    }
+
+    /// Turns on EBS encryption by default in `region`.
+    pub async fn ebs_default_on(endpoint: &str, region: &str) {
+        aws_sdk_ec2::Client::new(&sdk_config_in(endpoint, region).await)
+            .enable_ebs_encryption_by_default()
+            .send()
+            .await
+            .expect("enable EBS encryption by default");
+    }
 }
 
 /// Controls whose passing state moto cannot produce (see tests/MOTO.md); their verdicts are
