@@ -34,7 +34,9 @@ def cisrun_results(path):
         if skip == "not_implemented":
             continue
         verdict = outcome["status"]
-        if verdict == "skipped" and skip:
+        if verdict == "skipped" and skip == "manual":
+            verdict = "manual"  # what Prowler calls its MANUAL status
+        elif verdict == "skipped" and skip:
             verdict = f"skipped ({skip})"
         out[result["number"]] = (verdict, result["control_id"], outcome.get("message", ""))
     return out
