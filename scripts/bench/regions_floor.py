@@ -1,0 +1,112 @@
+"""Helpers of scripts/bench-regions (plain Python 3, no dependencies).
+
+  regions_floor.py counts LOG FROM TO
+      Per-action request counts (JSON) from moto's `ACTION service:Action` lines (written by
+      scripts/bench/moto_actions.py) between log lines FROM and TO.
+
+  regions_floor.py floor POLICY.json COUNTS.json REGIONS ACCOUNTS MEMBERS BUCKETS KEYS CMKS
+      The request floor of one `cisrun audit` beside what it sent, one Markdown row per
+      action: POLICY.json is `cisrun permissions --profile ...` (the actions the profile's
+      controls declare), COUNTS.json the measured counts; REGIONS regions per account,
+      ACCOUNTS audited accounts (MEMBERS of them reached through sts:AssumeRole), and over
+      all accounts BUCKETS buckets, KEYS KMS keys of which CMKS customer-managed.
+
+The floor is what any auditor of the same controls must send: one call per run to learn who
+it is (sts:GetCallerIdentity); per account one ec2:DescribeRegions and each account-wide
+read once (IAM, account, s3:ListBuckets, the account's S3 Block Public Access); per region
+one call of each regional kind the controls read (a page each: moto never pages these small
+lists); per bucket one call of each bucket setting read; per KMS key one kms:DescribeKey (to
+tell customer-managed keys) and per customer-managed key one kms:GetKeyRotationStatus; per
+member account one sts:AssumeRole; with an organization, one organizations:ListAccounts per
+100 accounts.
+"""
+import collections
+import json
+import sys
+
+# cisrun's permission -> (moto's operation name as moto_actions.py logs it, unit).
+RENAMED = {
+    "s3:ListAllMyBuckets": "s3:ListBuckets",
+    "s3:GetBucketPublicAccessBlock": "s3:GetPublicAccessBlock",
+    "s3:GetEncryptionConfiguration": "s3:GetBucketEncryption",
+    "s3:GetAccountPublicAccessBlock": "s3control:GetPublicAccessBlock",
+    "elasticfilesystem:DescribeFileSystems": "efs:DescribeFileSystems",
+    "access-analyzer:ListAnalyzers": "accessanalyzer:ListAnalyzers",
+}
+PER_REGION = {
+    "ec2:GetEbsEncryptionByDefault", "ec2:DescribeInstances", "efs:DescribeFileSystems",
+    "rds:DescribeDBInstances", "rds:DescribeDBClusters", "kms:ListKeys",
+    "config:DescribeConfigurationRecorders", "config:DescribeConfigurationRecorderStatus",
+    "securityhub:DescribeHub", "accessanalyzer:ListAnalyzers",
+}
+PER_BUCKET = {
+    "s3:GetBucketLocation", "s3:GetBucketPolicy", "s3:GetBucketVersioning",
+    "s3:GetPublicAccessBlock", "s3:GetBucketEncryption",
+}
+PER_KEY = {"kms:DescribeKey"}
+PER_CMK = {"kms:GetKeyRotationStatus"}
+
+
+def counts(log, start, end):
+    out = collections.Counter()
+    with open(log, errors="replace") as f:
+        for n, line in enumerate(f, 1):
+            if start < n <= end and line.startswith("ACTION "):
+                out[line.split()[1]] += 1
+    print(json.dumps(dict(sorted(out.items()))))
+
+
+def policy_actions(policy):
+    actions = set()
+    for statement in json.load(open(policy)).get("Statement", []):
+        if statement.get("Sid") == "CisrunAccount":
+            actions.update(statement["Action"])
+    return actions
+
+
+def floor(policy, measured_path, regions, accounts, members, buckets, keys, cmks):
+    measured = json.load(open(measured_path))
+    rows = {}
+
+    def add(action, n, how):
+        rows[action] = (n, how)
+
+    add("sts:GetCallerIdentity", 1, "1 per run")
+    if members:
+        add("sts:AssumeRole", members, "1 per member account")
+        add("organizations:ListAccounts", (accounts + 99) // 100, "1 per 100 accounts (pages)")
+    for permission in sorted(policy_actions(policy)):
+        action = RENAMED.get(permission, permission)
+        if permission == "ec2:DescribeRegions":
+            add(action, accounts, "1 per account")
+        elif action in PER_REGION:
+            add(action, accounts * regions, f"1 per region × {regions} × {accounts} account(s)")
+        elif action in PER_BUCKET:
+            add(action, buckets, f"1 per bucket ({buckets})")
+        elif action in PER_KEY:
+            add(action, keys, f"1 per KMS key ({keys})")
+        elif action in PER_CMK:
+            add(action, cmks, f"1 per customer-managed key ({cmks})")
+        else:
+            add(action, accounts, "1 per account")
+    print("| action | sent | floor | floor counted as | |")
+    print("|---|---:|---:|---|---|")
+    total_sent = total_floor = 0
+    for action in sorted(set(rows) | set(measured)):
+        n, how = rows.get(action, (0, "not declared by the profile's controls"))
+        sent = measured.get(action, 0)
+        total_sent += sent
+        total_floor += n
+        mark = "" if sent == n else ("**above**" if sent > n else "below")
+        print(f"| `{action}` | {sent} | {n} | {how} | {mark} |")
+    print(f"| **total** | **{total_sent}** | **{total_floor}** | | |")
+
+
+if __name__ == "__main__":
+    cmd, *args = sys.argv[1:]
+    if cmd == "counts":
+        counts(args[0], int(args[1]), int(args[2]))
+    elif cmd == "floor":
+        floor(args[0], args[1], *map(int, args[2:]))
+    else:
+        sys.exit(f"unknown command {cmd}")
