@@ -760,6 +760,8 @@ pub async fn compliant_account(moto: &Moto) {
             .map(|region| regional_seed::ebs_default_on(&moto.endpoint, region)),
     )
     .await;
+    // aws-config-all-regions, aws-securityhub-enabled
+    switches_seed::all_on(&moto.endpoint, &regions).await;
 }
 
 /// Seeding regional services in moto through the real SDK.
@@ -798,6 +800,8 @@ pub const MOTO_CANNOT_PASS: &[&str] = &[
     "aws-iam-root-mfa",
     "aws-iam-root-hardware-mfa",
     "aws-iam-root-usage",
+    // moto has no IAM Access Analyzer backend: ListAnalyzers is an error in every region.
+    "aws-accessanalyzer-all-regions",
 ];
 
 /// Seeding an AWS Organization in moto through the real SDK.
@@ -1291,5 +1295,89 @@ pub mod iam_seed {
                 "none".to_string()
             }
         }
+    }
+}
+
+/// Seeding the per-region "switches" (AWS Config, Security Hub) in moto through the real SDK.
+pub mod switches_seed {
+    use aws_sdk_config::types::{ConfigurationRecorder, DeliveryChannel, RecordingGroup};
+
+    use crate::sdk_config_in;
+
+    /// The recorder's (and delivery channel's) name.
+    pub const RECORDER: &str = "default";
+
+    pub async fn config_client(endpoint: &str, region: &str) -> aws_sdk_config::Client {
+        aws_sdk_config::Client::new(&sdk_config_in(endpoint, region).await)
+    }
+
+    /// Puts a recorder of all supported resource types (global types too when `global`) and
+    /// a delivery channel in `region`, and starts it.
+    pub async fn config_recording(endpoint: &str, region: &str, global: bool) {
+        let config = config_client(endpoint, region).await;
+        config
+            .put_configuration_recorder()
+            .configuration_recorder(
+                ConfigurationRecorder::builder()
+                    .name(RECORDER)
+                    .role_arn("arn:aws:iam::123456789012:role/aws-config")
+                    .recording_group(
+                        RecordingGroup::builder()
+                            .all_supported(true)
+                            .include_global_resource_types(global)
+                            .build(),
+                    )
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("put configuration recorder");
+        config
+            .put_delivery_channel()
+            .delivery_channel(
+                DeliveryChannel::builder()
+                    .name(RECORDER)
+                    .s3_bucket_name("config-history")
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("put delivery channel");
+        config
+            .start_configuration_recorder()
+            .configuration_recorder_name(RECORDER)
+            .send()
+            .await
+            .expect("start configuration recorder");
+    }
+
+    /// Stops the recorder of `region`.
+    pub async fn config_stop(endpoint: &str, region: &str) {
+        config_client(endpoint, region)
+            .await
+            .stop_configuration_recorder()
+            .configuration_recorder_name(RECORDER)
+            .send()
+            .await
+            .expect("stop configuration recorder");
+    }
+
+    /// Enables Security Hub in `region`.
+    pub async fn security_hub_on(endpoint: &str, region: &str) {
+        aws_sdk_securityhub::Client::new(&sdk_config_in(endpoint, region).await)
+            .enable_security_hub()
+            .send()
+            .await
+            .expect("enable security hub");
+    }
+
+    /// AWS Config recording in every region of `regions` (global types in the first only) and
+    /// Security Hub on in each, concurrently.
+    pub async fn all_on(endpoint: &str, regions: &[String]) {
+        futures::future::join_all(regions.iter().enumerate().map(|(i, region)| async move {
+            config_recording(endpoint, region, i == 0).await;
+            security_hub_on(endpoint, region).await;
+        }))
+        .await;
     }
 }

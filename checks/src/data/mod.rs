@@ -5,8 +5,11 @@
 //! One module per service. Every fetcher reads every page, and maps AWS errors to
 //! [`AwsError`](crate::AwsError) naming the action.
 
+pub mod accessanalyzer;
 pub mod account;
 pub mod authorization;
+pub mod config;
 pub mod ec2;
 pub mod iam;
 pub mod password_policy;
+pub mod securityhub;
