@@ -18,7 +18,7 @@ Per region i (0-based, in the order given), through boto3 with one thread per re
 * Security Hub: enabled where i % 3 == 0.
 
 Account-wide: the account's S3 Block Public Access (all four on), an IAM role + instance
-profile for the instances, a password policy, and the credential report generated until
+profile for the instances, a password policy, three IAM users (see below), and the credential report generated until
 COMPLETE (the warm-up; see scripts/bench-regions). The first call (iam:ListRoles) builds
 the account's IAM state.
 """
@@ -48,6 +48,19 @@ iam.create_role(RoleName="bench-ec2", AssumeRolePolicyDocument=TRUST)
 profile = iam.create_instance_profile(InstanceProfileName="bench-ec2")["InstanceProfile"]
 iam.add_role_to_instance_profile(InstanceProfileName="bench-ec2", RoleName="bench-ec2")
 iam.update_account_password_policy(MinimumPasswordLength=14, PasswordReusePrevention=24)
+# A few IAM users, so that the IAM section has something to judge: alice (console password,
+# in group Developers with ReadOnlyAccess), bob (an active access key, ReadOnlyAccess attached
+# directly: 1.15 fails), carol (console password, no MFA: 1.10 fails).
+READ_ONLY = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+iam.create_group(GroupName="Developers")
+iam.attach_group_policy(GroupName="Developers", PolicyArn=READ_ONLY)
+for user in ("alice", "bob", "carol"):
+    iam.create_user(UserName=user)
+iam.add_user_to_group(GroupName="Developers", UserName="alice")
+iam.create_login_profile(UserName="alice", Password="Bench-password-1")
+iam.create_access_key(UserName="bob")
+iam.attach_user_policy(UserName="bob", PolicyArn=READ_ONLY)
+iam.create_login_profile(UserName="carol", Password="Bench-password-1")
 s3control = client("s3control")
 s3control.meta.events.register("before-send", lambda request, **_: setattr(
     request, "url", request.url.replace(f"//{ACCOUNT}.", "//")))
