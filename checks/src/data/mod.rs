@@ -8,5 +8,8 @@
 pub mod account;
 pub mod authorization;
 pub mod ec2;
+pub mod efs;
 pub mod iam;
+pub mod kms;
 pub mod password_policy;
+pub mod rds;
