@@ -762,6 +762,10 @@ pub async fn compliant_account(moto: &Moto) {
     .await;
     // aws-config-all-regions, aws-securityhub-enabled
     switches_seed::all_on(&moto.endpoint, &regions).await;
+    // aws-ec2-instance-iam-roles, aws-ec2-imdsv2-required, aws-rds-encryption-at-rest,
+    // aws-rds-auto-minor-version-upgrade, aws-rds-no-public-access, aws-rds-multi-az,
+    // aws-efs-encryption, aws-kms-cmk-rotation: no instances, DB instances or clusters, file
+    // systems or customer-managed keys in any region, so they pass ("no ... found").
 }
 
 /// Seeding regional services in moto through the real SDK.
@@ -1379,5 +1383,186 @@ pub mod switches_seed {
             security_hub_on(endpoint, region).await;
         }))
         .await;
+    }
+}
+
+/// Seeding EC2 instances, RDS databases, EFS file systems and KMS keys in moto through the
+/// real SDK (`tests/tests/compute.rs`).
+pub mod compute_seed {
+    use crate::sdk_config_in;
+
+    /// An AMI moto ships in every region.
+    pub const AMI: &str = "ami-12c6146b";
+
+    /// Creates the IAM instance profile `name` (global) and returns its ARN.
+    pub async fn instance_profile(endpoint: &str, name: &str) -> String {
+        aws_sdk_iam::Client::new(&sdk_config_in(endpoint, "us-east-1").await)
+            .create_instance_profile()
+            .instance_profile_name(name)
+            .send()
+            .await
+            .expect("create instance profile")
+            .instance_profile()
+            .map(|p| p.arn().to_string())
+            .expect("an instance profile ARN")
+    }
+
+    /// Launches one instance in `region`, with the instance profile `profile` (an ARN) if
+    /// given, and IMDSv2 required or optional. Returns its id.
+    pub async fn instance(
+        endpoint: &str,
+        region: &str,
+        profile: Option<&str>,
+        imdsv2: bool,
+    ) -> String {
+        let ec2 = aws_sdk_ec2::Client::new(&sdk_config_in(endpoint, region).await);
+        let tokens = if imdsv2 {
+            aws_sdk_ec2::types::HttpTokensState::Required
+        } else {
+            aws_sdk_ec2::types::HttpTokensState::Optional
+        };
+        let mut request = ec2
+            .run_instances()
+            .image_id(AMI)
+            .instance_type(aws_sdk_ec2::types::InstanceType::T3Micro)
+            .min_count(1)
+            .max_count(1)
+            .metadata_options(
+                aws_sdk_ec2::types::InstanceMetadataOptionsRequest::builder()
+                    .http_tokens(tokens)
+                    .http_endpoint(aws_sdk_ec2::types::InstanceMetadataEndpointState::Enabled)
+                    .build(),
+            );
+        if let Some(profile) = profile {
+            request = request.iam_instance_profile(
+                aws_sdk_ec2::types::IamInstanceProfileSpecification::builder()
+                    .arn(profile)
+                    .build(),
+            );
+        }
+        request
+            .send()
+            .await
+            .expect("run instance")
+            .instances()
+            .first()
+            .and_then(|i| i.instance_id())
+            .expect("an instance id")
+            .to_string()
+    }
+
+    /// Terminates an instance.
+    pub async fn terminate(endpoint: &str, region: &str, id: &str) {
+        aws_sdk_ec2::Client::new(&sdk_config_in(endpoint, region).await)
+            .terminate_instances()
+            .instance_ids(id)
+            .send()
+            .await
+            .expect("terminate instance");
+    }
+
+    /// The settings of a seeded DB instance.
+    #[derive(Debug, Clone, Copy)]
+    pub struct Db {
+        pub encrypted: bool,
+        pub auto_minor_version_upgrade: bool,
+        pub publicly_accessible: bool,
+        pub multi_az: bool,
+    }
+
+    impl Db {
+        /// Meets every RDS recommendation.
+        pub const COMPLIANT: Db = Db {
+            encrypted: true,
+            auto_minor_version_upgrade: true,
+            publicly_accessible: false,
+            multi_az: true,
+        };
+        /// Meets none.
+        pub const NONCOMPLIANT: Db = Db {
+            encrypted: false,
+            auto_minor_version_upgrade: false,
+            publicly_accessible: true,
+            multi_az: false,
+        };
+    }
+
+    /// Creates the PostgreSQL DB instance `id` in `region`; returns its ARN.
+    pub async fn db_instance(endpoint: &str, region: &str, id: &str, db: Db) -> String {
+        aws_sdk_rds::Client::new(&sdk_config_in(endpoint, region).await)
+            .create_db_instance()
+            .db_instance_identifier(id)
+            .db_instance_class("db.t3.micro")
+            .engine("postgres")
+            .allocated_storage(20)
+            .master_username("cisrun")
+            .master_user_password("Correct-Horse-42")
+            .storage_encrypted(db.encrypted)
+            .auto_minor_version_upgrade(db.auto_minor_version_upgrade)
+            .publicly_accessible(db.publicly_accessible)
+            .multi_az(db.multi_az)
+            .send()
+            .await
+            .expect("create DB instance")
+            .db_instance()
+            .and_then(|d| d.db_instance_arn())
+            .expect("a DB instance ARN")
+            .to_string()
+    }
+
+    /// Creates an EFS file system in `region`; returns its ARN.
+    pub async fn file_system(endpoint: &str, region: &str, token: &str, encrypted: bool) -> String {
+        aws_sdk_efs::Client::new(&sdk_config_in(endpoint, region).await)
+            .create_file_system()
+            .creation_token(token)
+            .encrypted(encrypted)
+            .send()
+            .await
+            .expect("create file system")
+            .file_system_arn()
+            .expect("a file system ARN")
+            .to_string()
+    }
+
+    fn kms(config: &aws_config::SdkConfig) -> aws_sdk_kms::Client {
+        aws_sdk_kms::Client::new(config)
+    }
+
+    /// Creates a customer-managed symmetric key in `region` (imported material if
+    /// `external`), turning automatic rotation on if `rotation`. Returns its ARN.
+    pub async fn key(endpoint: &str, region: &str, external: bool, rotation: bool) -> String {
+        let kms = kms(&sdk_config_in(endpoint, region).await);
+        let origin = if external {
+            aws_sdk_kms::types::OriginType::External
+        } else {
+            aws_sdk_kms::types::OriginType::AwsKms
+        };
+        let metadata = kms
+            .create_key()
+            .origin(origin)
+            .send()
+            .await
+            .expect("create key")
+            .key_metadata
+            .expect("key metadata");
+        if rotation {
+            kms.enable_key_rotation()
+                .key_id(metadata.key_id())
+                .send()
+                .await
+                .expect("enable key rotation");
+        }
+        metadata.arn().expect("a key ARN").to_string()
+    }
+
+    /// Whether automatic rotation is on for the key `arn`.
+    pub async fn key_rotation(endpoint: &str, region: &str, arn: &str) -> bool {
+        kms(&sdk_config_in(endpoint, region).await)
+            .get_key_rotation_status()
+            .key_id(arn)
+            .send()
+            .await
+            .expect("get key rotation status")
+            .key_rotation_enabled()
     }
 }
