@@ -22,6 +22,7 @@ member account one sts:AssumeRole; with an organization, one organizations:ListA
 """
 import collections
 import json
+import re
 import sys
 
 # cisrun's permission -> (moto's operation name as moto_actions.py logs it, unit).
@@ -51,11 +52,16 @@ def counts(log, start, end):
     out = collections.Counter()
     with open(log, errors="replace") as f:
         for n, line in enumerate(f, 1):
-            if start < n <= end and line.startswith("ACTION "):
-                out[line.split()[1]] += 1
+            if not start < n <= end:
+                continue
+            # moto's other stderr output (e.g. "Unable to find appropriate backend ...") can
+            # run into an ACTION line from another thread: find them anywhere in the line.
+            actions = re.findall(r"ACTION ([A-Za-z0-9-]+:\S+?)(?=ACTION |$|\s)", line)
+            for action in actions:
+                out[action] += 1
             # moto 5.2.5 has no Access Analyzer backend: no action line, only werkzeug's
             # request line (answered 500). ListAnalyzers is GET /analyzer.
-            elif start < n <= end and 'GET /analyzer' in line and 'HTTP/1.1' in line:
+            if not actions and 'GET /analyzer' in line and 'HTTP/1.1' in line:
                 out["accessanalyzer:ListAnalyzers (moto: 500)"] += 1
     print(json.dumps(dict(sorted(out.items()))))
 
