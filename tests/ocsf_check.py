@@ -21,7 +21,7 @@ def main(path: str) -> int:
         print(f"{path}: expected a JSON array of events", file=sys.stderr)
         return 1
     summary = {"events": 0, "compliance_status": {}, "requirements": [], "levels": [],
-               "accounts": [], "resources": [], "changes": {}}
+               "accounts": [], "resources": [], "regions": [], "changes": {}}
     for i, event in enumerate(events):
         try:
             finding = ComplianceFinding.model_validate(event)
@@ -40,6 +40,7 @@ def main(path: str) -> int:
         summary["levels"].append(finding.unmapped["cis_level"])
         summary["accounts"].append(event["cloud"]["account"]["uid"])
         summary["resources"].extend(r.uid for r in finding.resources or [])
+        summary["regions"].extend(r.region for r in finding.resources or [] if r.region)
         change = finding.unmapped.get("baseline_change") or "none"
         summary["changes"][change] = summary["changes"].get(change, 0) + 1
     print(json.dumps(summary, sort_keys=True))

@@ -142,4 +142,29 @@ mod tests {
             }
         }
     }
+
+    /// Issue #8's bar: the IAM section (1 up to v5.0.0, 2 from v6.0.0) has a control for
+    /// every recommendation of every complete version.
+    #[test]
+    fn the_iam_section_is_complete_in_every_version() {
+        let catalogue = catalogue().expect("catalogue builds");
+        let cis = catalogue
+            .benchmark("cis-aws-foundations")
+            .expect("CIS AWS Foundations is registered");
+        for version in cis.versions.iter().filter(|v| !v.partial) {
+            let iam = if version.version.as_str() >= "v6.0.0" {
+                "2"
+            } else {
+                "1"
+            };
+            let missing: Vec<&str> = version
+                .recommendations
+                .iter()
+                .filter(|r| r.section == iam)
+                .filter(|r| catalogue.coverage(r) == Coverage::NotImplemented)
+                .map(|r| r.number.as_str())
+                .collect();
+            assert!(missing.is_empty(), "{}: {missing:?}", version.version);
+        }
+    }
 }

@@ -121,7 +121,7 @@ pub fn data(report: &RunReport) -> Value {
                         .map(|e| {
                             json!([
                                 strings.id(&e.resource),
-                                strings.id(&e.detail),
+                                strings.id(&e.scoped_detail()),
                                 change_code(e.change)
                             ])
                         })

@@ -55,15 +55,25 @@ fn time_ms(started_at: &str) -> i64 {
     chrono::DateTime::parse_from_rfc3339(started_at).map_or(0, |t| t.timestamp_millis())
 }
 
+/// What one event is about: the account, or one resource a result lists.
+struct Subject<'a> {
+    uid: &'a str,
+    detail: &'a str,
+    change: Option<&'a str>,
+    /// The resource's own verdict when the control judged it alone, else the result's.
+    status: Status,
+    region: Option<&'a str>,
+}
+
 fn event(
     report: &RunReport,
     account: &AccountReport,
     result: &ControlResult,
-    resource: (&str, &str, Option<&str>),
+    subject: Subject<'_>,
 ) -> Value {
     let run = &report.run;
-    let (resource_uid, detail, change) = resource;
-    let status = result.outcome.status;
+    let (resource_uid, detail, change) = (subject.uid, subject.detail, subject.change);
+    let status = subject.status;
     let (compliance_id, compliance_name) = compliance_status(status);
     let (finding_id, finding_name) = finding_status(status);
     let (severity_id, severity_name) = severity(status);
@@ -142,10 +152,12 @@ fn event(
             "uid": resource_uid,
             "type": resource_type,
             "cloud_partition": "aws",
+            "region": subject.region,
             "data": { "detail": detail },
         }],
         "cloud": {
             "provider": "AWS",
+            "region": subject.region,
             "account": {
                 "uid": account.account_id,
                 "name": account.account_name.clone().unwrap_or_else(|| account.account_id.clone()),
@@ -175,7 +187,13 @@ pub fn events(report: &RunReport) -> Vec<Value> {
                     report,
                     account,
                     result,
-                    (&account.account_id, &result.outcome.message, change),
+                    Subject {
+                        uid: &account.account_id,
+                        detail: &result.outcome.message,
+                        change,
+                        status: result.outcome.status,
+                        region: None,
+                    },
                 ));
             } else {
                 for evidence in &result.outcome.evidence {
@@ -184,7 +202,13 @@ pub fn events(report: &RunReport) -> Vec<Value> {
                         report,
                         account,
                         result,
-                        (&evidence.resource, &evidence.detail, change),
+                        Subject {
+                            uid: &evidence.resource,
+                            detail: &evidence.detail,
+                            change,
+                            status: evidence.status.unwrap_or(result.outcome.status),
+                            region: evidence.region.as_deref(),
+                        },
                     ));
                 }
             }

@@ -68,8 +68,9 @@ impl Evidence {
         }
     }
 
-    /// `[region] FAIL resource: detail`, as text reports show it.
-    pub fn line(&self) -> String {
+    /// `[region] FAIL detail`: the detail with the resource's region and own verdict, when
+    /// it has them.
+    pub fn scoped_detail(&self) -> String {
         let region = self
             .region
             .as_deref()
@@ -79,7 +80,12 @@ impl Evidence {
             .status
             .map(|s| format!("{} ", s.as_str().to_uppercase()))
             .unwrap_or_default();
-        format!("{region}{status}{}: {}", self.resource, self.detail)
+        format!("{region}{status}{}", self.detail)
+    }
+
+    /// `resource: [region] FAIL detail`, as text reports show it.
+    pub fn line(&self) -> String {
+        format!("{}: {}", self.resource, self.scoped_detail())
     }
 }
 

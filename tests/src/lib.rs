@@ -320,6 +320,24 @@ pub fn assert_valid_junit(path: &Path) {
     );
 }
 
+/// Validates a `--ocsf` report with py-ocsf-models (tests/ocsf_check.py, installed by
+/// scripts/ensure-ocsf) and returns its summary: counts, requirements, resources, regions.
+pub fn ocsf_check(path: &Path) -> Value {
+    let python = repo_root().join(".venv/bin/python");
+    let output = Command::new(&python)
+        .arg(repo_root().join("tests/ocsf_check.py"))
+        .arg(path)
+        .output()
+        .expect("run the OCSF check (scripts/ensure-ocsf installs py-ocsf-models)");
+    assert!(
+        output.status.success(),
+        "OCSF validation failed:\n{}\n{}",
+        String::from_utf8_lossy(&output.stderr),
+        std::fs::read_to_string(path).unwrap_or_default()
+    );
+    serde_json::from_slice(&output.stdout).expect("summary JSON")
+}
+
 /// Reads a JSON file.
 pub fn read_json(path: &Path) -> Value {
     let text =

@@ -10,8 +10,8 @@ use std::process::Command;
 use std::time::Duration;
 
 use cisrun_e2e::{
-    assert_valid_junit, read_json, repo_root, run, run_within, seed, write_profile, Moto, Run,
-    Value,
+    assert_valid_junit, ocsf_check, read_json, repo_root, run, run_within, seed, write_profile,
+    Moto, Run, Value,
 };
 
 const PROFILE: &str = "name: ci-support\nbenchmark: cis-aws-foundations\nversion: v3.0.0\n\
@@ -542,22 +542,6 @@ async fn ocsf_findings_validate_with_a_real_ocsf_implementation() {
 }
 
 /// Runs tests/ocsf_check.py (py-ocsf-models) on `path`; its JSON summary.
-fn ocsf_check(path: &Path) -> Value {
-    let python = repo_root().join(".venv/bin/python");
-    let output = Command::new(&python)
-        .arg(repo_root().join("tests/ocsf_check.py"))
-        .arg(path)
-        .output()
-        .expect("run the OCSF check (scripts/ensure-ocsf installs py-ocsf-models)");
-    assert!(
-        output.status.success(),
-        "OCSF validation failed:\n{}\n{}",
-        String::from_utf8_lossy(&output.stderr),
-        std::fs::read_to_string(path).unwrap_or_default()
-    );
-    serde_json::from_slice(&output.stdout).expect("summary JSON")
-}
-
 /// Where test artifacts (screenshots) are kept: target/test-artifacts.
 fn artifacts() -> PathBuf {
     let dir = repo_root().join("target/test-artifacts");

@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use cisrun_e2e::{
-    assert_valid_junit, read_json, regional_profile_yaml, results_by_control, run, sdk_config_in,
-    seed, write_profile, Fault, FaultProxy, Moto, Run, TEST_REGIONS,
+    assert_valid_junit, ocsf_check, read_json, regional_profile_yaml, results_by_control, run,
+    sdk_config_in, seed, write_profile, Fault, FaultProxy, Moto, Run, TEST_REGIONS,
 };
 use serde_json::Value;
 
@@ -38,11 +38,13 @@ impl Case {
         run(command.args(args))
     }
 
-    /// Audits with `yaml` through `endpoint`; the EBS result and the JSON report.
+    /// Audits with `yaml` through `endpoint`; the EBS result and the JSON report. The
+    /// OCSF findings are left in `findings.ocsf.json`.
     fn audit_at(&self, endpoint: &str, yaml: &str) -> (Value, Value) {
         let profile = self.profile(yaml);
         let json = self.dir.path().join("audit.json");
         let junit = self.dir.path().join("audit.xml");
+        let ocsf = self.dir.path().join("findings.ocsf.json");
         let out = self.cisrun_at(
             endpoint,
             &[
@@ -53,6 +55,8 @@ impl Case {
                 json.to_str().expect("utf-8"),
                 "--junit",
                 junit.to_str().expect("utf-8"),
+                "--ocsf",
+                ocsf.to_str().expect("utf-8"),
             ],
         );
         assert!(out.code == 0 || out.code == 1, "{out:?}");
@@ -223,6 +227,22 @@ async fn a_denied_region_is_that_regions_error_and_the_verdict_follows_the_rule(
     let by_region = findings(&result);
     assert_eq!(by_region["us-west-2"], "fail");
     assert_eq!(by_region["eu-central-1"], "error");
+
+    // OCSF: one finding per region, each with its region and its own compliance status.
+    let summary = ocsf_check(&case.dir.path().join("findings.ocsf.json"));
+    assert_eq!(summary["events"], TEST_REGIONS.len(), "{summary:#}");
+    let mut regions: Vec<&str> = summary["regions"]
+        .as_array()
+        .expect("regions")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    regions.sort_unstable();
+    let mut expected = TEST_REGIONS.to_vec();
+    expected.sort_unstable();
+    assert_eq!(regions, expected);
+    assert_eq!(summary["compliance_status"]["Pass"], 2, "{summary:#}");
+    assert_eq!(summary["compliance_status"]["Fail"], 1, "{summary:#}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -84,6 +84,7 @@ fn the_schema_is_useful_to_editors() {
             "level",
             "name",
             "parameters",
+            "regions",
             "targets",
             "version"
         ]
@@ -96,7 +97,13 @@ fn the_schema_is_useful_to_editors() {
         );
     }
     // Every object in the format refuses unknown keys, and documents its fields.
-    for name in ["Selection", "Exception", "Targets", "AssumeRoleSpec"] {
+    for name in [
+        "Selection",
+        "Exception",
+        "Targets",
+        "AssumeRoleSpec",
+        "Regions",
+    ] {
         let definition = &schema["$defs"][name];
         assert_eq!(
             definition["additionalProperties"], false,
