@@ -797,6 +797,11 @@ pub mod regional_seed {
     }
 }
 
+/// Attempts per AWS call for audits of whole shipped profiles against moto: moto answers
+/// Access Analyzer (which it lacks) with HTTP 500, which the SDK would otherwise retry with
+/// backoff in every region; two attempts keep the error and save a minute per audit.
+pub const WHOLE_PROFILE_MAX_ATTEMPTS: &str = "2";
+
 /// Controls whose passing state moto cannot produce (see tests/MOTO.md); their verdicts are
 /// covered by unit tests. moto reports AccountMFAEnabled = 0 and no `<root_account>` row in
 /// its credential report.

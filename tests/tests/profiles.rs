@@ -681,6 +681,7 @@ async fn a_shipped_profile_works_from_an_empty_directory() {
     let json = moto.home.path().join("report.json");
     let out = run(moto
         .cisrun()
+        .env("AWS_MAX_ATTEMPTS", cisrun_e2e::WHOLE_PROFILE_MAX_ATTEMPTS)
         .current_dir(empty.path())
         .args([
             "audit",

@@ -22,6 +22,7 @@ async fn every_shipped_profile_passes_a_compliant_account() {
         let (junit, json) = (dir.path().join("j.xml"), dir.path().join("r.json"));
         let out = run(moto
             .cisrun()
+            .env("AWS_MAX_ATTEMPTS", cisrun_e2e::WHOLE_PROFILE_MAX_ATTEMPTS)
             .args(["audit", "--profile", profile, "--junit"])
             .arg(&junit)
             .arg("--json")

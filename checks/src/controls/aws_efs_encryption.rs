@@ -117,8 +117,7 @@ mod tests {
             .size_in_bytes(
                 aws_sdk_efs::types::FileSystemSize::builder()
                     .value(0)
-                    .build()
-                    .expect("size"),
+                    .build(),
             )
             .performance_mode(aws_sdk_efs::types::PerformanceMode::GeneralPurpose)
             .tags(

@@ -111,10 +111,10 @@ impl Control<AwsAccount> for RdsEncryptionAtRest {
 pub(crate) mod tests {
     use super::*;
     use aws_sdk_rds::operation::describe_db_clusters::{
-        DescribeDbClustersError, DescribeDbClustersOutput,
+        DescribeDBClustersError, DescribeDbClustersOutput,
     };
     use aws_sdk_rds::operation::describe_db_instances::{
-        DescribeDbInstancesError, DescribeDbInstancesOutput,
+        DescribeDBInstancesError, DescribeDbInstancesOutput,
     };
     use aws_sdk_rds::types::{DbCluster, DbInstance};
     use aws_sdk_rds::Client;
@@ -173,9 +173,9 @@ pub(crate) mod tests {
             }
             None => vec![
                 mock!(Client::describe_db_instances)
-                    .then_error(|| DescribeDbInstancesError::generic(denied())),
+                    .then_error(|| DescribeDBInstancesError::generic(denied())),
                 mock!(Client::describe_db_clusters)
-                    .then_error(|| DescribeDbClustersError::generic(denied())),
+                    .then_error(|| DescribeDBClustersError::generic(denied())),
             ],
         };
         let refs: Vec<_> = rules.iter().collect();
