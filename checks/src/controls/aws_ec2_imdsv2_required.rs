@@ -163,7 +163,7 @@ mod tests {
         assert_eq!(outcome.status, Status::Pass, "{}", outcome.message);
         assert_eq!(outcome.message, "all 2 EC2 instances pass");
 
-        let account = super::tests_denied();
+        let account = tests_denied();
         let outcome = Imdsv2Required.audit(&account, &Parameters::default()).await;
         assert_eq!(outcome.status, Status::Error, "{}", outcome.message);
         assert!(
@@ -172,23 +172,24 @@ mod tests {
             outcome.message
         );
     }
-}
 
-#[cfg(test)]
-fn tests_denied() -> AwsAccount {
-    use crate::controls::aws_ec2_instance_iam_roles::tests::{account, Fake};
-    use aws_sdk_ec2::types::{HttpTokensState, InstanceMetadataEndpointState, InstanceStateName};
-    account(vec![
-        (
-            "us-east-1",
-            Some(vec![Fake(
-                "i-1",
-                InstanceStateName::Running,
-                None,
-                HttpTokensState::Required,
-                InstanceMetadataEndpointState::Enabled,
-            )]),
-        ),
-        ("ap-south-1", None),
-    ])
+    fn tests_denied() -> AwsAccount {
+        use crate::controls::aws_ec2_instance_iam_roles::tests::{account, Fake};
+        use aws_sdk_ec2::types::{
+            HttpTokensState, InstanceMetadataEndpointState, InstanceStateName,
+        };
+        account(vec![
+            (
+                "us-east-1",
+                Some(vec![Fake(
+                    "i-1",
+                    InstanceStateName::Running,
+                    None,
+                    HttpTokensState::Required,
+                    InstanceMetadataEndpointState::Enabled,
+                )]),
+            ),
+            ("ap-south-1", None),
+        ])
+    }
 }

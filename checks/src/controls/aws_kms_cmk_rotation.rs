@@ -353,7 +353,10 @@ mod tests {
         mock_client!(aws_sdk_kms, RuleMode::MatchAny, refs.as_slice())
     }
 
-    fn account(regions: Vec<(&'static str, Option<Vec<Key>>, Vec<Rule>)>) -> AwsAccount {
+    /// Per region: its keys (`None`: denied) and extra mock rules.
+    type RegionKeys = (&'static str, Option<Vec<Key>>, Vec<Rule>);
+
+    fn account(regions: Vec<RegionKeys>) -> AwsAccount {
         let iam = mock_client!(aws_sdk_iam, []);
         let names: Vec<&str> = regions.iter().map(|(r, _, _)| *r).collect();
         regions.into_iter().fold(

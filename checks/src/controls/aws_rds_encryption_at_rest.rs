@@ -183,9 +183,10 @@ pub(crate) mod tests {
     }
 
     /// An account whose regions list these DB instances and clusters (`None`: denied).
-    pub(crate) fn account(
-        regions: Vec<(&str, Option<(Vec<DbInstance>, Vec<DbCluster>)>)>,
-    ) -> AwsAccount {
+    /// A region's DB instances and clusters.
+    pub(crate) type Databases = (Vec<DbInstance>, Vec<DbCluster>);
+
+    pub(crate) fn account(regions: Vec<(&str, Option<Databases>)>) -> AwsAccount {
         let iam = mock_client!(aws_sdk_iam, []);
         let names: Vec<&str> = regions.iter().map(|(r, _)| *r).collect();
         regions.into_iter().fold(
