@@ -44,6 +44,19 @@ pub struct Plan {
     pub safety: Option<FixSafety>,
 }
 
+impl Step {
+    /// The step's data as the type the fix wrote into it. A journal edited by hand, or a step
+    /// of another control, is refused rather than half-applied.
+    pub fn data_as<T: serde::de::DeserializeOwned>(&self) -> Result<T, RemediationError> {
+        serde_json::from_value(self.data.clone()).map_err(|e| {
+            RemediationError::Refused(format!(
+                "step `{}` on {} is not one this fix wrote: {e}",
+                self.action, self.resource
+            ))
+        })
+    }
+}
+
 impl Plan {
     pub fn nothing_to_do(explanation: impl Into<String>) -> Self {
         Self {

@@ -130,11 +130,7 @@ fn provider(error: AwsError) -> RemediationError {
 }
 
 fn region_of(step: &Step) -> Result<String, RemediationError> {
-    serde_json::from_value::<RegionStep>(step.data.clone())
-        .map(|s| s.region)
-        .map_err(|e| {
-            RemediationError::Refused(format!("step on {} names no region: {e}", step.resource))
-        })
+    step.data_as::<RegionStep>().map(|s| s.region)
 }
 
 #[async_trait]

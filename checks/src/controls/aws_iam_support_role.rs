@@ -620,12 +620,7 @@ fn provider(error: AwsError) -> RemediationError {
 }
 
 fn step_data(step: &Step) -> Result<SupportRoleStep, RemediationError> {
-    serde_json::from_value(step.data.clone()).map_err(|e| {
-        RemediationError::Refused(format!(
-            "step `{}` is not one this control wrote: {e}",
-            step.action
-        ))
-    })
+    step.data_as()
 }
 
 fn create_role_step(

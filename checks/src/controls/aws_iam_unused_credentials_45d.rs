@@ -324,12 +324,7 @@ async fn list_keys(
 }
 
 fn step_data(step: &Step) -> Result<KeyStep, RemediationError> {
-    serde_json::from_value(step.data.clone()).map_err(|e| {
-        RemediationError::Refused(format!(
-            "step `{}` is not one the access-key fix wrote: {e}",
-            step.action
-        ))
-    })
+    step.data_as()
 }
 
 async fn set_status(

@@ -144,12 +144,7 @@ fn provider(error: AwsError) -> RemediationError {
 }
 
 fn key_of(step: &Step) -> Result<KeyStep, RemediationError> {
-    serde_json::from_value::<KeyStep>(step.data.clone()).map_err(|e| {
-        RemediationError::Refused(format!(
-            "step on {} names no region and key: {e}",
-            step.resource
-        ))
-    })
+    step.data_as()
 }
 
 #[async_trait]

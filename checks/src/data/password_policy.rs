@@ -107,12 +107,7 @@ pub async fn write_policy(
 }
 
 fn step_data(step: &Step) -> Result<PasswordPolicyStep, RemediationError> {
-    serde_json::from_value(step.data.clone()).map_err(|e| {
-        RemediationError::Refused(format!(
-            "step `{}` is not one the password-policy fix wrote: {e}",
-            step.action
-        ))
-    })
+    step.data_as()
 }
 
 #[async_trait]
