@@ -10,3 +10,4 @@ pub mod authorization;
 pub mod ec2;
 pub mod iam;
 pub mod password_policy;
+pub mod s3;
