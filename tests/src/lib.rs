@@ -742,6 +742,9 @@ pub async fn compliant_account(moto: &Moto) {
             .map(|region| regional_seed::ebs_default_on(&moto.endpoint, region)),
     )
     .await;
+    // aws-s3-block-public-access (the account has no buckets: the bucket controls pass
+    // with "no buckets found"; the account setting is what a new bucket inherits)
+    s3_seed::account_block(&moto.endpoint, [true; 4]).await;
 }
 
 /// Seeding regional services in moto through the real SDK.

@@ -380,6 +380,77 @@ where
     findings.outcome()
 }
 
+/// Test helpers: an account whose S3 answers come from `aws-smithy-mocks` rules.
+#[cfg(test)]
+pub(crate) mod testing {
+    use aws_sdk_s3::operation::list_buckets::ListBucketsOutput;
+    use aws_sdk_s3::types::Bucket as SdkBucket;
+    use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
+
+    use crate::aws::AwsAccount;
+
+    /// `buckets` as (name, region), listed by the home region's client (us-east-1).
+    pub fn list_rule(buckets: &[(&str, &str)]) -> Rule {
+        let buckets: Vec<(String, String)> = buckets
+            .iter()
+            .map(|(n, r)| (n.to_string(), r.to_string()))
+            .collect();
+        mock!(aws_sdk_s3::Client::list_buckets).then_output(move || {
+            ListBucketsOutput::builder()
+                .set_buckets(Some(
+                    buckets
+                        .iter()
+                        .map(|(name, region)| {
+                            SdkBucket::builder()
+                                .name(name)
+                                .bucket_region(region)
+                                .build()
+                        })
+                        .collect(),
+                ))
+                .build()
+        })
+    }
+
+    /// An S3 error with `code`.
+    pub fn error_meta(code: &str) -> aws_smithy_types::error::ErrorMetadata {
+        aws_smithy_types::error::ErrorMetadata::builder()
+            .code(code)
+            .message(code)
+            .build()
+    }
+
+    /// An account in us-east-1 (home) whose S3 clients answer with `rules` in every region.
+    pub fn account(regions: &[&str], rules: &[Rule]) -> AwsAccount {
+        let iam = mock_client!(aws_sdk_iam, []);
+        let mut account =
+            AwsAccount::for_tests(iam, "123456789012", "aws").with_enabled_regions(regions);
+        for region in regions {
+            let client = mock_client!(aws_sdk_s3, RuleMode::MatchAny, rules);
+            account = account.with_client(region, client);
+        }
+        account
+    }
+
+    /// [`account`] with an S3 Control client in us-east-1 answering with `rules`.
+    pub fn with_control(account: AwsAccount, rules: &[Rule]) -> AwsAccount {
+        let interceptor = rules.iter().fold(
+            aws_smithy_mocks::MockResponseInterceptor::new().rule_mode(RuleMode::MatchAny),
+            |interceptor, rule| interceptor.with_rule(rule),
+        );
+        let config = aws_sdk_s3control::Config::builder()
+            .behavior_version(aws_sdk_s3control::config::BehaviorVersion::latest())
+            .region(aws_sdk_s3control::config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_s3control::config::Credentials::new(
+                "test", "test", None, None, "test",
+            ))
+            .http_client(aws_smithy_mocks::create_mock_http_client())
+            .interceptor(interceptor)
+            .build();
+        account.with_client("us-east-1", aws_sdk_s3control::Client::from_conf(config))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
