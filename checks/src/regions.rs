@@ -39,14 +39,16 @@ pub const DESCRIBE_REGIONS: &str = "ec2:DescribeRegions";
 /// The region of global calls when the configuration names none.
 pub const DEFAULT_HOME_REGION: &str = "us-east-1";
 
+/// Built clients by service, region and client type: `s3` and `s3control` share a service.
+type ClientCache = HashMap<(String, String, TypeId), Box<dyn Any + Send + Sync>>;
+
 /// Where an account's regional controls look and how hard they may pull.
 pub(crate) struct RegionScope {
     regions: Regions,
     requests_per_service: usize,
     /// Enabled regions given up front (unit tests), instead of `ec2:DescribeRegions`.
     known_regions: Option<Vec<String>>,
-    /// By service, region and client type: `s3` and `s3control` share a service.
-    clients: Mutex<HashMap<(String, String, TypeId), Box<dyn Any + Send + Sync>>>,
+    clients: Mutex<ClientCache>,
     limits: Mutex<HashMap<String, Arc<Semaphore>>>,
 }
 

@@ -45,7 +45,8 @@ cisrun_core::documented_control! {
 
 static META: ControlMeta = ControlMeta {
     id: "aws-macie-s3-data-classification",
-    title: "Ensure all data in Amazon S3 has been discovered, classified, and secured when necessary",
+    title:
+        "Ensure all data in Amazon S3 has been discovered, classified, and secured when necessary",
     assessment: Assessment::Manual,
     doc: MacieS3DataClassification::DOC,
     parameters: None,

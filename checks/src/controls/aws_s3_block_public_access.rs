@@ -141,7 +141,9 @@ fn provider(error: AwsError) -> RemediationError {
     RemediationError::Provider(error.to_detail())
 }
 
-fn configuration(block: PublicAccessBlock) -> aws_sdk_s3control::types::PublicAccessBlockConfiguration {
+fn configuration(
+    block: PublicAccessBlock,
+) -> aws_sdk_s3control::types::PublicAccessBlockConfiguration {
     aws_sdk_s3control::types::PublicAccessBlockConfiguration::builder()
         .block_public_acls(block.block_public_acls)
         .ignore_public_acls(block.ignore_public_acls)
@@ -192,8 +194,7 @@ impl Remediation<AwsAccount> for AccountBlockPublicAccess {
                 "arn:{}:s3::{}:account-public-access-block",
                 account.partition, account.account_id
             ),
-            summary: "turn on all four S3 Block Public Access settings for the account"
-                .to_string(),
+            summary: "turn on all four S3 Block Public Access settings for the account".to_string(),
             data: json!(AccountStep {
                 previous: *previous
             }),
@@ -204,11 +205,7 @@ impl Remediation<AwsAccount> for AccountBlockPublicAccess {
         ))
     }
 
-    async fn observe(
-        &self,
-        account: &AwsAccount,
-        _step: &Step,
-    ) -> Result<Value, RemediationError> {
+    async fn observe(&self, account: &AwsAccount, _step: &Step) -> Result<Value, RemediationError> {
         let current = read_account_public_access_block(account)
             .await
             .map_err(provider)?;
@@ -250,8 +247,13 @@ mod tests {
     use aws_smithy_mocks::{mock, Rule};
     use cisrun_core::Status;
 
-    fn bucket_block(bucket: &'static str, block: Option<PublicAccessBlock>, code: &'static str) -> Rule {
-        let rule = mock!(Client::get_public_access_block).match_requests(move |r| r.bucket() == Some(bucket));
+    fn bucket_block(
+        bucket: &'static str,
+        block: Option<PublicAccessBlock>,
+        code: &'static str,
+    ) -> Rule {
+        let rule = mock!(Client::get_public_access_block)
+            .match_requests(move |r| r.bucket() == Some(bucket));
         match block {
             Some(b) => rule.then_output(move || {
                 GetPublicAccessBlockOutput::builder()
@@ -273,15 +275,17 @@ mod tests {
         use aws_sdk_s3control::operation::get_public_access_block::{
             GetPublicAccessBlockError, GetPublicAccessBlockOutput,
         };
-        let rule = mock!(aws_sdk_s3control::Client::get_public_access_block);
+        use aws_sdk_s3control::Client as ControlClient;
         match block {
-            Some(b) => rule.then_output(move || {
+            Some(b) => mock!(ControlClient::get_public_access_block).then_output(move || {
                 GetPublicAccessBlockOutput::builder()
                     .public_access_block_configuration(configuration(b))
                     .build()
             }),
-            None => rule.then_error(|| {
-                GetPublicAccessBlockError::generic(error_meta("NoSuchPublicAccessBlockConfiguration"))
+            None => mock!(ControlClient::get_public_access_block).then_error(|| {
+                GetPublicAccessBlockError::generic(error_meta(
+                    "NoSuchPublicAccessBlockConfiguration",
+                ))
             }),
         }
     }
@@ -295,7 +299,11 @@ mod tests {
 
     fn buckets() -> Vec<Rule> {
         vec![
-            list_rule(&[("all", "eu-west-1"), ("two", "us-west-2"), ("none", "us-east-1")]),
+            list_rule(&[
+                ("all", "eu-west-1"),
+                ("two", "us-west-2"),
+                ("none", "us-east-1"),
+            ]),
             bucket_block("all", Some(PublicAccessBlock::ALL), ""),
             bucket_block("two", Some(TWO_OF_FOUR), ""),
             bucket_block("none", None, "NoSuchPublicAccessBlockConfiguration"),
@@ -306,8 +314,13 @@ mod tests {
 
     #[tokio::test]
     async fn all_four_on_the_bucket_pass_two_of_four_fail() {
-        let acc = with_control(account(REGIONS, &buckets()), &[account_block(Some(TWO_OF_FOUR))]);
-        let outcome = S3BlockPublicAccess.audit(&acc, &Parameters::default()).await;
+        let acc = with_control(
+            account(REGIONS, &buckets()),
+            &[account_block(Some(TWO_OF_FOUR))],
+        );
+        let outcome = S3BlockPublicAccess
+            .audit(&acc, &Parameters::default())
+            .await;
         assert_eq!(outcome.status, Status::Fail, "{}", outcome.message);
         assert_eq!(
             outcome.message,
@@ -317,8 +330,13 @@ mod tests {
 
     #[tokio::test]
     async fn all_four_on_the_account_pass_every_bucket() {
-        let acc = with_control(account(REGIONS, &buckets()), &[account_block(Some(PublicAccessBlock::ALL))]);
-        let outcome = S3BlockPublicAccess.audit(&acc, &Parameters::default()).await;
+        let acc = with_control(
+            account(REGIONS, &buckets()),
+            &[account_block(Some(PublicAccessBlock::ALL))],
+        );
+        let outcome = S3BlockPublicAccess
+            .audit(&acc, &Parameters::default())
+            .await;
         assert_eq!(outcome.status, Status::Pass, "{}", outcome.message);
         assert_eq!(outcome.evidence.len(), 3);
         let plan = AccountBlockPublicAccess
@@ -336,7 +354,9 @@ mod tests {
             bucket_block("denied", None, "AccessDenied"),
         ];
         let acc = with_control(account(REGIONS, &rules), &[account_block(None)]);
-        let outcome = S3BlockPublicAccess.audit(&acc, &Parameters::default()).await;
+        let outcome = S3BlockPublicAccess
+            .audit(&acc, &Parameters::default())
+            .await;
         assert_eq!(outcome.status, Status::Error, "{}", outcome.message);
         assert_eq!(
             outcome.error.and_then(|e| e.missing_permission).as_deref(),

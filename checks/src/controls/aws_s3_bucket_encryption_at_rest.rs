@@ -60,7 +60,11 @@ static META: ControlMeta = ControlMeta {
     assessment: Assessment::Automated,
     doc: S3BucketEncryptionAtRest::DOC,
     parameters: None,
-    permissions: &[LIST_BUCKETS, GET_BUCKET_LOCATION, GET_ENCRYPTION_CONFIGURATION],
+    permissions: &[
+        LIST_BUCKETS,
+        GET_BUCKET_LOCATION,
+        GET_ENCRYPTION_CONFIGURATION,
+    ],
 };
 
 register_control!(S3BucketEncryptionAtRest);
@@ -124,23 +128,40 @@ mod tests {
                     )
                     .build()
             }),
-            Some(code) => rule.then_error(move || GetBucketEncryptionError::generic(error_meta(code))),
+            Some(code) => {
+                rule.then_error(move || GetBucketEncryptionError::generic(error_meta(code)))
+            }
         }
     }
 
     #[tokio::test]
     async fn a_rule_passes_none_fails_denied_is_that_buckets_error() {
         let rules = [
-            list_rule(&[("kms", "eu-west-1"), ("plain", "us-west-2"), ("denied", "us-east-1")]),
+            list_rule(&[
+                ("kms", "eu-west-1"),
+                ("plain", "us-west-2"),
+                ("denied", "us-east-1"),
+            ]),
             encryption("kms", None),
-            encryption("plain", Some("ServerSideEncryptionConfigurationNotFoundError")),
+            encryption(
+                "plain",
+                Some("ServerSideEncryptionConfigurationNotFoundError"),
+            ),
             encryption("denied", Some("AccessDenied")),
         ];
         let acc = account(&["us-east-1", "eu-west-1", "us-west-2"], &rules);
-        let outcome = S3BucketEncryptionAtRest.audit(&acc, &Parameters::default()).await;
+        let outcome = S3BucketEncryptionAtRest
+            .audit(&acc, &Parameters::default())
+            .await;
         assert_eq!(outcome.status, Status::Fail, "{}", outcome.message);
-        assert_eq!(outcome.message, "1 of 2 buckets fail: arn:aws:s3:::plain (us-west-2)");
+        assert_eq!(
+            outcome.message,
+            "1 of 2 buckets fail: arn:aws:s3:::plain (us-west-2)"
+        );
         let statuses: Vec<_> = outcome.evidence.iter().map(|e| e.status).collect();
-        assert_eq!(statuses, [Some(Status::Fail), Some(Status::Error), Some(Status::Pass)]);
+        assert_eq!(
+            statuses,
+            [Some(Status::Fail), Some(Status::Error), Some(Status::Pass)]
+        );
     }
 }

@@ -89,7 +89,9 @@ pub const SID: &str = "CisrunDenyInsecureTransport";
 fn everyone(principal: &Value) -> bool {
     match principal {
         Value::String(s) => s == "*",
-        Value::Object(map) => map.get("AWS").is_some_and(|aws| strings(aws).contains(&"*")),
+        Value::Object(map) => map
+            .get("AWS")
+            .is_some_and(|aws| strings(aws).contains(&"*")),
         _ => false,
     }
 }
@@ -298,11 +300,7 @@ impl Remediation<AwsAccount> for AddDenyHttpStatement {
         Ok(Plan::of(steps, explanation))
     }
 
-    async fn observe(
-        &self,
-        account: &AwsAccount,
-        step: &Step,
-    ) -> Result<Value, RemediationError> {
+    async fn observe(&self, account: &AwsAccount, step: &Step) -> Result<Value, RemediationError> {
         let data = step_of(step)?;
         let s3 = account.client::<aws_sdk_s3::Client>(&data.region);
         let policy = read_bucket_policy(&s3, &data.bucket)
@@ -382,21 +380,40 @@ mod tests {
         assert!(yes(json!({})));
         assert!(yes(json!({"Action": ["s3:GetObject", "s3:*"]})));
         assert!(yes(json!({"Action": "*"})));
-        assert!(!yes(json!({"Action": "s3:Get*"})), "a substring is not s3:*");
+        assert!(
+            !yes(json!({"Action": "s3:Get*"})),
+            "a substring is not s3:*"
+        );
         assert!(!yes(json!({"Action": ["s3:PutObject"]})));
         assert!(yes(json!({"Principal": {"AWS": "*"}})));
         assert!(yes(json!({"Principal": {"AWS": ["*"]}})));
         assert!(!yes(json!({"Principal": {"AWS": "arn:aws:iam::1:root"}})));
         assert!(!yes(json!({"Resource": ARN})), "only the bucket");
-        assert!(!yes(json!({"Resource": format!("{ARN}/*")})), "only the objects");
+        assert!(
+            !yes(json!({"Resource": format!("{ARN}/*")})),
+            "only the objects"
+        );
         assert!(yes(json!({"Resource": "*"})));
-        assert!(!yes(json!({"Resource": ["arn:aws:s3:::bb", "arn:aws:s3:::bb/*"]})));
-        assert!(yes(json!({"Condition": {"Bool": {"aws:SecureTransport": false}}})));
-        assert!(yes(json!({"Condition": {"Bool": {"aws:SecureTransport": ["false"]}}})));
-        assert!(!yes(json!({"Condition": {"Bool": {"aws:SecureTransport": "true"}}})));
+        assert!(!yes(
+            json!({"Resource": ["arn:aws:s3:::bb", "arn:aws:s3:::bb/*"]})
+        ));
+        assert!(yes(
+            json!({"Condition": {"Bool": {"aws:SecureTransport": false}}})
+        ));
+        assert!(yes(
+            json!({"Condition": {"Bool": {"aws:SecureTransport": ["false"]}}})
+        ));
+        assert!(!yes(
+            json!({"Condition": {"Bool": {"aws:SecureTransport": "true"}}})
+        ));
         assert!(!yes(json!({"Condition": null})));
-        assert!(!yes(json!({"Effect": "Allow"})), "Allow statements are ignored");
-        assert!(!yes(json!({"NotPrincipal": {"AWS": "arn:aws:iam::1:root"}})));
+        assert!(
+            !yes(json!({"Effect": "Allow"})),
+            "Allow statements are ignored"
+        );
+        assert!(!yes(
+            json!({"NotPrincipal": {"AWS": "arn:aws:iam::1:root"}})
+        ));
     }
 
     #[test]
@@ -411,9 +428,12 @@ mod tests {
     }
 
     fn policy_rule(bucket: &'static str, policy: Option<&'static str>, code: &'static str) -> Rule {
-        let rule = mock!(Client::get_bucket_policy).match_requests(move |r| r.bucket() == Some(bucket));
+        let rule =
+            mock!(Client::get_bucket_policy).match_requests(move |r| r.bucket() == Some(bucket));
         match policy {
-            Some(policy) => rule.then_output(move || GetBucketPolicyOutput::builder().policy(policy).build()),
+            Some(policy) => {
+                rule.then_output(move || GetBucketPolicyOutput::builder().policy(policy).build())
+            }
             None => rule.then_error(move || GetBucketPolicyError::generic(error_meta(code))),
         }
     }
@@ -423,7 +443,11 @@ mod tests {
     #[tokio::test]
     async fn each_bucket_is_judged_in_its_region_and_a_denied_bucket_is_its_error_only() {
         let rules = [
-            list_rule(&[("good", "eu-west-1"), ("none", "us-west-2"), ("denied", "us-east-1")]),
+            list_rule(&[
+                ("good", "eu-west-1"),
+                ("none", "us-west-2"),
+                ("denied", "us-east-1"),
+            ]),
             policy_rule("good", Some(GOOD), ""),
             policy_rule("none", None, "NoSuchBucketPolicy"),
             policy_rule("denied", None, "AccessDenied"),
@@ -436,9 +460,21 @@ mod tests {
             .iter()
             .map(|e| (e.resource.clone(), e.region.clone(), e.status))
             .collect();
-        assert!(by.contains(&("arn:aws:s3:::none".into(), Some("us-west-2".into()), Some(Status::Fail))));
-        assert!(by.contains(&("arn:aws:s3:::good".into(), Some("eu-west-1".into()), Some(Status::Pass))));
-        assert!(by.contains(&("arn:aws:s3:::denied".into(), Some("us-east-1".into()), Some(Status::Error))));
+        assert!(by.contains(&(
+            "arn:aws:s3:::none".into(),
+            Some("us-west-2".into()),
+            Some(Status::Fail)
+        )));
+        assert!(by.contains(&(
+            "arn:aws:s3:::good".into(),
+            Some("eu-west-1".into()),
+            Some(Status::Pass)
+        )));
+        assert!(by.contains(&(
+            "arn:aws:s3:::denied".into(),
+            Some("us-east-1".into()),
+            Some(Status::Error)
+        )));
 
         let rules = [
             list_rule(&[("good", "eu-west-1"), ("denied", "us-east-1")]),

@@ -109,7 +109,11 @@ mod tests {
     #[tokio::test]
     async fn enabled_passes_disabled_or_missing_fails_denied_is_that_buckets_error() {
         let rules = [
-            list_rule(&[("on", "eu-west-1"), ("off", "us-west-2"), ("unset", "us-east-1")]),
+            list_rule(&[
+                ("on", "eu-west-1"),
+                ("off", "us-west-2"),
+                ("unset", "us-east-1"),
+            ]),
             versioning("on", Some(MfaDeleteStatus::Enabled)),
             versioning("off", Some(MfaDeleteStatus::Disabled)),
             versioning("unset", None),
@@ -117,7 +121,10 @@ mod tests {
         let acc = account(&["us-east-1", "eu-west-1", "us-west-2"], &rules);
         let outcome = S3MfaDelete.audit(&acc, &Parameters::default()).await;
         assert_eq!(outcome.status, Status::Fail, "{}", outcome.message);
-        assert_eq!(outcome.message, "2 of 3 buckets fail: arn:aws:s3:::unset (us-east-1), arn:aws:s3:::off (us-west-2)");
+        assert_eq!(
+            outcome.message,
+            "2 of 3 buckets fail: arn:aws:s3:::unset (us-east-1), arn:aws:s3:::off (us-west-2)"
+        );
 
         let rules = [
             list_rule(&[("on", "eu-west-1"), ("denied", "us-east-1")]),
@@ -136,6 +143,9 @@ mod tests {
             versioning("on", Some(MfaDeleteStatus::Enabled)),
         ];
         let acc = account(&["us-east-1", "eu-west-1"], &rules);
-        assert_eq!(S3MfaDelete.audit(&acc, &Parameters::default()).await.status, Status::Pass);
+        assert_eq!(
+            S3MfaDelete.audit(&acc, &Parameters::default()).await.status,
+            Status::Pass
+        );
     }
 }
