@@ -217,8 +217,7 @@ impl Remediation<AwsAccount> for AccountBlockPublicAccess {
     }
 
     async fn undo(&self, account: &AwsAccount, step: &Step) -> Result<(), RemediationError> {
-        let data: AccountStep = serde_json::from_value(step.data.clone())
-            .map_err(|e| RemediationError::Refused(format!("step on {}: {e}", step.resource)))?;
+        let data: AccountStep = step.data_as()?;
         match data.previous {
             Some(previous) => put(account, previous).await,
             None => {

@@ -38,9 +38,11 @@ cisrun_core::documented_control! {
     ///
     /// - `Effect` `Deny`, `Principal` `"*"` or `{"AWS": "*"}` (no `NotPrincipal`);
     /// - `Action` (a string or a list) containing `s3:*` or `*` (no `NotAction`);
-    /// - `Resource` covering both the bucket (`arn:aws:s3:::<bucket>` or `*`) and its objects
-    ///   (`arn:aws:s3:::<bucket>/*` or `*`);
-    /// - `Condition` `Bool` `aws:SecureTransport` false, as the string `"false"` or the boolean.
+    /// - `Resource` covering both the bucket (`arn:aws:s3:::<bucket>`) and all its objects
+    ///   (`arn:aws:s3:::<bucket>/*`), wildcards matched as IAM does (`*`, `arn:aws:s3:::*`);
+    /// - `Condition` exactly `Bool` (or `BoolIfExists`) `aws:SecureTransport` false, as the
+    ///   string `"false"` or the boolean. Another condition beside it narrows the deny (the
+    ///   conditions of a statement all have to hold), so that statement does not count.
     ///
     /// A bucket without a policy fails. One finding per bucket
     /// (`arn:<partition>:s3:::<bucket>`, in its region); **fail** if any bucket fails,
@@ -96,26 +98,58 @@ fn everyone(principal: &Value) -> bool {
     }
 }
 
-/// `aws:SecureTransport` false in a `Bool` condition (key case-insensitive, the value the
-/// string `"false"` or the boolean, alone or in a list).
-fn insecure_transport(condition: &Value) -> bool {
-    let Some(bool_block) = condition.get("Bool").and_then(Value::as_object) else {
+/// The condition is exactly `aws:SecureTransport` false under `Bool` (or `BoolIfExists`): key
+/// case-insensitive, the value the string `"false"` or the boolean, alone or in a list. Any
+/// other condition is ANDed with it and narrows the deny, so it does not deny all HTTP.
+fn only_insecure_transport(condition: &Value) -> bool {
+    let Some(operators) = condition.as_object() else {
         return false;
     };
-    bool_block.iter().any(|(key, value)| {
-        key.eq_ignore_ascii_case("aws:SecureTransport") && {
-            let values: Vec<&Value> = match value {
-                Value::Array(many) => many.iter().collect(),
-                one => vec![one],
-            };
-            !values.is_empty()
-                && values.iter().all(|v| match v {
-                    Value::Bool(b) => !b,
-                    Value::String(s) => s.eq_ignore_ascii_case("false"),
-                    _ => false,
-                })
+    let [(operator, keys)] = operators.iter().collect::<Vec<_>>()[..] else {
+        return false;
+    };
+    let Some(keys) = keys.as_object() else {
+        return false;
+    };
+    let [(key, value)] = keys.iter().collect::<Vec<_>>()[..] else {
+        return false;
+    };
+    let values: Vec<&Value> = match value {
+        Value::Array(many) => many.iter().collect(),
+        one => vec![one],
+    };
+    (operator == "Bool" || operator == "BoolIfExists")
+        && key.eq_ignore_ascii_case("aws:SecureTransport")
+        && !values.is_empty()
+        && values.iter().all(|v| match v {
+            Value::Bool(b) => !b,
+            Value::String(s) => s.eq_ignore_ascii_case("false"),
+            _ => false,
+        })
+}
+
+/// Whether the resource pattern `pattern` (`*` any run of characters, `?` one) matches `arn`.
+fn covers(pattern: &str, arn: &str) -> bool {
+    let (pattern, arn): (Vec<char>, Vec<char>) = (pattern.chars().collect(), arn.chars().collect());
+    // Classic glob matching with one backtrack point: linear, no recursion on hostile input.
+    let (mut p, mut a, mut star, mut mark) = (0, 0, None, 0);
+    while a < arn.len() {
+        if p < pattern.len() && (pattern[p] == '?' || pattern[p] == arn[a]) {
+            p += 1;
+            a += 1;
+        } else if p < pattern.len() && pattern[p] == '*' {
+            star = Some(p);
+            mark = a;
+            p += 1;
+        } else if let Some(s) = star {
+            p = s + 1;
+            mark += 1;
+            a = mark;
+        } else {
+            return false;
         }
-    })
+    }
+    pattern[p..].iter().all(|c| *c == '*')
 }
 
 /// Whether `statement` denies every S3 action over HTTP on the bucket and its objects.
@@ -129,12 +163,15 @@ pub fn denies_http(statement: &Value, bucket_arn: &str) -> bool {
     }
     let actions = strings(&statement["Action"]);
     let resources = strings(&statement["Resource"]);
+    // Any object key: a pattern that covers `<bucket>/*` literally covers every key.
     let objects = format!("{bucket_arn}/*");
     everyone(&statement["Principal"])
-        && actions.iter().any(|a| *a == "s3:*" || *a == "*")
-        && resources.iter().any(|r| *r == "*" || *r == bucket_arn)
-        && resources.iter().any(|r| *r == "*" || *r == objects)
-        && insecure_transport(&statement["Condition"])
+        && actions
+            .iter()
+            .any(|a| *a == "*" || a.eq_ignore_ascii_case("s3:*"))
+        && resources.iter().any(|r| covers(r, bucket_arn))
+        && resources.iter().any(|r| covers(r, &objects))
+        && only_insecure_transport(&statement["Condition"])
 }
 
 /// Whether a policy document (as S3 returns it) has a statement that denies HTTP.
@@ -196,12 +233,6 @@ struct BucketStep {
 
 fn provider(error: AwsError) -> RemediationError {
     RemediationError::Provider(error.to_detail())
-}
-
-fn step_of(step: &Step) -> Result<BucketStep, RemediationError> {
-    serde_json::from_value(step.data.clone()).map_err(|e| {
-        RemediationError::Refused(format!("step on {} names no bucket: {e}", step.resource))
-    })
 }
 
 /// The deny statement for `bucket_arn`.
@@ -301,7 +332,7 @@ impl Remediation<AwsAccount> for AddDenyHttpStatement {
     }
 
     async fn observe(&self, account: &AwsAccount, step: &Step) -> Result<Value, RemediationError> {
-        let data = step_of(step)?;
+        let data: BucketStep = step.data_as()?;
         let s3 = account.client::<aws_sdk_s3::Client>(&data.region);
         let policy = read_bucket_policy(&s3, &data.bucket)
             .await
@@ -310,7 +341,7 @@ impl Remediation<AwsAccount> for AddDenyHttpStatement {
     }
 
     async fn apply(&self, account: &AwsAccount, step: &Step) -> Result<(), RemediationError> {
-        let data = step_of(step)?;
+        let data: BucketStep = step.data_as()?;
         let s3 = account.client::<aws_sdk_s3::Client>(&data.region);
         s3.put_bucket_policy()
             .bucket(&data.bucket)
@@ -322,7 +353,7 @@ impl Remediation<AwsAccount> for AddDenyHttpStatement {
     }
 
     async fn undo(&self, account: &AwsAccount, step: &Step) -> Result<(), RemediationError> {
-        let data = step_of(step)?;
+        let data: BucketStep = step.data_as()?;
         let s3 = account.client::<aws_sdk_s3::Client>(&data.region);
         match &data.previous {
             Some(previous) => {
@@ -414,6 +445,50 @@ mod tests {
         assert!(!yes(
             json!({"NotPrincipal": {"AWS": "arn:aws:iam::1:root"}})
         ));
+        assert!(
+            yes(json!({"Action": "S3:*"})),
+            "actions are case-insensitive"
+        );
+        assert!(yes(json!({"Resource": "arn:aws:s3:::*"})), "a wildcard ARN");
+        assert!(yes(json!({"Resource": "arn:aws:s3:::b*"})), "b and b/...");
+        assert!(yes(
+            json!({"Resource": ["arn:aws:s3:::?", "arn:aws:s3:::b/*"]})
+        ));
+        assert!(
+            !yes(json!({"Resource": ["arn:aws:s3:::b", "arn:aws:s3:::b/public/*"]})),
+            "some objects only"
+        );
+        assert!(yes(
+            json!({"Condition": {"BoolIfExists": {"aws:SecureTransport": "false"}}})
+        ));
+        assert!(
+            !yes(json!({"Condition": {
+                "Bool": {"aws:SecureTransport": "false"},
+                "StringEquals": {"aws:PrincipalAccount": "111122223333"}
+            }})),
+            "another condition narrows the deny"
+        );
+        assert!(!yes(json!({"Condition": {
+            "Bool": {"aws:SecureTransport": "false", "aws:MultiFactorAuthPresent": "false"}
+        }})));
+        assert!(!yes(
+            json!({"Condition": {"Bool": {"aws:SecureTransport": []}}})
+        ));
+    }
+
+    #[test]
+    fn resource_patterns_match_as_iam_does() {
+        assert!(covers("*", "arn:aws:s3:::b"));
+        assert!(covers("arn:aws:s3:::b", "arn:aws:s3:::b"));
+        assert!(!covers("arn:aws:s3:::b", "arn:aws:s3:::bb"));
+        assert!(covers("arn:aws:s3:::*/*", "arn:aws:s3:::b/*"));
+        assert!(!covers("arn:aws:s3:::*/*", "arn:aws:s3:::b"));
+        assert!(covers("arn:aws:s3:::b?", "arn:aws:s3:::bb"));
+        assert!(!covers("arn:aws:s3:::b?", "arn:aws:s3:::b"));
+        assert!(covers("a*b*c", "axxbyyc"));
+        assert!(!covers("a*b*c", "axxbyy"));
+        // Many stars against a long near-miss stays fast (no exponential backtracking).
+        assert!(!covers(&"*a".repeat(50), &"a".repeat(49)));
     }
 
     #[test]
