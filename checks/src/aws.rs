@@ -153,6 +153,18 @@ impl AwsError {
             SdkError::ServiceError(service) => {
                 let err = service.err();
                 let status = service.raw().status().as_u16();
+                // A success the SDK could not parse (seen from emulators): say so, not "HTTP 200".
+                if (200..300).contains(&status) && err.code().is_none() {
+                    return Self {
+                        code: "InvalidResponse".to_string(),
+                        message: format!(
+                            "the HTTP {status} response could not be read: {}",
+                            error_chain(error)
+                        ),
+                        action: action.to_string(),
+                        access_denied: false,
+                    };
+                }
                 // Some endpoints (and emulators) send an error body the SDK cannot read;
                 // the HTTP status still says what happened.
                 let body = service

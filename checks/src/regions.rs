@@ -14,7 +14,7 @@
 //!     .await?;
 //! ```
 
-use std::any::Any;
+use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
@@ -39,13 +39,16 @@ pub const DESCRIBE_REGIONS: &str = "ec2:DescribeRegions";
 /// The region of global calls when the configuration names none.
 pub const DEFAULT_HOME_REGION: &str = "us-east-1";
 
+/// Built clients by service, region and client type: `s3` and `s3control` share a service.
+type ClientCache = HashMap<(String, String, TypeId), Box<dyn Any + Send + Sync>>;
+
 /// Where an account's regional controls look and how hard they may pull.
 pub(crate) struct RegionScope {
     regions: Regions,
     requests_per_service: usize,
     /// Enabled regions given up front (unit tests), instead of `ec2:DescribeRegions`.
     known_regions: Option<Vec<String>>,
-    clients: Mutex<HashMap<(String, String), Box<dyn Any + Send + Sync>>>,
+    clients: Mutex<ClientCache>,
     limits: Mutex<HashMap<String, Arc<Semaphore>>>,
 }
 
@@ -87,7 +90,6 @@ regional_client! {
     aws_sdk_efs => "elasticfilesystem",
     aws_sdk_kms => "kms",
     aws_sdk_rds => "rds",
-    aws_sdk_s3control => "s3",
     aws_sdk_securityhub => "securityhub",
 }
 
@@ -102,6 +104,37 @@ impl RegionalClient for aws_sdk_s3::Client {
                 .interceptor(crate::aws::RequestCounter)
                 .build(),
         )
+    }
+}
+
+impl RegionalClient for aws_sdk_s3control::Client {
+    const SERVICE: &'static str = "s3";
+    fn build(config: &SdkConfig) -> Self {
+        let mut builder = aws_sdk_s3control::config::Builder::from(config)
+            .interceptor(crate::aws::RequestCounter);
+        // S3 Control puts the account id in the host (`<account>.s3-control...`), which a
+        // custom endpoint (an emulator, a proxy) does not serve: send to it as given.
+        if let Some(url) = config.endpoint_url() {
+            builder = builder.endpoint_resolver(AsGiven(url.to_string()));
+        }
+        aws_sdk_s3control::Client::from_conf(builder.build())
+    }
+}
+
+/// An S3 Control endpoint used as given, without the account-id host prefix.
+#[derive(Debug)]
+struct AsGiven(String);
+
+impl aws_sdk_s3control::config::endpoint::ResolveEndpoint for AsGiven {
+    fn resolve_endpoint<'a>(
+        &'a self,
+        _params: &'a aws_sdk_s3control::config::endpoint::Params,
+    ) -> aws_sdk_s3control::config::endpoint::EndpointFuture<'a> {
+        aws_sdk_s3control::config::endpoint::EndpointFuture::ready(Ok(
+            aws_sdk_s3control::config::endpoint::Endpoint::builder()
+                .url(self.0.clone())
+                .build(),
+        ))
     }
 }
 
@@ -136,7 +169,11 @@ impl AwsAccount {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .insert(
-                (C::SERVICE.to_string(), region.to_string()),
+                (
+                    C::SERVICE.to_string(),
+                    region.to_string(),
+                    TypeId::of::<C>(),
+                ),
                 Box::new(client),
             );
         self
@@ -202,7 +239,7 @@ impl AwsAccount {
         region: &str,
         build: impl FnOnce(&SdkConfig) -> C,
     ) -> C {
-        let key = (service.to_string(), region.to_string());
+        let key = (service.to_string(), region.to_string(), TypeId::of::<C>());
         let mut clients = self.scope.clients.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(client) = clients.get(&key).and_then(|c| c.downcast_ref::<C>()) {
             return client.clone();

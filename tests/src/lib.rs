@@ -766,6 +766,9 @@ pub async fn compliant_account(moto: &Moto) {
     // aws-rds-auto-minor-version-upgrade, aws-rds-no-public-access, aws-rds-multi-az,
     // aws-efs-encryption, aws-kms-cmk-rotation: no instances, DB instances or clusters, file
     // systems or customer-managed keys in any region, so they pass ("no ... found").
+    // aws-s3-block-public-access (the account has no buckets: the bucket controls pass
+    // with "no buckets found"; the account setting is what a new bucket inherits)
+    s3_seed::account_block(&moto.endpoint, [true; 4]).await;
 }
 
 /// Seeding regional services in moto through the real SDK.
@@ -1569,5 +1572,203 @@ pub mod compute_seed {
             .await
             .expect("get key rotation status")
             .key_rotation_enabled()
+    }
+}
+
+/// Seeding S3 buckets and S3 Block Public Access in moto through the real SDK.
+pub mod s3_seed {
+    use aws_sdk_s3::types::{
+        BucketLocationConstraint, CreateBucketConfiguration, PublicAccessBlockConfiguration,
+        ServerSideEncryption, ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration,
+        ServerSideEncryptionRule,
+    };
+
+    use crate::{sdk_config_in, seed};
+
+    /// An S3 client for `region`, path style (moto serves no virtual hosts).
+    pub async fn s3(endpoint: &str, region: &str) -> aws_sdk_s3::Client {
+        let config = sdk_config_in(endpoint, region).await;
+        aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&config)
+                .force_path_style(true)
+                .build(),
+        )
+    }
+
+    /// An S3 Control client that sends to `endpoint` as given (no account-id host prefix).
+    pub async fn s3control(endpoint: &str) -> aws_sdk_s3control::Client {
+        #[derive(Debug)]
+        struct AsGiven(String);
+        impl aws_sdk_s3control::config::endpoint::ResolveEndpoint for AsGiven {
+            fn resolve_endpoint<'a>(
+                &'a self,
+                _params: &'a aws_sdk_s3control::config::endpoint::Params,
+            ) -> aws_sdk_s3control::config::endpoint::EndpointFuture<'a> {
+                aws_sdk_s3control::config::endpoint::EndpointFuture::ready(Ok(
+                    aws_sdk_s3control::config::endpoint::Endpoint::builder()
+                        .url(self.0.clone())
+                        .build(),
+                ))
+            }
+        }
+        let config = sdk_config_in(endpoint, "us-east-1").await;
+        aws_sdk_s3control::Client::from_conf(
+            aws_sdk_s3control::config::Builder::from(&config)
+                .endpoint_resolver(AsGiven(endpoint.to_string()))
+                .build(),
+        )
+    }
+
+    /// Creates `bucket` in `region` (with its location constraint outside us-east-1).
+    pub async fn bucket(endpoint: &str, region: &str, bucket: &str) {
+        let mut create = s3(endpoint, region).await.create_bucket().bucket(bucket);
+        if region != "us-east-1" {
+            create = create.create_bucket_configuration(
+                CreateBucketConfiguration::builder()
+                    .location_constraint(BucketLocationConstraint::from(region))
+                    .build(),
+            );
+        }
+        create.send().await.expect("create bucket");
+    }
+
+    /// The deny-HTTP statement the benchmark asks for, on `bucket`.
+    pub fn deny_http_policy(bucket: &str) -> String {
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"DenyHttp","Effect":"Deny","Principal":{{"AWS":"*"}},"Action":["s3:*"],"Resource":["arn:aws:s3:::{bucket}","arn:aws:s3:::{bucket}/*"],"Condition":{{"Bool":{{"aws:SecureTransport":false}}}}}}]}}"#
+        )
+    }
+
+    /// A policy that only allows the account to read objects (no deny).
+    pub fn read_only_policy(bucket: &str) -> String {
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"Read","Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{}:root"}},"Action":"s3:GetObject","Resource":"arn:aws:s3:::{bucket}/*"}}]}}"#,
+            seed::ACCOUNT
+        )
+    }
+
+    pub async fn put_policy(endpoint: &str, region: &str, bucket: &str, policy: &str) {
+        s3(endpoint, region)
+            .await
+            .put_bucket_policy()
+            .bucket(bucket)
+            .policy(policy)
+            .send()
+            .await
+            .expect("put bucket policy");
+    }
+
+    /// The bucket's policy text, or `None`.
+    pub async fn policy(endpoint: &str, region: &str, bucket: &str) -> Option<String> {
+        match s3(endpoint, region)
+            .await
+            .get_bucket_policy()
+            .bucket(bucket)
+            .send()
+            .await
+        {
+            Ok(out) => out.policy().map(str::to_string),
+            Err(e) => {
+                let text = format!("{:?}", e);
+                assert!(text.contains("NoSuchBucketPolicy"), "{text}");
+                None
+            }
+        }
+    }
+
+    /// `[BlockPublicAcls, IgnorePublicAcls, BlockPublicPolicy, RestrictPublicBuckets]`.
+    fn configuration(settings: [bool; 4]) -> PublicAccessBlockConfiguration {
+        PublicAccessBlockConfiguration::builder()
+            .block_public_acls(settings[0])
+            .ignore_public_acls(settings[1])
+            .block_public_policy(settings[2])
+            .restrict_public_buckets(settings[3])
+            .build()
+    }
+
+    /// Sets the bucket's own Block Public Access.
+    pub async fn bucket_block(endpoint: &str, region: &str, bucket: &str, settings: [bool; 4]) {
+        s3(endpoint, region)
+            .await
+            .put_public_access_block()
+            .bucket(bucket)
+            .public_access_block_configuration(configuration(settings))
+            .send()
+            .await
+            .expect("put bucket public access block");
+    }
+
+    /// Sets the account's Block Public Access (S3 Control).
+    pub async fn account_block(endpoint: &str, settings: [bool; 4]) {
+        let c = configuration(settings);
+        s3control(endpoint)
+            .await
+            .put_public_access_block()
+            .account_id(seed::ACCOUNT)
+            .public_access_block_configuration(
+                aws_sdk_s3control::types::PublicAccessBlockConfiguration::builder()
+                    .set_block_public_acls(c.block_public_acls())
+                    .set_ignore_public_acls(c.ignore_public_acls())
+                    .set_block_public_policy(c.block_public_policy())
+                    .set_restrict_public_buckets(c.restrict_public_buckets())
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("put account public access block");
+    }
+
+    /// The account's Block Public Access as the four flags, or `None`.
+    pub async fn account_block_settings(endpoint: &str) -> Option<[bool; 4]> {
+        match s3control(endpoint)
+            .await
+            .get_public_access_block()
+            .account_id(seed::ACCOUNT)
+            .send()
+            .await
+        {
+            Ok(out) => out.public_access_block_configuration().map(|c| {
+                [
+                    c.block_public_acls().unwrap_or(false),
+                    c.ignore_public_acls().unwrap_or(false),
+                    c.block_public_policy().unwrap_or(false),
+                    c.restrict_public_buckets().unwrap_or(false),
+                ]
+            }),
+            Err(e) => {
+                let text = format!("{:?}", e);
+                assert!(
+                    text.contains("NoSuchPublicAccessBlockConfiguration"),
+                    "{text}"
+                );
+                None
+            }
+        }
+    }
+
+    /// Turns on default encryption (SSE-S3) for `bucket`.
+    pub async fn encrypt(endpoint: &str, region: &str, bucket: &str) {
+        s3(endpoint, region)
+            .await
+            .put_bucket_encryption()
+            .bucket(bucket)
+            .server_side_encryption_configuration(
+                ServerSideEncryptionConfiguration::builder()
+                    .rules(
+                        ServerSideEncryptionRule::builder()
+                            .apply_server_side_encryption_by_default(
+                                ServerSideEncryptionByDefault::builder()
+                                    .sse_algorithm(ServerSideEncryption::Aes256)
+                                    .build()
+                                    .expect("a rule"),
+                            )
+                            .build(),
+                    )
+                    .build()
+                    .expect("a configuration"),
+            )
+            .send()
+            .await
+            .expect("put bucket encryption");
     }
 }

@@ -15,4 +15,5 @@ pub mod iam;
 pub mod kms;
 pub mod password_policy;
 pub mod rds;
+pub mod s3;
 pub mod securityhub;
