@@ -523,10 +523,25 @@ fn action_of(request: &Request) -> String {
     if let Some(action) = body.split('&').find_map(|kv| kv.strip_prefix("Action=")) {
         return action.to_string();
     }
-    header(&request.head, "x-amz-target")
-        .and_then(|t| t.rsplit('.').next())
-        .unwrap_or("")
-        .to_string()
+    if let Some(target) = header(&request.head, "x-amz-target") {
+        return target.rsplit('.').next().unwrap_or("").to_string();
+    }
+    rest_action(&request.head)
+}
+
+/// A REST request (S3) as `METHOD ?subresource`, e.g. `GET ?policy`: the method and the
+/// query's keys, which name the operation (`x-id` only repeats it).
+fn rest_action(head: &str) -> String {
+    let mut request_line = head.lines().next().unwrap_or("").split(' ');
+    let method = request_line.next().unwrap_or("");
+    let target = request_line.next().unwrap_or("");
+    let query = target.split_once('?').map_or("", |(_, q)| q);
+    let keys: Vec<&str> = query
+        .split('&')
+        .filter_map(|kv| kv.split('=').next())
+        .filter(|k| !k.is_empty() && *k != "x-id")
+        .collect();
+    format!("{method} ?{}", keys.join("&"))
 }
 
 fn serve(

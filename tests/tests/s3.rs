@@ -8,7 +8,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use cisrun_e2e::{
-    read_json, results_by_control, run, s3_seed, seed, write_profile, Moto, Run, TEST_REGIONS,
+    read_json, results_by_control, run, s3_seed, seed, write_profile, Fault, FaultProxy, Moto, Run,
+    TEST_REGIONS,
 };
 use serde_json::Value;
 
@@ -49,15 +50,29 @@ impl Case {
     }
 
     fn audit(&self, version: &str, controls: &[&str]) -> BTreeMap<String, Value> {
+        self.audit_at(&self.moto.endpoint, version, controls)
+    }
+
+    /// An audit through `endpoint` (a [`FaultProxy`] in front of moto).
+    fn audit_at(
+        &self,
+        endpoint: &str,
+        version: &str,
+        controls: &[&str],
+    ) -> BTreeMap<String, Value> {
         let profile = self.profile(version, controls);
         let json = self.dir.path().join("audit.json");
-        let out = self.cisrun(&[
+        let mut command = self.moto.cisrun();
+        command
+            .current_dir(self.dir.path())
+            .env("AWS_ENDPOINT_URL", endpoint);
+        let out = run(command.args([
             "audit",
             "--profile",
             profile.to_str().expect("utf-8"),
             "--json",
             json.to_str().expect("utf-8"),
-        ]);
+        ]));
         assert!(out.code == 0 || out.code == 1, "{out:?}");
         results_by_control(&read_json(&json), seed::ACCOUNT)
     }
@@ -207,6 +222,52 @@ async fn buckets_in_two_regions_pass_and_fail_each_in_its_own_region() {
     s3_seed::encrypt(&endpoint, US, "cis-bad-us").await;
     let results = case.audit("v1.5.0", &[ENCRYPTION]);
     assert_eq!(status(&results[ENCRYPTION]), "pass");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn each_bucket_is_read_once_in_its_own_region_and_a_denied_region_is_its_error_only() {
+    let case = Case::new();
+    let endpoint = case.moto.endpoint.clone();
+    case.bucket(EU, "cis-good-eu").await;
+    case.bucket(US, "cis-denied-us").await;
+    for (region, bucket) in [(EU, "cis-good-eu"), (US, "cis-denied-us")] {
+        s3_seed::put_policy(
+            &endpoint,
+            region,
+            bucket,
+            &s3_seed::deny_http_policy(bucket),
+        )
+        .await;
+    }
+    let proxy = FaultProxy::start(case.moto.port);
+    // A service control policy denying us-west-2: only requests signed for it are refused.
+    // Had cisrun read the bucket from another region, it would not see the deny.
+    proxy.inject(
+        Fault::new(
+            "GET ?policy",
+            403,
+            "AccessDenied",
+            "explicit deny in a service control policy",
+        )
+        .in_region(US),
+    );
+    let results = case.audit_at(&proxy.endpoint, "v3.0.0", &[DENY_HTTP]);
+    let result = &results[DENY_HTTP];
+    assert_eq!(status(result), "error", "{result:#}");
+    assert_eq!(
+        findings(result),
+        BTreeMap::from([
+            finding("cis-denied-us", US, "error"),
+            finding("cis-good-eu", EU, "pass"),
+        ])
+    );
+    assert_eq!(
+        result["outcome"]["error"]["missing_permission"], "s3:GetBucketPolicy",
+        "{result:#}"
+    );
+    // Listed once (every page), each policy read once: the floor.
+    assert_eq!(proxy.count("GET ?"), 1, "{:?}", proxy.actions());
+    assert_eq!(proxy.count("GET ?policy"), 2, "{:?}", proxy.actions());
 }
 
 #[tokio::test(flavor = "multi_thread")]
