@@ -1510,8 +1510,125 @@ pub mod compute_seed {
         };
     }
 
+    /// Creates a VPC in `region` with two subnets and a DB subnet group `name` of them. When
+    /// `internet` is given, its main route table (the subnets have no table of their own)
+    /// sends `0.0.0.0/0` to a new internet gateway: the subnets are public. Returns the
+    /// internet gateway's id, if any.
+    pub async fn db_subnet_group(
+        endpoint: &str,
+        region: &str,
+        name: &str,
+        internet: bool,
+    ) -> Option<String> {
+        let config = sdk_config_in(endpoint, region).await;
+        let ec2 = aws_sdk_ec2::Client::new(&config);
+        let vpc = ec2
+            .create_vpc()
+            .cidr_block("10.7.0.0/16")
+            .send()
+            .await
+            .expect("create VPC")
+            .vpc()
+            .and_then(|v| v.vpc_id())
+            .expect("a VPC id")
+            .to_string();
+        let mut subnets = Vec::new();
+        for (cidr, zone) in [("10.7.1.0/24", "a"), ("10.7.2.0/24", "b")] {
+            let subnet = ec2
+                .create_subnet()
+                .vpc_id(&vpc)
+                .cidr_block(cidr)
+                .availability_zone(format!("{region}{zone}"))
+                .send()
+                .await
+                .expect("create subnet");
+            subnets.push(
+                subnet
+                    .subnet()
+                    .and_then(|s| s.subnet_id())
+                    .expect("a subnet id")
+                    .to_string(),
+            );
+        }
+        let gateway = if internet {
+            let gateway = ec2
+                .create_internet_gateway()
+                .send()
+                .await
+                .expect("create internet gateway")
+                .internet_gateway()
+                .and_then(|g| g.internet_gateway_id())
+                .expect("a gateway id")
+                .to_string();
+            ec2.attach_internet_gateway()
+                .internet_gateway_id(&gateway)
+                .vpc_id(&vpc)
+                .send()
+                .await
+                .expect("attach internet gateway");
+            let main = ec2
+                .describe_route_tables()
+                .filters(
+                    aws_sdk_ec2::types::Filter::builder()
+                        .name("vpc-id")
+                        .values(&vpc)
+                        .build(),
+                )
+                .send()
+                .await
+                .expect("describe route tables")
+                .route_tables()
+                .iter()
+                .find(|t| t.associations().iter().any(|a| a.main() == Some(true)))
+                .and_then(|t| t.route_table_id())
+                .expect("the VPC's main route table")
+                .to_string();
+            ec2.create_route()
+                .route_table_id(main)
+                .destination_cidr_block("0.0.0.0/0")
+                .gateway_id(&gateway)
+                .send()
+                .await
+                .expect("create route");
+            Some(gateway)
+        } else {
+            None
+        };
+        aws_sdk_rds::Client::new(&config)
+            .create_db_subnet_group()
+            .db_subnet_group_name(name)
+            .db_subnet_group_description("cisrun test")
+            .set_subnet_ids(Some(subnets))
+            .send()
+            .await
+            .expect("create DB subnet group");
+        gateway
+    }
+
+    /// Creates the PostgreSQL DB instance `id` in `region` in the DB subnet group `group`;
+    /// returns its ARN.
+    pub async fn db_instance_in(
+        endpoint: &str,
+        region: &str,
+        id: &str,
+        db: Db,
+        group: &str,
+    ) -> String {
+        create_db_instance(endpoint, region, id, db, Some(group)).await
+    }
+
     /// Creates the PostgreSQL DB instance `id` in `region`; returns its ARN.
     pub async fn db_instance(endpoint: &str, region: &str, id: &str, db: Db) -> String {
+        create_db_instance(endpoint, region, id, db, None).await
+    }
+
+    async fn create_db_instance(
+        endpoint: &str,
+        region: &str,
+        id: &str,
+        db: Db,
+        group: Option<&str>,
+    ) -> String {
         aws_sdk_rds::Client::new(&sdk_config_in(endpoint, region).await)
             .create_db_instance()
             .db_instance_identifier(id)
@@ -1524,6 +1641,7 @@ pub mod compute_seed {
             .auto_minor_version_upgrade(db.auto_minor_version_upgrade)
             .publicly_accessible(db.publicly_accessible)
             .multi_az(db.multi_az)
+            .set_db_subnet_group_name(group.map(str::to_string))
             .send()
             .await
             .expect("create DB instance")

@@ -201,6 +201,61 @@ async fn rds_instances_pass_and_fail_region_by_region() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_publicly_accessible_rds_instance_fails_and_its_public_subnets_are_named() {
+    let case = Case::new();
+    let endpoint = &case.moto.endpoint;
+    let gateway = compute_seed::db_subnet_group(endpoint, "eu-west-1", "public", true)
+        .await
+        .expect("an internet gateway");
+    compute_seed::db_subnet_group(endpoint, "us-west-2", "private", false).await;
+    let flagged = Db {
+        publicly_accessible: true,
+        ..Db::COMPLIANT
+    };
+    let exposed =
+        compute_seed::db_instance_in(endpoint, "eu-west-1", "exposed", flagged, "public").await;
+    let unflagged =
+        compute_seed::db_instance_in(endpoint, "eu-west-1", "unflagged", Db::COMPLIANT, "public")
+            .await;
+    let flagged_private =
+        compute_seed::db_instance_in(endpoint, "us-west-2", "flagged", flagged, "private").await;
+
+    let results = case.audit(&[RDS_PUBLIC]);
+    let result = &results[RDS_PUBLIC];
+    assert_eq!(status(result), "fail", "{result:#}");
+    assert_eq!(
+        findings(result),
+        BTreeMap::from([
+            (exposed.clone(), finding("eu-west-1", "fail")),
+            // The audit checks the subnets of flagged instances only.
+            (unflagged, finding("eu-west-1", "pass")),
+            (flagged_private.clone(), finding("us-west-2", "fail")),
+        ])
+    );
+    let detail = |arn: &str| {
+        result["outcome"]["evidence"]
+            .as_array()
+            .expect("evidence")
+            .iter()
+            .find(|e| e["resource"] == arn)
+            .and_then(|e| e["detail"].as_str())
+            .expect("a detail")
+            .to_string()
+    };
+    // Public through the VPC's main route table: the subnets have none of their own.
+    let exposed_detail = detail(&exposed);
+    assert!(
+        exposed_detail.starts_with("publicly accessible, in public subnets: subnet-")
+            && exposed_detail.contains(&format!("(0.0.0.0/0 via {gateway})")),
+        "{exposed_detail}"
+    );
+    assert_eq!(
+        detail(&flagged_private),
+        "publicly accessible, in private subnets (no route to an internet gateway)"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn efs_file_systems_pass_and_fail_region_by_region() {
     let case = Case::new();
     let endpoint = &case.moto.endpoint;

@@ -3,11 +3,11 @@
 //! enabled region.
 
 use async_trait::async_trait;
-use cisrun_core::{Assessment, Control, ControlMeta, Outcome, Parameters};
+use cisrun_core::{Assessment, Control, ControlMeta, Findings, Outcome, Parameters};
 
-use crate::aws::AwsAccount;
-use crate::controls::aws_rds_encryption_at_rest::judge_db_instances;
-use crate::data::rds::DESCRIBE_DB_INSTANCES;
+use crate::aws::{AwsAccount, AwsError};
+use crate::data::ec2::{subnet_routes, SubnetRoutes, DESCRIBE_ROUTE_TABLES};
+use crate::data::rds::{db_instances, DbInstance, DESCRIBE_DB_INSTANCES};
 use crate::regions::DESCRIBE_REGIONS;
 use crate::register_control;
 
@@ -26,26 +26,30 @@ cisrun_core::documented_control! {
     ///
     /// ## Audit
     /// For every region enabled for the account (`ec2:DescribeRegions`, narrowed by the
-    /// profile's `regions:`), `rds:DescribeDBInstances` (every page) lists the DB instances;
-    /// each must have `PubliclyAccessible` = `false`. DocumentDB and Neptune instances are
-    /// left out.
+    /// profile's `regions:`), `rds:DescribeDBInstances` (every page) lists the DB instances
+    /// (DocumentDB and Neptune instances are left out). As the benchmark's audit says, an
+    /// instance whose `PubliclyAccessible` flag is `true` "is publicly accessible and
+    /// insecure": it fails. The audit then checks such an instance's subnets, and so does
+    /// cisrun, for the evidence: a subnet of its DB subnet group is public when its route
+    /// table (its own, else its VPC's main route table, as the audit's steps 6 to 8 say)
+    /// sends `0.0.0.0/0` or `::/0` to an internet gateway (`igw-`). `ec2:DescribeRouteTables`
+    /// (every page) is read once per region, only in regions with such an instance; if it
+    /// cannot be read, the instance still fails on its flag. An instance with the flag off
+    /// passes whatever its subnets: the audit checks subnets only of flagged instances.
     ///
-    /// - One finding per DB instance, named by its ARN, with its region.
-    /// - **fail** if any instance is publicly accessible; otherwise **error** if a region
-    ///   could not be read; otherwise **pass** (also when there are no DB instances).
-    /// - The benchmark's audit goes on to check whether the instance's subnets route to an
-    ///   internet gateway. cisrun fails on the flag alone: an instance in private subnets
-    ///   with the flag on is one route-table change away from the internet, and the fix is
-    ///   the same. Prowler instead passes flagged instances unless a security group also
-    ///   opens the port to the world.
+    /// One finding per DB instance, named by its ARN, with its region. **fail** if any
+    /// instance is publicly accessible; otherwise **error** if a region could not be read;
+    /// otherwise **pass** (also when there are no DB instances). Prowler instead passes
+    /// flagged instances unless a security group also opens the port to the world.
     ///
-    /// Permissions: `ec2:DescribeRegions`, `rds:DescribeDBInstances`.
+    /// Permissions: `ec2:DescribeRegions`, `rds:DescribeDBInstances`,
+    /// `ec2:DescribeRouteTables`.
     ///
     /// ## Remediation
     /// No automatic fix (clients may depend on the public endpoint). Per instance:
     /// `aws rds modify-db-instance --region <region> --db-instance-identifier <id>
-    /// --no-publicly-accessible --apply-immediately`, and keep DB subnet groups to private
-    /// subnets.
+    /// --no-publicly-accessible --apply-immediately`, and move the instance to a DB subnet
+    /// group of private subnets (`aws rds modify-db-instance ... --db-subnet-group-name`).
     ///
     /// ## Default value
     /// Off through the API and CLI; the console offers it at creation.
@@ -62,7 +66,11 @@ static META: ControlMeta = ControlMeta {
     assessment: Assessment::Automated,
     doc: RdsNoPublicAccess::DOC,
     parameters: None,
-    permissions: &[DESCRIBE_REGIONS, DESCRIBE_DB_INSTANCES],
+    permissions: &[
+        DESCRIBE_REGIONS,
+        DESCRIBE_DB_INSTANCES,
+        DESCRIBE_ROUTE_TABLES,
+    ],
 };
 
 register_control!(RdsNoPublicAccess);
@@ -74,15 +82,75 @@ impl Control<AwsAccount> for RdsNoPublicAccess {
     }
 
     async fn audit(&self, account: &AwsAccount, _parameters: &Parameters) -> Outcome {
-        judge_db_instances(account, |db| {
-            if db.publicly_accessible {
-                Err("publicly accessible".to_string())
+        let regions = match db_instances(account).await {
+            Ok(regions) => regions,
+            Err(error) => return Outcome::error(error.to_detail()),
+        };
+        let mut findings = Findings::new("RDS DB instances");
+        for region in regions {
+            let name = &region.region;
+            let instances = match region.data.as_deref() {
+                Ok(instances) => instances,
+                Err(error) => {
+                    findings.unread(name, format!("region {name}"), error.to_detail());
+                    continue;
+                }
+            };
+            // Route tables only where a flagged instance needs them: no extra call elsewhere.
+            let routes = if instances.iter().any(|db| db.publicly_accessible) {
+                Some(subnet_routes(account, name).await)
             } else {
-                Ok("not publicly accessible".to_string())
+                None
+            };
+            for db in instances {
+                let routes = routes.as_ref().map(|r| r.as_deref());
+                match judge(db, routes) {
+                    Ok(detail) => findings.pass(&db.arn, Some(name), detail),
+                    Err(detail) => findings.fail(&db.arn, Some(name), detail),
+                }
             }
-        })
-        .await
+        }
+        findings.outcome()
     }
+}
+
+/// One instance (`Ok` pass, `Err` fail, each with its detail): the flag decides; for a
+/// flagged instance the detail says which of its subnets are public.
+fn judge(
+    db: &DbInstance,
+    routes: Option<Result<&SubnetRoutes, &AwsError>>,
+) -> Result<String, String> {
+    if !db.publicly_accessible {
+        return Ok("not publicly accessible".to_string());
+    }
+    Err(match routes {
+        _ if db.subnets.is_empty() => "publicly accessible".to_string(),
+        None => "publicly accessible".to_string(),
+        Some(Err(error)) => format!(
+            "publicly accessible (its subnets' routes could not be read: {})",
+            error.to_detail().message
+        ),
+        Some(Ok(routes)) => {
+            let public: Vec<String> = db
+                .subnets
+                .iter()
+                .filter_map(|subnet| {
+                    routes
+                        .internet_gateway(db.vpc.as_deref(), subnet)
+                        .map(|gateway| format!("{subnet} (0.0.0.0/0 via {gateway})"))
+                })
+                .collect();
+            if public.is_empty() {
+                "publicly accessible, in private subnets (no route to an internet gateway)"
+                    .to_string()
+            } else {
+                format!(
+                    "publicly accessible, in public subnets: {}",
+                    public.join(", ")
+                )
+            }
+        }
+    })
 }
 
 #[cfg(test)]
@@ -125,5 +193,88 @@ mod tests {
             .audit(&account, &Parameters::default())
             .await;
         assert_eq!(outcome.status, Status::Error, "{}", outcome.message);
+    }
+
+    fn instance(public: bool, subnets: &[&str]) -> DbInstance {
+        DbInstance {
+            id: "db".to_string(),
+            arn: "arn:aws:rds:eu-west-1:123456789012:db:db".to_string(),
+            engine: "postgres".to_string(),
+            storage_encrypted: true,
+            auto_minor_version_upgrade: true,
+            publicly_accessible: public,
+            multi_az: true,
+            cluster: None,
+            vpc: Some("vpc-1".to_string()),
+            subnets: subnets.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    /// vpc-1's main table routes to igw-main; subnet-own has its own private table;
+    /// subnet-igw its own public one; subnet-main none (so the main table).
+    fn routes() -> SubnetRoutes {
+        let mut routes = SubnetRoutes::default();
+        routes.add(Some("vpc-1"), true, [], Some("igw-main".to_string()));
+        routes.add(Some("vpc-1"), false, ["subnet-own".to_string()], None);
+        routes.add(
+            Some("vpc-1"),
+            false,
+            ["subnet-igw".to_string()],
+            Some("igw-1".to_string()),
+        );
+        routes
+    }
+
+    fn verdict(
+        db: &DbInstance,
+        routes: Result<&SubnetRoutes, &AwsError>,
+    ) -> (&'static str, String) {
+        match judge(db, Some(routes)) {
+            Ok(d) => ("pass", d),
+            Err(d) => ("fail", d),
+        }
+    }
+
+    #[test]
+    fn the_flag_decides_and_a_flagged_instances_public_subnets_are_named() {
+        let routes = routes();
+        // The audit checks subnets only of flagged instances.
+        assert_eq!(
+            verdict(&instance(false, &["subnet-igw"]), Ok(&routes)).0,
+            "pass"
+        );
+        let (status, detail) = verdict(&instance(true, &["subnet-own", "subnet-igw"]), Ok(&routes));
+        assert_eq!(status, "fail");
+        assert_eq!(
+            detail,
+            "publicly accessible, in public subnets: subnet-igw (0.0.0.0/0 via igw-1)"
+        );
+        // No table of its own: the VPC's main table decides (the audit's steps 7 and 8).
+        let (status, detail) = verdict(&instance(true, &["subnet-main"]), Ok(&routes));
+        assert_eq!(
+            (status, detail.as_str()),
+            (
+                "fail",
+                "publicly accessible, in public subnets: subnet-main (0.0.0.0/0 via igw-main)"
+            )
+        );
+        let (status, detail) = verdict(&instance(true, &["subnet-own"]), Ok(&routes));
+        assert_eq!(
+            (status, detail.as_str()),
+            (
+                "fail",
+                "publicly accessible, in private subnets (no route to an internet gateway)"
+            )
+        );
+        // Unread route tables: still a failure on the flag, which says what was not read.
+        let denied = AwsError {
+            code: "UnauthorizedOperation".to_string(),
+            message: "denied".to_string(),
+            action: DESCRIBE_ROUTE_TABLES.to_string(),
+            access_denied: true,
+        };
+        let (status, detail) = verdict(&instance(true, &["subnet-own"]), Err(&denied));
+        assert_eq!(status, "fail");
+        assert!(detail.contains(DESCRIBE_ROUTE_TABLES), "{detail}");
     }
 }

@@ -28,6 +28,10 @@ pub struct DbInstance {
     pub multi_az: bool,
     /// The cluster the instance belongs to (Aurora, Multi-AZ DB clusters), if any.
     pub cluster: Option<String>,
+    /// The VPC of its DB subnet group.
+    pub vpc: Option<String>,
+    /// The subnets of its DB subnet group.
+    pub subnets: Vec<String>,
 }
 
 /// What the RDS controls read of one DB cluster.
@@ -70,6 +74,19 @@ pub async fn read_db_instances(
                 publicly_accessible: db.publicly_accessible().unwrap_or(false),
                 multi_az: db.multi_az().unwrap_or(false),
                 cluster: db.db_cluster_identifier().map(str::to_string),
+                vpc: db
+                    .db_subnet_group()
+                    .and_then(|g| g.vpc_id())
+                    .map(str::to_string),
+                subnets: db
+                    .db_subnet_group()
+                    .map(|g| {
+                        g.subnets()
+                            .iter()
+                            .filter_map(|s| s.subnet_identifier().map(str::to_string))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
             });
         }
     }
