@@ -22,6 +22,7 @@ use std::sync::{Arc, Mutex};
 use aws_config::SdkConfig;
 use aws_sdk_ec2::config::Region;
 use cisrun_core::profile::Regions;
+use cisrun_core::{Findings, Outcome};
 use futures::future::join_all;
 use tokio::sync::Semaphore;
 
@@ -143,6 +144,56 @@ impl aws_sdk_s3control::config::endpoint::ResolveEndpoint for AsGiven {
 pub struct InRegion<T> {
     pub region: String,
     pub data: Result<Arc<T>, AwsError>,
+}
+
+/// The resource an unread region's error is filed under when the region has no resource
+/// of its own to name.
+pub fn region_resource(region: &str) -> String {
+    format!("region {region}")
+}
+
+/// Hands each readable region's data to `judge`; a region that could not be read is an
+/// error in `findings` on `unread_resource(region)`. Returns whether any region was unread.
+pub fn judge_each_region<T>(
+    findings: &mut Findings,
+    regions: &[InRegion<T>],
+    unread_resource: impl Fn(&str) -> String,
+    mut judge: impl FnMut(&mut Findings, &str, &T),
+) -> bool {
+    let mut any_unread = false;
+    for region in regions {
+        match region.data.as_deref() {
+            Ok(data) => judge(findings, &region.region, data),
+            Err(error) => {
+                any_unread = true;
+                findings.unread(
+                    &region.region,
+                    unread_resource(&region.region),
+                    error.to_detail(),
+                );
+            }
+        }
+    }
+    any_unread
+}
+
+/// A regional control's verdict on `subject` from a fetcher's answer: the fetcher's own
+/// failure (the regions could not be listed) is the control's error; otherwise every region
+/// is judged as [`judge_each_region`] does and [`Findings::outcome`] decides.
+pub fn regional_outcome<T>(
+    subject: &str,
+    regions: Result<Vec<InRegion<T>>, AwsError>,
+    unread_resource: impl Fn(&str) -> String,
+    judge: impl FnMut(&mut Findings, &str, &T),
+) -> Outcome {
+    match regions {
+        Err(error) => Outcome::error(error.to_detail()),
+        Ok(regions) => {
+            let mut findings = Findings::new(subject);
+            judge_each_region(&mut findings, &regions, unread_resource, judge);
+            findings.outcome()
+        }
+    }
 }
 
 impl AwsAccount {

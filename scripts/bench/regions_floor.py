@@ -91,6 +91,10 @@ def floor(policy, measured_path, regions, accounts, members, buckets, keys, cmks
             add(action, accounts, "1 per account")
         elif action in PER_REGION:
             add(action, accounts * regions, f"1 per region × {regions} × {accounts} account(s)")
+        elif action == "ec2:DescribeRouteTables":
+            # Read only in regions with a publicly accessible DB instance in a DB subnet
+            # group; moto gives the seed's instances (created without one) no subnet group.
+            add(action, 0, "1 per region with a public DB instance in a subnet group (none here)")
         elif action in PER_BUCKET:
             add(action, buckets, f"1 per bucket ({buckets})")
         elif action in PER_KEY:

@@ -2,11 +2,11 @@
 //! v1.4.0–v4.0.1, 1.19 in v5.0.0, 2.19 in v6.0.0, 2.18 in v7.0.0).
 
 use async_trait::async_trait;
-use cisrun_core::{Assessment, Control, ControlMeta, Findings, Outcome, Parameters};
+use cisrun_core::{Assessment, Control, ControlMeta, Outcome, Parameters};
 
 use crate::aws::AwsAccount;
 use crate::data::accessanalyzer::{analyzers, Analyzer, LIST_ANALYZERS};
-use crate::regions::DESCRIBE_REGIONS;
+use crate::regions::{regional_outcome, DESCRIBE_REGIONS};
 use crate::register_control;
 
 cisrun_core::documented_control! {
@@ -97,31 +97,22 @@ impl Control<AwsAccount> for AccessAnalyzerAllRegions {
     }
 
     async fn audit(&self, account: &AwsAccount, _parameters: &Parameters) -> Outcome {
-        let regions = match analyzers(account).await {
-            Ok(regions) => regions,
-            Err(error) => return Outcome::error(error.to_detail()),
-        };
-        let mut findings = Findings::new("regions' external access analyzers");
-        for region in regions {
-            let name = region.region.as_str();
-            match region.data.as_deref() {
-                Ok(list) => match list
-                    .iter()
-                    .find(|a| a.finds_external_access() && a.is_active())
-                {
-                    Some(analyzer) => findings.pass(
-                        analyzer.arn.clone(),
-                        Some(name),
-                        format!("{} ({}) is ACTIVE", analyzer.name, analyzer.kind),
-                    ),
-                    None => findings.fail(analyzers_arn(account, name), Some(name), describe(list)),
-                },
-                Err(error) => {
-                    findings.unread(name, analyzers_arn(account, name), error.to_detail())
-                }
-            }
-        }
-        findings.outcome()
+        regional_outcome(
+            "regions' external access analyzers",
+            analyzers(account).await,
+            |region| analyzers_arn(account, region),
+            |findings, region, list| match list
+                .iter()
+                .find(|a| a.finds_external_access() && a.is_active())
+            {
+                Some(analyzer) => findings.pass(
+                    analyzer.arn.clone(),
+                    Some(region),
+                    format!("{} ({}) is ACTIVE", analyzer.name, analyzer.kind),
+                ),
+                None => findings.fail(analyzers_arn(account, region), Some(region), describe(list)),
+            },
+        )
     }
 }
 

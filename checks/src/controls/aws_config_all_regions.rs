@@ -8,7 +8,7 @@ use crate::aws::AwsAccount;
 use crate::data::config::{
     recorders, Recorder, DESCRIBE_CONFIGURATION_RECORDERS, DESCRIBE_CONFIGURATION_RECORDER_STATUS,
 };
-use crate::regions::DESCRIBE_REGIONS;
+use crate::regions::{judge_each_region, DESCRIBE_REGIONS};
 use crate::register_control;
 
 cisrun_core::documented_control! {
@@ -140,54 +140,49 @@ impl Control<AwsAccount> for ConfigAllRegions {
         };
         let mut findings = Findings::new("AWS Config settings");
         let mut global_in: Vec<String> = Vec::new();
-        let mut any_unread = false;
-        for region in regions {
-            let name = region.region.as_str();
-            let list = match region.data.as_deref() {
-                Ok(list) => list,
-                Err(error) => {
-                    any_unread = true;
-                    findings.unread(name, recorder_arn(account, name, None), error.to_detail());
-                    continue;
-                }
-            };
-            let good = list
-                .iter()
-                .find(|r| r.service_principal.is_none() && shortfall(r).is_none());
-            match good {
-                Some(recorder) => {
-                    if recorder.include_global_resource_types {
-                        global_in.push(name.to_string());
+        let any_unread = judge_each_region(
+            &mut findings,
+            &regions,
+            |region| recorder_arn(account, region, None),
+            |findings, name, list| {
+                let good = list
+                    .iter()
+                    .find(|r| r.service_principal.is_none() && shortfall(r).is_none());
+                match good {
+                    Some(recorder) => {
+                        if recorder.include_global_resource_types {
+                            global_in.push(name.to_string());
+                        }
+                        findings.pass(
+                            recorder_arn(account, name, Some(recorder)),
+                            Some(name),
+                            format!(
+                                "recorder {} records all supported resource types{}",
+                                recorder.name,
+                                if recorder.include_global_resource_types {
+                                    " and global resource types"
+                                } else {
+                                    ""
+                                }
+                            ),
+                        );
                     }
-                    findings.pass(
-                        recorder_arn(account, name, Some(recorder)),
+                    None if list.is_empty() => findings.fail(
+                        recorder_arn(account, name, None),
                         Some(name),
-                        format!(
-                            "recorder {} records all supported resource types{}",
-                            recorder.name,
-                            if recorder.include_global_resource_types {
-                                " and global resource types"
-                            } else {
-                                ""
-                            }
-                        ),
-                    );
+                        "no configuration recorder",
+                    ),
+                    None => {
+                        let reasons: Vec<String> = list.iter().filter_map(shortfall).collect();
+                        findings.fail(
+                            recorder_arn(account, name, list.first()),
+                            Some(name),
+                            reasons.join("; "),
+                        );
+                    }
                 }
-                None if list.is_empty() => findings.fail(
-                    recorder_arn(account, name, None),
-                    Some(name),
-                    "no configuration recorder",
-                ),
-                None => {
-                    let reasons: Vec<String> = list.iter().filter_map(shortfall).collect();
-                    findings.fail(
-                        recorder_arn(account, name, list.first()),
-                        Some(name),
-                        reasons.join("; "),
-                    );
-                }
-            }
-        }
+            },
+        );
         let global = format!(
             "arn:{}:config::{}:global-resource-types",
             account.partition, account.account_id

@@ -5,7 +5,7 @@
 
 use async_trait::async_trait;
 use cisrun_core::{
-    Assessment, Control, ControlMeta, Findings, FixSafety, Outcome, Parameters, Plan, Remediation,
+    Assessment, Control, ControlMeta, FixSafety, Outcome, Parameters, Plan, Remediation,
     RemediationError, Step,
 };
 use serde::{Deserialize, Serialize};
@@ -14,7 +14,7 @@ use crate::aws::{AwsAccount, AwsError};
 use crate::data::ec2::{
     ebs_encryption_by_default, read_ebs_encryption_by_default, GET_EBS_ENCRYPTION_BY_DEFAULT,
 };
-use crate::regions::DESCRIBE_REGIONS;
+use crate::regions::{regional_outcome, DESCRIBE_REGIONS};
 use crate::register_control;
 
 cisrun_core::documented_control! {
@@ -88,24 +88,23 @@ impl Control<AwsAccount> for EbsDefaultEncryption {
     }
 
     async fn audit(&self, account: &AwsAccount, _parameters: &Parameters) -> Outcome {
-        let regions = match ebs_encryption_by_default(account).await {
-            Ok(regions) => regions,
-            Err(error) => return Outcome::error(error.to_detail()),
-        };
-        let mut findings = Findings::new("regions' EBS encryption defaults");
-        for region in regions {
-            let resource = setting_arn(account, &region.region);
-            match region.data.as_deref() {
-                Ok(true) => findings.pass(resource, Some(&region.region), "encrypted by default"),
-                Ok(false) => findings.fail(
-                    resource,
-                    Some(&region.region),
-                    "new EBS volumes are not encrypted by default",
-                ),
-                Err(error) => findings.unread(&region.region, resource, error.to_detail()),
-            }
-        }
-        findings.outcome()
+        regional_outcome(
+            "regions' EBS encryption defaults",
+            ebs_encryption_by_default(account).await,
+            |region| setting_arn(account, region),
+            |findings, region, encrypted| {
+                let resource = setting_arn(account, region);
+                if *encrypted {
+                    findings.pass(resource, Some(region), "encrypted by default");
+                } else {
+                    findings.fail(
+                        resource,
+                        Some(region),
+                        "new EBS volumes are not encrypted by default",
+                    );
+                }
+            },
+        )
     }
 
     fn remediation(&self) -> Option<&dyn Remediation<AwsAccount>> {

@@ -3,11 +3,11 @@
 //! region.
 
 use async_trait::async_trait;
-use cisrun_core::{Assessment, Control, ControlMeta, Findings, Outcome, Parameters};
+use cisrun_core::{Assessment, Control, ControlMeta, Outcome, Parameters};
 
 use crate::aws::AwsAccount;
 use crate::data::ec2::{instances, DESCRIBE_INSTANCES};
-use crate::regions::DESCRIBE_REGIONS;
+use crate::regions::{region_resource, regional_outcome, DESCRIBE_REGIONS};
 use crate::register_control;
 
 cisrun_core::documented_control! {
@@ -75,36 +75,29 @@ impl Control<AwsAccount> for Imdsv2Required {
     }
 
     async fn audit(&self, account: &AwsAccount, _parameters: &Parameters) -> Outcome {
-        let regions = match instances(account).await {
-            Ok(regions) => regions,
-            Err(error) => return Outcome::error(error.to_detail()),
-        };
-        let mut findings = Findings::new("EC2 instances");
-        for region in regions {
-            let name = &region.region;
-            match region.data.as_deref() {
-                Ok(instances) => {
-                    for instance in instances {
-                        if instance.http_endpoint.as_deref() == Some("disabled") {
-                            findings.pass(&instance.arn, Some(name), "metadata endpoint disabled");
-                        } else if instance.http_tokens.as_deref() == Some("required") {
-                            findings.pass(&instance.arn, Some(name), "IMDSv2 required");
-                        } else {
-                            findings.fail(
-                                &instance.arn,
-                                Some(name),
-                                format!(
-                                    "IMDSv1 allowed (HttpTokens {})",
-                                    instance.http_tokens.as_deref().unwrap_or("not set")
-                                ),
-                            );
-                        }
+        regional_outcome(
+            "EC2 instances",
+            instances(account).await,
+            region_resource,
+            |findings, region, instances| {
+                for instance in instances {
+                    if instance.http_endpoint.as_deref() == Some("disabled") {
+                        findings.pass(&instance.arn, Some(region), "metadata endpoint disabled");
+                    } else if instance.http_tokens.as_deref() == Some("required") {
+                        findings.pass(&instance.arn, Some(region), "IMDSv2 required");
+                    } else {
+                        findings.fail(
+                            &instance.arn,
+                            Some(region),
+                            format!(
+                                "IMDSv1 allowed (HttpTokens {})",
+                                instance.http_tokens.as_deref().unwrap_or("not set")
+                            ),
+                        );
                     }
                 }
-                Err(error) => findings.unread(name, format!("region {name}"), error.to_detail()),
-            }
-        }
-        findings.outcome()
+            },
+        )
     }
 }
 

@@ -2,11 +2,11 @@
 //! 2.17 in v6.0.0, 2.16 in v7.0.0). Regional: every instance of every enabled region.
 
 use async_trait::async_trait;
-use cisrun_core::{Assessment, Control, ControlMeta, Findings, Outcome, Parameters};
+use cisrun_core::{Assessment, Control, ControlMeta, Outcome, Parameters};
 
 use crate::aws::AwsAccount;
 use crate::data::ec2::{instances, DESCRIBE_INSTANCES};
-use crate::regions::DESCRIBE_REGIONS;
+use crate::regions::{region_resource, regional_outcome, DESCRIBE_REGIONS};
 use crate::register_control;
 
 cisrun_core::documented_control! {
@@ -70,37 +70,30 @@ impl Control<AwsAccount> for InstanceIamRoles {
     }
 
     async fn audit(&self, account: &AwsAccount, _parameters: &Parameters) -> Outcome {
-        let regions = match instances(account).await {
-            Ok(regions) => regions,
-            Err(error) => return Outcome::error(error.to_detail()),
-        };
-        let mut findings = Findings::new("EC2 instances");
-        for region in regions {
-            let name = &region.region;
-            match region.data.as_deref() {
-                Ok(instances) => {
-                    for instance in instances {
-                        match &instance.instance_profile {
-                            Some(profile) => findings.pass(
-                                &instance.arn,
-                                Some(name),
-                                format!("instance profile {profile}"),
+        regional_outcome(
+            "EC2 instances",
+            instances(account).await,
+            region_resource,
+            |findings, region, instances| {
+                for instance in instances {
+                    match &instance.instance_profile {
+                        Some(profile) => findings.pass(
+                            &instance.arn,
+                            Some(region),
+                            format!("instance profile {profile}"),
+                        ),
+                        None => findings.fail(
+                            &instance.arn,
+                            Some(region),
+                            format!(
+                                "{} instance without an IAM instance profile",
+                                instance.state
                             ),
-                            None => findings.fail(
-                                &instance.arn,
-                                Some(name),
-                                format!(
-                                    "{} instance without an IAM instance profile",
-                                    instance.state
-                                ),
-                            ),
-                        }
+                        ),
                     }
                 }
-                Err(error) => findings.unread(name, format!("region {name}"), error.to_detail()),
-            }
-        }
-        findings.outcome()
+            },
+        )
     }
 }
 

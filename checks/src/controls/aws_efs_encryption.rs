@@ -3,11 +3,11 @@
 //! region.
 
 use async_trait::async_trait;
-use cisrun_core::{Assessment, Control, ControlMeta, Findings, Outcome, Parameters};
+use cisrun_core::{Assessment, Control, ControlMeta, Outcome, Parameters};
 
 use crate::aws::AwsAccount;
 use crate::data::efs::{file_systems, DESCRIBE_FILE_SYSTEMS};
-use crate::regions::DESCRIBE_REGIONS;
+use crate::regions::{region_resource, regional_outcome, DESCRIBE_REGIONS};
 use crate::register_control;
 
 cisrun_core::documented_control! {
@@ -66,27 +66,20 @@ impl Control<AwsAccount> for EfsEncryption {
     }
 
     async fn audit(&self, account: &AwsAccount, _parameters: &Parameters) -> Outcome {
-        let regions = match file_systems(account).await {
-            Ok(regions) => regions,
-            Err(error) => return Outcome::error(error.to_detail()),
-        };
-        let mut findings = Findings::new("EFS file systems");
-        for region in regions {
-            let name = &region.region;
-            match region.data.as_deref() {
-                Ok(file_systems) => {
-                    for fs in file_systems {
-                        if fs.encrypted {
-                            findings.pass(&fs.arn, Some(name), "encrypted at rest");
-                        } else {
-                            findings.fail(&fs.arn, Some(name), "not encrypted at rest");
-                        }
+        regional_outcome(
+            "EFS file systems",
+            file_systems(account).await,
+            region_resource,
+            |findings, region, file_systems| {
+                for fs in file_systems {
+                    if fs.encrypted {
+                        findings.pass(&fs.arn, Some(region), "encrypted at rest");
+                    } else {
+                        findings.fail(&fs.arn, Some(region), "not encrypted at rest");
                     }
                 }
-                Err(error) => findings.unread(name, format!("region {name}"), error.to_detail()),
-            }
-        }
-        findings.outcome()
+            },
+        )
     }
 }
 

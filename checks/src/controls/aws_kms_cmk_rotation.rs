@@ -4,7 +4,7 @@
 
 use async_trait::async_trait;
 use cisrun_core::{
-    Assessment, Control, ControlMeta, Findings, FixSafety, Outcome, Parameters, Plan, Remediation,
+    Assessment, Control, ControlMeta, FixSafety, Outcome, Parameters, Plan, Remediation,
     RemediationError, Step,
 };
 use serde::{Deserialize, Serialize};
@@ -13,7 +13,7 @@ use crate::aws::{AwsAccount, AwsError};
 use crate::data::kms::{
     keys, read_key_rotation, Rotation, DESCRIBE_KEY, GET_KEY_ROTATION_STATUS, LIST_KEYS,
 };
-use crate::regions::DESCRIBE_REGIONS;
+use crate::regions::{region_resource, regional_outcome, DESCRIBE_REGIONS};
 use crate::register_control;
 
 cisrun_core::documented_control! {
@@ -89,36 +89,29 @@ impl Control<AwsAccount> for KmsCmkRotation {
     }
 
     async fn audit(&self, account: &AwsAccount, _parameters: &Parameters) -> Outcome {
-        let regions = match keys(account).await {
-            Ok(regions) => regions,
-            Err(error) => return Outcome::error(error.to_detail()),
-        };
-        let mut findings = Findings::new("customer-managed symmetric KMS keys");
-        for region in regions {
-            let name = &region.region;
-            match region.data.as_deref() {
-                Ok(keys) => {
-                    for key in keys {
-                        match &key.rotation {
-                            Rotation::Enabled => {
-                                findings.pass(&key.arn, Some(name), "automatic rotation on")
-                            }
-                            Rotation::Disabled => {
-                                findings.fail(&key.arn, Some(name), "automatic rotation off")
-                            }
-                            Rotation::NotApplicable(reason) => {
-                                tracing::debug!(key = %key.arn, %reason, "KMS key not judged");
-                            }
-                            Rotation::Unread(error) => {
-                                findings.unread(name, &key.arn, error.to_detail())
-                            }
+        regional_outcome(
+            "customer-managed symmetric KMS keys",
+            keys(account).await,
+            region_resource,
+            |findings, region, keys| {
+                for key in keys {
+                    match &key.rotation {
+                        Rotation::Enabled => {
+                            findings.pass(&key.arn, Some(region), "automatic rotation on")
+                        }
+                        Rotation::Disabled => {
+                            findings.fail(&key.arn, Some(region), "automatic rotation off")
+                        }
+                        Rotation::NotApplicable(reason) => {
+                            tracing::debug!(key = %key.arn, %reason, "KMS key not judged");
+                        }
+                        Rotation::Unread(error) => {
+                            findings.unread(region, &key.arn, error.to_detail())
                         }
                     }
                 }
-                Err(error) => findings.unread(name, format!("region {name}"), error.to_detail()),
-            }
-        }
-        findings.outcome()
+            },
+        )
     }
 
     fn remediation(&self) -> Option<&dyn Remediation<AwsAccount>> {

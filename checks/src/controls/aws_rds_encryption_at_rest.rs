@@ -3,11 +3,11 @@
 //! region.
 
 use async_trait::async_trait;
-use cisrun_core::{Assessment, Control, ControlMeta, Findings, Outcome, Parameters};
+use cisrun_core::{Assessment, Control, ControlMeta, Outcome, Parameters};
 
 use crate::aws::AwsAccount;
 use crate::data::rds::{db_instances, DbInstance, DESCRIBE_DB_INSTANCES};
-use crate::regions::DESCRIBE_REGIONS;
+use crate::regions::{region_resource, regional_outcome, DESCRIBE_REGIONS};
 use crate::register_control;
 
 cisrun_core::documented_control! {
@@ -67,26 +67,19 @@ pub(crate) async fn judge_db_instances(
     account: &AwsAccount,
     judge: impl Fn(&DbInstance) -> Result<String, String>,
 ) -> Outcome {
-    let regions = match db_instances(account).await {
-        Ok(regions) => regions,
-        Err(error) => return Outcome::error(error.to_detail()),
-    };
-    let mut findings = Findings::new("RDS DB instances");
-    for region in regions {
-        let name = &region.region;
-        match region.data.as_deref() {
-            Ok(instances) => {
-                for db in instances {
-                    match judge(db) {
-                        Ok(detail) => findings.pass(&db.arn, Some(name), detail),
-                        Err(detail) => findings.fail(&db.arn, Some(name), detail),
-                    }
+    regional_outcome(
+        "RDS DB instances",
+        db_instances(account).await,
+        region_resource,
+        |findings, region, instances| {
+            for db in instances {
+                match judge(db) {
+                    Ok(detail) => findings.pass(&db.arn, Some(region), detail),
+                    Err(detail) => findings.fail(&db.arn, Some(region), detail),
                 }
             }
-            Err(error) => findings.unread(name, format!("region {name}"), error.to_detail()),
-        }
-    }
-    findings.outcome()
+        },
+    )
 }
 
 #[async_trait]

@@ -7,7 +7,7 @@ use cisrun_core::{Assessment, Control, ControlMeta, Findings, Outcome, Parameter
 
 use crate::aws::AwsAccount;
 use crate::data::rds::{db_clusters, db_instances, DESCRIBE_DB_CLUSTERS, DESCRIBE_DB_INSTANCES};
-use crate::regions::DESCRIBE_REGIONS;
+use crate::regions::{judge_each_region, region_resource, DESCRIBE_REGIONS};
 use crate::register_control;
 
 cisrun_core::documented_control! {
@@ -85,40 +85,39 @@ impl Control<AwsAccount> for RdsMultiAz {
             (Err(error), _) | (_, Err(error)) => return Outcome::error(error.to_detail()),
         };
         let mut findings = Findings::new("RDS databases");
-        for region in instances {
-            let name = &region.region;
-            match region.data.as_deref() {
-                Ok(instances) => {
-                    for db in instances.iter().filter(|db| db.cluster.is_none()) {
-                        if db.multi_az {
-                            findings.pass(&db.arn, Some(name), "Multi-AZ instance");
-                        } else {
-                            findings.fail(&db.arn, Some(name), "single-AZ instance");
-                        }
+        judge_each_region(
+            &mut findings,
+            &instances,
+            region_resource,
+            |findings, region, instances| {
+                // A cluster's members are judged as the cluster.
+                for db in instances.iter().filter(|db| db.cluster.is_none()) {
+                    if db.multi_az {
+                        findings.pass(&db.arn, Some(region), "Multi-AZ instance");
+                    } else {
+                        findings.fail(&db.arn, Some(region), "single-AZ instance");
                     }
                 }
-                Err(error) => findings.unread(name, format!("region {name}"), error.to_detail()),
-            }
-        }
-        for region in clusters {
-            let name = &region.region;
-            match region.data.as_deref() {
-                Ok(clusters) => {
-                    for cluster in clusters {
-                        if cluster.multi_az {
-                            findings.pass(&cluster.arn, Some(name), "Multi-AZ cluster");
-                        } else {
-                            findings.fail(
-                                &cluster.arn,
-                                Some(name),
-                                format!("{} cluster in a single Availability Zone", cluster.engine),
-                            );
-                        }
+            },
+        );
+        judge_each_region(
+            &mut findings,
+            &clusters,
+            region_resource,
+            |findings, region, clusters| {
+                for cluster in clusters {
+                    if cluster.multi_az {
+                        findings.pass(&cluster.arn, Some(region), "Multi-AZ cluster");
+                    } else {
+                        findings.fail(
+                            &cluster.arn,
+                            Some(region),
+                            format!("{} cluster in a single Availability Zone", cluster.engine),
+                        );
                     }
                 }
-                Err(error) => findings.unread(name, format!("region {name}"), error.to_detail()),
-            }
-        }
+            },
+        );
         findings.outcome()
     }
 }

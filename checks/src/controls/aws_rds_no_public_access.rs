@@ -2,13 +2,17 @@
 //! 2.2.3 in v4.0.1–v5.0.0, 3.2.3 in v6.0.0–v7.0.0). Regional: every DB instance of every
 //! enabled region.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use cisrun_core::{Assessment, Control, ControlMeta, Findings, Outcome, Parameters};
+use futures::future::join_all;
 
 use crate::aws::{AwsAccount, AwsError};
 use crate::data::ec2::{subnet_routes, SubnetRoutes, DESCRIBE_ROUTE_TABLES};
 use crate::data::rds::{db_instances, DbInstance, DESCRIBE_DB_INSTANCES};
-use crate::regions::DESCRIBE_REGIONS;
+use crate::regions::{judge_each_region, region_resource, DESCRIBE_REGIONS};
 use crate::register_control;
 
 cisrun_core::documented_control! {
@@ -33,7 +37,7 @@ cisrun_core::documented_control! {
     /// cisrun, for the evidence: a subnet of its DB subnet group is public when its route
     /// table (its own, else its VPC's main route table, as the audit's steps 6 to 8 say)
     /// sends `0.0.0.0/0` or `::/0` to an internet gateway (`igw-`). `ec2:DescribeRouteTables`
-    /// (every page) is read once per region, only in regions with such an instance; if it
+    /// (every page) is read once per region, only where such an instance has subnets; if it
     /// cannot be read, the instance still fails on its flag. An instance with the flag off
     /// passes whatever its subnets: the audit checks subnets only of flagged instances.
     ///
@@ -86,30 +90,38 @@ impl Control<AwsAccount> for RdsNoPublicAccess {
             Ok(regions) => regions,
             Err(error) => return Outcome::error(error.to_detail()),
         };
+        // Route tables only where a flagged instance has subnets: no extra call elsewhere.
+        let routes: HashMap<&str, Result<Arc<SubnetRoutes>, AwsError>> =
+            join_all(regions.iter().filter_map(|region| {
+                let instances = region.data.as_deref().ok()?;
+                instances
+                    .iter()
+                    .any(|db| db.publicly_accessible && !db.subnets.is_empty())
+                    .then_some(async move {
+                        (
+                            region.region.as_str(),
+                            subnet_routes(account, &region.region).await,
+                        )
+                    })
+            }))
+            .await
+            .into_iter()
+            .collect();
         let mut findings = Findings::new("RDS DB instances");
-        for region in regions {
-            let name = &region.region;
-            let instances = match region.data.as_deref() {
-                Ok(instances) => instances,
-                Err(error) => {
-                    findings.unread(name, format!("region {name}"), error.to_detail());
-                    continue;
+        judge_each_region(
+            &mut findings,
+            &regions,
+            region_resource,
+            |findings, region, instances| {
+                let routes = routes.get(region).map(|r| r.as_deref());
+                for db in instances {
+                    match judge(db, routes) {
+                        Ok(detail) => findings.pass(&db.arn, Some(region), detail),
+                        Err(detail) => findings.fail(&db.arn, Some(region), detail),
+                    }
                 }
-            };
-            // Route tables only where a flagged instance needs them: no extra call elsewhere.
-            let routes = if instances.iter().any(|db| db.publicly_accessible) {
-                Some(subnet_routes(account, name).await)
-            } else {
-                None
-            };
-            for db in instances {
-                let routes = routes.as_ref().map(|r| r.as_deref());
-                match judge(db, routes) {
-                    Ok(detail) => findings.pass(&db.arn, Some(name), detail),
-                    Err(detail) => findings.fail(&db.arn, Some(name), detail),
-                }
-            }
-        }
+            },
+        );
         findings.outcome()
     }
 }

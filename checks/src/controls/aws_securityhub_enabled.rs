@@ -2,11 +2,11 @@
 //! read in every region.
 
 use async_trait::async_trait;
-use cisrun_core::{Assessment, Control, ControlMeta, Findings, Outcome, Parameters};
+use cisrun_core::{Assessment, Control, ControlMeta, Outcome, Parameters};
 
 use crate::aws::AwsAccount;
 use crate::data::securityhub::{hubs, Hub, DESCRIBE_HUB};
-use crate::regions::DESCRIBE_REGIONS;
+use crate::regions::{regional_outcome, DESCRIBE_REGIONS};
 use crate::register_control;
 
 cisrun_core::documented_control! {
@@ -81,31 +81,26 @@ impl Control<AwsAccount> for SecurityHubEnabled {
     }
 
     async fn audit(&self, account: &AwsAccount, _parameters: &Parameters) -> Outcome {
-        let regions = match hubs(account).await {
-            Ok(regions) => regions,
-            Err(error) => return Outcome::error(error.to_detail()),
-        };
-        let mut findings = Findings::new("regions' Security Hub subscriptions");
-        for region in regions {
-            let name = region.region.as_str();
-            match region.data.as_deref() {
-                Ok(Hub::Enabled { arn }) => {
+        regional_outcome(
+            "regions' Security Hub subscriptions",
+            hubs(account).await,
+            |region| hub_arn(account, region),
+            |findings, region, hub| match hub {
+                Hub::Enabled { arn } => {
                     let arn = if arn.is_empty() {
-                        hub_arn(account, name)
+                        hub_arn(account, region)
                     } else {
                         arn.clone()
                     };
-                    findings.pass(arn, Some(name), "Security Hub is enabled")
+                    findings.pass(arn, Some(region), "Security Hub is enabled")
                 }
-                Ok(Hub::NotEnabled { reason }) => findings.fail(
-                    hub_arn(account, name),
-                    Some(name),
+                Hub::NotEnabled { reason } => findings.fail(
+                    hub_arn(account, region),
+                    Some(region),
                     format!("Security Hub is not enabled: {reason}"),
                 ),
-                Err(error) => findings.unread(name, hub_arn(account, name), error.to_detail()),
-            }
-        }
-        findings.outcome()
+            },
+        )
     }
 }
 

@@ -63,6 +63,21 @@ impl PublicAccessBlock {
         restrict_public_buckets: true,
     };
 
+    /// From the four flags as S3 and S3 Control return them: a flag not returned is off.
+    pub fn from_flags(
+        block_public_acls: Option<bool>,
+        ignore_public_acls: Option<bool>,
+        block_public_policy: Option<bool>,
+        restrict_public_buckets: Option<bool>,
+    ) -> Self {
+        Self {
+            block_public_acls: block_public_acls.unwrap_or(false),
+            ignore_public_acls: ignore_public_acls.unwrap_or(false),
+            block_public_policy: block_public_policy.unwrap_or(false),
+            restrict_public_buckets: restrict_public_buckets.unwrap_or(false),
+        }
+    }
+
     pub fn all(&self) -> bool {
         *self == Self::ALL
     }
@@ -89,9 +104,14 @@ pub struct Versioning {
     pub mfa_delete: Option<String>,
 }
 
-/// Whether an error code says the configuration is absent.
-fn absent(error: &AwsError, codes: &[&str]) -> bool {
-    codes.contains(&error.code.as_str())
+/// `Ok(None)` when the error's code says the configuration was never made (`absent_code`);
+/// any other error stays an error.
+fn none_if_absent<T>(error: AwsError, absent_code: &str) -> Result<Option<T>, AwsError> {
+    if error.code == absent_code {
+        Ok(None)
+    } else {
+        Err(error)
+    }
 }
 
 /// The region a `GetBucketLocation` constraint names: empty is us-east-1, `EU` eu-west-1.
@@ -203,14 +223,10 @@ pub async fn read_bucket_policy(
 ) -> Result<Option<String>, AwsError> {
     match s3.get_bucket_policy().bucket(bucket).send().await {
         Ok(out) => Ok(out.policy().map(str::to_string)),
-        Err(e) => {
-            let error = AwsError::from_sdk(GET_BUCKET_POLICY, e);
-            if absent(&error, &["NoSuchBucketPolicy"]) {
-                Ok(None)
-            } else {
-                Err(error)
-            }
-        }
+        Err(e) => none_if_absent(
+            AwsError::from_sdk(GET_BUCKET_POLICY, e),
+            "NoSuchBucketPolicy",
+        ),
     }
 }
 
@@ -250,22 +266,18 @@ pub async fn bucket_public_access_block(
                 .send()
                 .await
             {
-                Ok(out) => Ok(out
-                    .public_access_block_configuration()
-                    .map(|c| PublicAccessBlock {
-                        block_public_acls: c.block_public_acls().unwrap_or(false),
-                        ignore_public_acls: c.ignore_public_acls().unwrap_or(false),
-                        block_public_policy: c.block_public_policy().unwrap_or(false),
-                        restrict_public_buckets: c.restrict_public_buckets().unwrap_or(false),
-                    })),
-                Err(e) => {
-                    let error = AwsError::from_sdk(GET_BUCKET_PUBLIC_ACCESS_BLOCK, e);
-                    if absent(&error, &["NoSuchPublicAccessBlockConfiguration"]) {
-                        Ok(None)
-                    } else {
-                        Err(error)
-                    }
-                }
+                Ok(out) => Ok(out.public_access_block_configuration().map(|c| {
+                    PublicAccessBlock::from_flags(
+                        c.block_public_acls(),
+                        c.ignore_public_acls(),
+                        c.block_public_policy(),
+                        c.restrict_public_buckets(),
+                    )
+                })),
+                Err(e) => none_if_absent(
+                    AwsError::from_sdk(GET_BUCKET_PUBLIC_ACCESS_BLOCK, e),
+                    "NoSuchPublicAccessBlockConfiguration",
+                ),
             }
         },
     )
@@ -290,14 +302,10 @@ pub async fn bucket_encryption(
                         .map(|d| d.sse_algorithm().as_str().to_string())
                         .collect()
                 })),
-                Err(e) => {
-                    let error = AwsError::from_sdk(GET_ENCRYPTION_CONFIGURATION, e);
-                    if absent(&error, &["ServerSideEncryptionConfigurationNotFoundError"]) {
-                        Ok(None)
-                    } else {
-                        Err(error)
-                    }
-                }
+                Err(e) => none_if_absent(
+                    AwsError::from_sdk(GET_ENCRYPTION_CONFIGURATION, e),
+                    "ServerSideEncryptionConfigurationNotFoundError",
+                ),
             }
         },
     )
@@ -326,22 +334,18 @@ pub async fn read_account_public_access_block(
         .send()
         .await
     {
-        Ok(out) => Ok(out
-            .public_access_block_configuration()
-            .map(|c| PublicAccessBlock {
-                block_public_acls: c.block_public_acls().unwrap_or(false),
-                ignore_public_acls: c.ignore_public_acls().unwrap_or(false),
-                block_public_policy: c.block_public_policy().unwrap_or(false),
-                restrict_public_buckets: c.restrict_public_buckets().unwrap_or(false),
-            })),
-        Err(e) => {
-            let error = AwsError::from_sdk(GET_ACCOUNT_PUBLIC_ACCESS_BLOCK, e);
-            if absent(&error, &["NoSuchPublicAccessBlockConfiguration"]) {
-                Ok(None)
-            } else {
-                Err(error)
-            }
-        }
+        Ok(out) => Ok(out.public_access_block_configuration().map(|c| {
+            PublicAccessBlock::from_flags(
+                c.block_public_acls(),
+                c.ignore_public_acls(),
+                c.block_public_policy(),
+                c.restrict_public_buckets(),
+            )
+        })),
+        Err(e) => none_if_absent(
+            AwsError::from_sdk(GET_ACCOUNT_PUBLIC_ACCESS_BLOCK, e),
+            "NoSuchPublicAccessBlockConfiguration",
+        ),
     }
 }
 
