@@ -216,6 +216,152 @@ pub fn regional_profile_yaml(controls: &[&str], regions: &[&str]) -> String {
     )
 }
 
+/// The YAML of a CIS AWS `version` Level 2 profile narrowed to `controls`, with `regions`
+/// (`regions: include:`, none: every enabled region) and `parameters` (YAML lines indented by
+/// two spaces, or empty).
+pub fn profile_yaml(
+    version: &str,
+    controls: &[&str],
+    regions: &[&str],
+    parameters: &str,
+) -> String {
+    let mut yaml = format!(
+        "benchmark: cis-aws-foundations\nversion: {version}\nlevel: 2\ncontrols:\n  include: [{}]\n",
+        controls.join(", ")
+    );
+    if !regions.is_empty() {
+        yaml.push_str(&format!("regions:\n  include: [{}]\n", regions.join(", ")));
+    }
+    if !parameters.is_empty() {
+        yaml.push_str("parameters:\n");
+        yaml.push_str(parameters);
+    }
+    yaml
+}
+
+/// One end-to-end case of controls: its own moto and working directory. Profiles are written
+/// there and the real binary runs against moto, or against a [`FaultProxy`] in front of it.
+pub struct ControlCase {
+    pub moto: Moto,
+    pub dir: tempfile::TempDir,
+}
+
+impl Default for ControlCase {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ControlCase {
+    pub fn new() -> ControlCase {
+        ControlCase {
+            moto: Moto::start(),
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    /// Writes `yaml` as the case's profile; its path.
+    pub fn profile(&self, yaml: &str) -> PathBuf {
+        write_profile(self.dir.path(), "profile.yaml", yaml)
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// `cisrun ARGS` against `endpoint`, in the case's directory.
+    pub fn cisrun_at(&self, endpoint: &str, args: &[&str]) -> Run {
+        let mut command = cisrun_against(endpoint, self.moto.home.path());
+        command.current_dir(self.dir.path());
+        run(command.args(args))
+    }
+
+    /// `cisrun ARGS` against moto.
+    pub fn cisrun(&self, args: &[&str]) -> Run {
+        self.cisrun_at(&self.moto.endpoint, args)
+    }
+
+    /// Audits with the profile `yaml` through `endpoint`, with `extra` arguments; the JSON
+    /// report. The JUnit report (`audit.xml`) is checked against the Jenkins schema.
+    pub fn audit_report_at(&self, endpoint: &str, yaml: &str, extra: &[&str]) -> Value {
+        let profile = self.profile(yaml);
+        let (json, junit) = (self.path("audit.json"), self.path("audit.xml"));
+        let mut args = vec![
+            "audit",
+            "--profile",
+            profile.to_str().expect("utf-8"),
+            "--json",
+            json.to_str().expect("utf-8"),
+            "--junit",
+            junit.to_str().expect("utf-8"),
+        ];
+        args.extend_from_slice(extra);
+        let out = self.cisrun_at(endpoint, &args);
+        assert!(out.code == 0 || out.code == 1, "{out:?}");
+        out.assert_no_panic();
+        assert_valid_junit(&junit);
+        read_json(&json)
+    }
+
+    /// The seeded account's results by control id, audited with `yaml` through `endpoint`.
+    pub fn audit_at(&self, endpoint: &str, yaml: &str) -> BTreeMap<String, Value> {
+        results_by_control(&self.audit_report_at(endpoint, yaml, &[]), seed::ACCOUNT)
+    }
+
+    /// The seeded account's results by control id, audited with `yaml` against moto.
+    pub fn audit(&self, yaml: &str) -> BTreeMap<String, Value> {
+        self.audit_at(&self.moto.endpoint, yaml)
+    }
+
+    /// The case's remediation journal.
+    pub fn journal(&self) -> PathBuf {
+        self.path("journal.jsonl")
+    }
+
+    /// `cisrun remediate --apply` with the profile `yaml` and `extra` arguments.
+    pub fn apply(&self, yaml: &str, extra: &[&str]) -> Run {
+        let profile = self.profile(yaml);
+        let journal = self.journal();
+        let mut args = vec![
+            "remediate",
+            "--profile",
+            profile.to_str().expect("utf-8"),
+            "--apply",
+            "--journal",
+            journal.to_str().expect("utf-8"),
+        ];
+        args.extend_from_slice(extra);
+        self.cisrun(&args)
+    }
+
+    /// `cisrun rollback` of the case's journal.
+    pub fn rollback(&self) -> Run {
+        let journal = self.journal();
+        self.cisrun(&["rollback", "--journal", journal.to_str().expect("utf-8")])
+    }
+}
+
+/// A result's outcome status (`pass`, `fail`, `error`, ...).
+pub fn outcome_status(result: &Value) -> &str {
+    result["outcome"]["status"].as_str().expect("status")
+}
+
+/// A result's findings as (resource, region or `-` when account-wide, status).
+pub fn finding_rows(result: &Value) -> Vec<(String, String, String)> {
+    result["outcome"]["evidence"]
+        .as_array()
+        .expect("evidence")
+        .iter()
+        .map(|e| {
+            (
+                e["resource"].as_str().expect("a resource").to_string(),
+                e["region"].as_str().unwrap_or("-").to_string(),
+                e["status"].as_str().expect("a status").to_string(),
+            )
+        })
+        .collect()
+}
+
 /// SDK configuration with moto's test credentials against `endpoint`, for `region`.
 pub async fn sdk_config_in(endpoint: &str, region: &str) -> aws_config::SdkConfig {
     sdk_config_for(endpoint)

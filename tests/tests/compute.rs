@@ -3,10 +3,9 @@
 //! control, and the KMS rotation fix applied and rolled back exactly.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use cisrun_e2e::compute_seed::{self, Db};
-use cisrun_e2e::{read_json, results_by_control, run, seed, write_profile, Moto, Run};
+use cisrun_e2e::{finding_rows, outcome_status as status, profile_yaml, seed, ControlCase};
 use serde_json::Value;
 
 const IAM_ROLES: &str = "aws-ec2-instance-iam-roles";
@@ -21,77 +20,28 @@ const KMS: &str = "aws-kms-cmk-rotation";
 /// The regions these tests read: two where resources pass, two where they fail.
 const REGIONS: &[&str] = &["eu-west-1", "eu-central-1", "us-east-1", "us-west-2"];
 
-struct Case {
-    moto: Moto,
-    dir: tempfile::TempDir,
+/// A CIS AWS v7.0.0 Level 2 profile (every control here is in it) narrowed to `controls`
+/// and to [`REGIONS`].
+fn profile(controls: &[&str]) -> String {
+    profile_yaml("v7.0.0", controls, REGIONS, "")
 }
 
-impl Case {
-    fn new() -> Case {
-        Case {
-            moto: Moto::start(),
-            dir: tempfile::tempdir().expect("temp dir"),
-        }
-    }
-
-    /// A CIS AWS v7.0.0 Level 2 profile (every control here is in it) narrowed to
-    /// `controls` and to [`REGIONS`].
-    fn profile(&self, controls: &[&str]) -> PathBuf {
-        let yaml = format!(
-            "benchmark: cis-aws-foundations\nversion: v7.0.0\nlevel: 2\ncontrols:\n  include: [{}]\nregions:\n  include: [{}]\n",
-            controls.join(", "),
-            REGIONS.join(", ")
-        );
-        write_profile(self.dir.path(), "compute.yaml", &yaml)
-    }
-
-    fn cisrun(&self, args: &[&str]) -> Run {
-        let mut command = cisrun_e2e::cisrun_against(&self.moto.endpoint, self.moto.home.path());
-        command.current_dir(self.dir.path());
-        run(command.args(args))
-    }
-
-    /// Audits `controls`; their results by control id.
-    fn audit(&self, controls: &[&str]) -> BTreeMap<String, Value> {
-        let profile = self.profile(controls);
-        let json = self.dir.path().join("audit.json");
-        let out = self.cisrun(&[
-            "audit",
-            "--profile",
-            profile.to_str().expect("utf-8"),
-            "--json",
-            json.to_str().expect("utf-8"),
-        ]);
-        assert!(out.code == 0 || out.code == 1, "{out:?}");
-        let results = results_by_control(&read_json(&json), seed::ACCOUNT);
-        assert_eq!(
-            results.len(),
-            controls.len(),
-            "one result per control: {results:#?}"
-        );
-        results
-    }
-}
-
-fn status(result: &Value) -> &str {
-    result["outcome"]["status"].as_str().expect("status")
+/// Audits `controls`; their results by control id.
+fn audit(case: &ControlCase, controls: &[&str]) -> BTreeMap<String, Value> {
+    let results = case.audit(&profile(controls));
+    assert_eq!(
+        results.len(),
+        controls.len(),
+        "one result per control: {results:#?}"
+    );
+    results
 }
 
 /// Each finding's status by resource, with its region.
 fn findings(result: &Value) -> BTreeMap<String, (String, String)> {
-    result["outcome"]["evidence"]
-        .as_array()
-        .expect("evidence")
-        .iter()
-        .map(|e| {
-            (
-                e["resource"].as_str().expect("a resource").to_string(),
-                (
-                    e["region"].as_str().expect("a region").to_string(),
-                    e["status"].as_str().expect("a status").to_string(),
-                ),
-            )
-        })
+    finding_rows(result)
+        .into_iter()
+        .map(|(resource, region, status)| (resource, (region, status)))
         .collect()
 }
 
@@ -105,7 +55,7 @@ fn instance_arn(region: &str, id: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn instances_pass_and_fail_region_by_region() {
-    let case = Case::new();
+    let case = ControlCase::new();
     let endpoint = &case.moto.endpoint;
     let profile = compute_seed::instance_profile(endpoint, "app").await;
     let good_eu = compute_seed::instance(endpoint, "eu-west-1", Some(&profile), true).await;
@@ -114,7 +64,7 @@ async fn instances_pass_and_fail_region_by_region() {
     let gone = compute_seed::instance(endpoint, "eu-central-1", None, false).await;
     compute_seed::terminate(endpoint, "eu-central-1", &gone).await;
 
-    let results = case.audit(&[IAM_ROLES, IMDSV2]);
+    let results = audit(&case, &[IAM_ROLES, IMDSV2]);
     let expected = BTreeMap::from([
         (
             instance_arn("eu-west-1", &good_eu),
@@ -145,7 +95,7 @@ async fn instances_pass_and_fail_region_by_region() {
     }
 
     compute_seed::terminate(endpoint, "us-east-1", &bad_us).await;
-    let results = case.audit(&[IAM_ROLES, IMDSV2]);
+    let results = audit(&case, &[IAM_ROLES, IMDSV2]);
     for control in [IAM_ROLES, IMDSV2] {
         assert_eq!(status(&results[control]), "pass", "{:#}", results[control]);
         assert_eq!(findings(&results[control]).len(), 2);
@@ -154,14 +104,14 @@ async fn instances_pass_and_fail_region_by_region() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn rds_instances_pass_and_fail_region_by_region() {
-    let case = Case::new();
+    let case = ControlCase::new();
     let endpoint = &case.moto.endpoint;
     let good_eu = compute_seed::db_instance(endpoint, "eu-west-1", "good-eu", Db::COMPLIANT).await;
     let good_us = compute_seed::db_instance(endpoint, "us-west-2", "good-us", Db::COMPLIANT).await;
     let bad = compute_seed::db_instance(endpoint, "eu-central-1", "bad", Db::NONCOMPLIANT).await;
     let controls = [RDS_ENCRYPTION, RDS_MINOR, RDS_PUBLIC, RDS_MULTI_AZ];
 
-    let results = case.audit(&controls);
+    let results = audit(&case, &controls);
     let expected = BTreeMap::from([
         (good_eu.clone(), finding("eu-west-1", "pass")),
         (good_us.clone(), finding("us-west-2", "pass")),
@@ -187,7 +137,7 @@ async fn rds_instances_pass_and_fail_region_by_region() {
     case.moto.reset();
     compute_seed::db_instance(&case.moto.endpoint, "eu-west-1", "good", Db::COMPLIANT).await;
     compute_seed::db_instance(&case.moto.endpoint, "us-east-1", "no-upgrades", single).await;
-    let results = case.audit(&controls);
+    let results = audit(&case, &controls);
     for control in controls {
         let expected = if control == RDS_MINOR { "fail" } else { "pass" };
         assert_eq!(
@@ -202,7 +152,7 @@ async fn rds_instances_pass_and_fail_region_by_region() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_publicly_accessible_rds_instance_fails_and_its_public_subnets_are_named() {
-    let case = Case::new();
+    let case = ControlCase::new();
     let endpoint = &case.moto.endpoint;
     let gateway = compute_seed::db_subnet_group(endpoint, "eu-west-1", "public", true)
         .await
@@ -220,7 +170,7 @@ async fn a_publicly_accessible_rds_instance_fails_and_its_public_subnets_are_nam
     let flagged_private =
         compute_seed::db_instance_in(endpoint, "us-west-2", "flagged", flagged, "private").await;
 
-    let results = case.audit(&[RDS_PUBLIC]);
+    let results = audit(&case, &[RDS_PUBLIC]);
     let result = &results[RDS_PUBLIC];
     assert_eq!(status(result), "fail", "{result:#}");
     assert_eq!(
@@ -257,13 +207,13 @@ async fn a_publicly_accessible_rds_instance_fails_and_its_public_subnets_are_nam
 
 #[tokio::test(flavor = "multi_thread")]
 async fn efs_file_systems_pass_and_fail_region_by_region() {
-    let case = Case::new();
+    let case = ControlCase::new();
     let endpoint = &case.moto.endpoint;
     let good_eu = compute_seed::file_system(endpoint, "eu-west-1", "good-eu", true).await;
     let good_us = compute_seed::file_system(endpoint, "us-east-1", "good-us", true).await;
     let bad = compute_seed::file_system(endpoint, "us-west-2", "bad", false).await;
 
-    let results = case.audit(&[EFS]);
+    let results = audit(&case, &[EFS]);
     assert_eq!(status(&results[EFS]), "fail", "{:#}", results[EFS]);
     assert_eq!(
         findings(&results[EFS]),
@@ -284,7 +234,7 @@ async fn efs_file_systems_pass_and_fail_region_by_region() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn kms_rotation_fails_per_key_and_the_fix_rolls_back_exactly() {
-    let case = Case::new();
+    let case = ControlCase::new();
     let endpoint = &case.moto.endpoint;
     let rotating = compute_seed::key(endpoint, "eu-west-1", false, true).await;
     let off_eu = compute_seed::key(endpoint, "eu-west-1", false, false).await;
@@ -292,7 +242,7 @@ async fn kms_rotation_fails_per_key_and_the_fix_rolls_back_exactly() {
     // Imported key material cannot rotate automatically: not a finding.
     let imported = compute_seed::key(endpoint, "us-west-2", true, false).await;
 
-    let results = case.audit(&[KMS]);
+    let results = audit(&case, &[KMS]);
     assert_eq!(status(&results[KMS]), "fail", "{:#}", results[KMS]);
     assert_eq!(
         findings(&results[KMS]),
@@ -304,9 +254,9 @@ async fn kms_rotation_fails_per_key_and_the_fix_rolls_back_exactly() {
         "the imported key {imported} is not judged"
     );
 
-    let profile = case.profile(&[KMS]);
+    let profile = case.profile(&profile(&[KMS]));
     let profile = profile.to_str().expect("utf-8");
-    let journal = case.dir.path().join("journal.jsonl");
+    let journal = case.journal();
     let journal = journal.to_str().expect("utf-8");
 
     let plan = case.cisrun(&["remediate", "--profile", profile]);
@@ -337,7 +287,7 @@ async fn kms_rotation_fails_per_key_and_the_fix_rolls_back_exactly() {
         !compute_seed::key_rotation(endpoint, "us-west-2", &imported).await,
         "imported key untouched"
     );
-    let results = case.audit(&[KMS]);
+    let results = audit(&case, &[KMS]);
     assert_eq!(status(&results[KMS]), "pass", "{:#}", results[KMS]);
     let recorded = std::fs::read_to_string(journal).expect("journal");
     assert!(recorded.contains("key_rotation_enabled"), "{recorded}");

@@ -3,88 +3,24 @@
 //! row, aged credentials, MFA on the root user) is unit-tested beside each control.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
-use cisrun_e2e::{iam_seed, read_json, results_by_control, run, seed, write_profile, Moto, Run};
+use cisrun_e2e::{iam_seed, profile_yaml, read_json, results_by_control, run, seed, ControlCase};
 use serde_json::Value;
 
-struct Case {
-    moto: Moto,
-    dir: tempfile::TempDir,
+/// A Level 2 v3.0.0 profile with only `controls`, and `parameters` (YAML lines indented by
+/// two spaces, or empty).
+fn profile(controls: &[&str], parameters: &str) -> String {
+    profile_yaml("v3.0.0", controls, &[], parameters)
 }
 
-impl Case {
-    fn new() -> Case {
-        Case {
-            moto: Moto::start(),
-            dir: tempfile::tempdir().expect("temp dir"),
-        }
+/// Audits `controls`; returns each control's result.
+fn audit(case: &ControlCase, controls: &[&str], parameters: &str) -> BTreeMap<String, Value> {
+    let results = case.audit(&profile(controls, parameters));
+    for control in controls {
+        assert!(results.contains_key(*control), "no result for {control}");
     }
-
-    /// A Level 2 v3.0.0 profile with only `controls`, and `parameters` (YAML lines indented
-    /// by two spaces, or empty).
-    fn profile(&self, controls: &[&str], parameters: &str) -> PathBuf {
-        let mut yaml = format!(
-            "benchmark: cis-aws-foundations\nversion: v3.0.0\nlevel: 2\ncontrols:\n  include: [{}]\n",
-            controls.join(", ")
-        );
-        if !parameters.is_empty() {
-            yaml.push_str("parameters:\n");
-            yaml.push_str(parameters);
-        }
-        write_profile(self.dir.path(), "iam.yaml", &yaml)
-    }
-
-    fn cisrun(&self, args: &[&str]) -> Run {
-        let mut command = self.moto.cisrun();
-        command.current_dir(self.dir.path());
-        run(command.args(args))
-    }
-
-    /// Audits `controls`; returns each control's result.
-    fn audit(&self, controls: &[&str], parameters: &str) -> BTreeMap<String, Value> {
-        let profile = self.profile(controls, parameters);
-        let json = self.dir.path().join("audit.json");
-        let out = self.cisrun(&[
-            "audit",
-            "--profile",
-            profile.to_str().expect("utf-8"),
-            "--json",
-            json.to_str().expect("utf-8"),
-        ]);
-        assert!(out.code == 0 || out.code == 1, "{out:?}");
-        let results = results_by_control(&read_json(&json), seed::ACCOUNT);
-        for control in controls {
-            assert!(results.contains_key(*control), "no result for {control}");
-        }
-        assert_eq!(results.len(), controls.len(), "{results:#?}");
-        results
-    }
-
-    fn journal(&self) -> PathBuf {
-        self.dir.path().join("journal.jsonl")
-    }
-
-    /// `cisrun remediate --apply` on `controls`, with `extra` arguments.
-    fn apply(&self, controls: &[&str], parameters: &str, extra: &[&str]) -> Run {
-        let profile = self.profile(controls, parameters);
-        let journal = self.journal();
-        let mut args = vec![
-            "remediate",
-            "--profile",
-            profile.to_str().expect("utf-8"),
-            "--apply",
-            "--journal",
-            journal.to_str().expect("utf-8"),
-        ];
-        args.extend_from_slice(extra);
-        self.cisrun(&args)
-    }
-
-    fn rollback(&self) -> Run {
-        let journal = self.journal();
-        self.cisrun(&["rollback", "--journal", journal.to_str().expect("utf-8")])
-    }
+    assert_eq!(results.len(), controls.len(), "{results:#?}");
+    results
 }
 
 fn status(results: &BTreeMap<String, Value>, control: &str) -> String {
@@ -122,8 +58,9 @@ const REPORT_CONTROLS: [&str; 5] = [CONSOLE_MFA, INITIAL_KEYS, UNUSED, SINGLE_KE
 #[tokio::test]
 async fn root_controls_fail_where_moto_has_no_root_mfa_and_usage_is_an_error() {
     // moto: AccountMFAEnabled is always 0, and its credential report has no root row.
-    let case = Case::new();
-    let results = case.audit(
+    let case = ControlCase::new();
+    let results = audit(
+        &case,
         &[
             "aws-iam-root-mfa",
             "aws-iam-root-hardware-mfa",
@@ -148,10 +85,8 @@ async fn root_controls_fail_where_moto_has_no_root_mfa_and_usage_is_an_error() {
 async fn the_profile_version_reaches_the_root_mfa_rule() {
     // v7.0.0 passes a root user without a password; moto sends no AccountPasswordPresent,
     // so under v7.0.0 (and only there) the control cannot tell: an error, not v3.0.0's fail.
-    let case = Case::new();
-    let profile = write_profile(
-        case.dir.path(),
-        "v7.yaml",
+    let case = ControlCase::new();
+    let profile = case.profile(
         "benchmark: cis-aws-foundations\nversion: v7.0.0\nlevel: 1\ncontrols:\n  include: [aws-iam-root-mfa]\n",
     );
     let json = case.dir.path().join("v7.json");
@@ -169,25 +104,26 @@ async fn the_profile_version_reaches_the_root_mfa_rule() {
         .as_str()
         .unwrap_or_default();
     assert!(message.contains("AccountPasswordPresent"), "{message}");
-    let v3 = case.audit(&["aws-iam-root-mfa"], "");
+    let v3 = audit(&case, &["aws-iam-root-mfa"], "");
     assert_eq!(status(&v3, "aws-iam-root-mfa"), "fail");
 }
 
 #[tokio::test]
 async fn password_policy_controls_fail_without_a_policy_and_follow_the_parameters() {
-    let case = Case::new();
-    let results = case.audit(&[LENGTH, REUSE], "");
+    let case = ControlCase::new();
+    let results = audit(&case, &[LENGTH, REUSE], "");
     assert_eq!(status(&results, LENGTH), "fail");
     assert_eq!(status(&results, REUSE), "fail");
 
     let iam = case.moto.iam().await;
     iam_seed::password_policy(&iam, 14, Some(24)).await;
-    let results = case.audit(&[LENGTH, REUSE], "");
+    let results = audit(&case, &[LENGTH, REUSE], "");
     assert_eq!(status(&results, LENGTH), "pass");
     assert_eq!(status(&results, REUSE), "pass");
 
     iam_seed::password_policy(&iam, 15, Some(10)).await;
-    let results = case.audit(
+    let results = audit(
+        &case,
         &[LENGTH, REUSE],
         &format!("  {LENGTH}:\n    minimum_length: 16\n  {REUSE}:\n    reuse_prevention: 10\n"),
     );
@@ -197,8 +133,11 @@ async fn password_policy_controls_fail_without_a_policy_and_follow_the_parameter
 
 #[tokio::test]
 async fn a_minimum_length_below_14_is_refused_before_any_request() {
-    let case = Case::new();
-    let profile = case.profile(&[LENGTH], &format!("  {LENGTH}:\n    minimum_length: 8\n"));
+    let case = ControlCase::new();
+    let profile = case.profile(&profile(
+        &[LENGTH],
+        &format!("  {LENGTH}:\n    minimum_length: 8\n"),
+    ));
     let out = case.cisrun(&["audit", "--profile", profile.to_str().expect("utf-8")]);
     assert_eq!(out.code, 2, "{out:?}");
     assert!(out.stderr.contains("minimum_length"), "{}", out.stderr);
@@ -206,14 +145,14 @@ async fn a_minimum_length_below_14_is_refused_before_any_request() {
 
 #[tokio::test]
 async fn credential_report_controls_pass_on_clean_users() {
-    let case = Case::new();
+    let case = ControlCase::new();
     let iam = case.moto.iam().await;
     // A console user with MFA and no key; an API user with one fresh key.
     iam_seed::console_user(&iam, "alice").await;
     iam_seed::virtual_mfa(&iam, "alice").await;
     iam_seed::user(&iam, "builder").await;
     iam_seed::access_key(&iam, "builder").await;
-    let results = case.audit(&REPORT_CONTROLS, "");
+    let results = audit(&case, &REPORT_CONTROLS, "");
     for control in REPORT_CONTROLS {
         assert_eq!(
             status(&results, control),
@@ -236,7 +175,7 @@ async fn credential_report_controls_pass_on_clean_users() {
 
 #[tokio::test]
 async fn credential_report_controls_fail_and_name_each_user() {
-    let case = Case::new();
+    let case = ControlCase::new();
     let iam = case.moto.iam().await;
     // A console user without MFA, with two active keys never used.
     iam_seed::console_user(&iam, "bob").await;
@@ -245,7 +184,8 @@ async fn credential_report_controls_fail_and_name_each_user() {
     // A compliant user, so the evidence names both.
     iam_seed::console_user(&iam, "alice").await;
     iam_seed::virtual_mfa(&iam, "alice").await;
-    let results = case.audit(
+    let results = audit(
+        &case,
         &REPORT_CONTROLS,
         &format!("  {UNUSED}:\n    max_unused_days: 0\n  {ROTATION}:\n    max_key_age_days: 0\n"),
     );
@@ -297,18 +237,19 @@ async fn credential_report_controls_fail_and_name_each_user() {
         .expect("key id")
         .to_string();
     iam_seed::set_key_status(&iam, "bob", &first, false).await;
-    let results = case.audit(&[SINGLE_KEY], "");
+    let results = audit(&case, &[SINGLE_KEY], "");
     assert_eq!(status(&results, SINGLE_KEY), "pass");
 }
 
 #[tokio::test]
 async fn password_policy_fix_keeps_other_settings_and_rollback_restores_them_exactly() {
-    let case = Case::new();
+    let case = ControlCase::new();
     let iam = case.moto.iam().await;
     iam_seed::password_policy(&iam, 8, Some(5)).await;
     let before = iam_seed::password_policy_text(&iam).await;
 
-    case.apply(&[LENGTH, REUSE], "", &[]).expect_code(0);
+    case.apply(&profile(&[LENGTH, REUSE], ""), &[])
+        .expect_code(0);
     let policy = iam
         .get_account_password_policy()
         .send()
@@ -322,7 +263,7 @@ async fn password_policy_fix_keeps_other_settings_and_rollback_restores_them_exa
     assert!(policy.allow_users_to_change_password());
     assert!(!policy.require_uppercase_characters());
     assert_eq!(policy.max_password_age(), Some(90));
-    let results = case.audit(&[LENGTH, REUSE], "");
+    let results = audit(&case, &[LENGTH, REUSE], "");
     assert_eq!(status(&results, LENGTH), "pass");
     assert_eq!(status(&results, REUSE), "pass");
 
@@ -332,10 +273,10 @@ async fn password_policy_fix_keeps_other_settings_and_rollback_restores_them_exa
 
 #[tokio::test]
 async fn password_policy_fix_on_an_account_without_one_rolls_back_to_none() {
-    let case = Case::new();
+    let case = ControlCase::new();
     let iam = case.moto.iam().await;
     assert_eq!(iam_seed::password_policy_text(&iam).await, "none");
-    case.apply(&[LENGTH], "", &[]).expect_code(0);
+    case.apply(&profile(&[LENGTH], ""), &[]).expect_code(0);
     let policy = iam
         .get_account_password_policy()
         .send()
@@ -350,7 +291,7 @@ async fn password_policy_fix_on_an_account_without_one_rolls_back_to_none() {
 
 #[tokio::test]
 async fn key_deactivation_needs_unsafe_fixes_and_rolls_back() {
-    let case = Case::new();
+    let case = ControlCase::new();
     let iam = case.moto.iam().await;
     iam_seed::user(&iam, "ci").await;
     let key = iam_seed::access_key(&iam, "ci").await;
@@ -361,7 +302,9 @@ async fn key_deactivation_needs_unsafe_fixes_and_rolls_back() {
     // Only `ci`'s key breaks the rule: `other`'s is inactive.
     iam_seed::set_key_status(&iam, "other", &other, false).await;
 
-    let refused = case.apply(&[ROTATION], &parameters, &[]).expect_code(1);
+    let refused = case
+        .apply(&profile(&[ROTATION], &parameters), &[])
+        .expect_code(1);
     assert!(
         refused.stdout.contains("--unsafe-fixes"),
         "{}",
@@ -377,7 +320,7 @@ async fn key_deactivation_needs_unsafe_fixes_and_rolls_back() {
     let _ = std::fs::remove_file(case.journal());
 
     let applied = case
-        .apply(&[ROTATION], &parameters, &["--unsafe-fixes"])
+        .apply(&profile(&[ROTATION], &parameters), &["--unsafe-fixes"])
         .expect_code(0);
     assert!(applied.stdout.contains(&key), "{}", applied.stdout);
     assert_eq!(iam_seed::key_status(&iam, "ci", &key).await, "Inactive");
@@ -398,11 +341,11 @@ async fn key_deactivation_needs_unsafe_fixes_and_rolls_back() {
 #[tokio::test]
 async fn the_report_is_read_once_for_all_controls_and_a_denial_names_the_action() {
     use cisrun_e2e::{Fault, FaultProxy};
-    let case = Case::new();
+    let case = ControlCase::new();
     let iam = case.moto.iam().await;
     iam_seed::console_user(&iam, "alice").await;
     let proxy = FaultProxy::start(case.moto.port);
-    let profile = case.profile(&REPORT_CONTROLS, "");
+    let profile = case.profile(&profile(&REPORT_CONTROLS, ""));
     let json = case.dir.path().join("proxied.json");
     let audit = |json: &std::path::Path| {
         let mut command = case.moto.cisrun();

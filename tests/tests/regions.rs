@@ -5,91 +5,47 @@
 //! exactly.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use cisrun_e2e::{
-    assert_valid_junit, ocsf_check, read_json, regional_profile_yaml, results_by_control, run,
-    sdk_config_in, seed, write_profile, Fault, FaultProxy, Moto, Run, TEST_REGIONS,
+    finding_rows, ocsf_check, outcome_status as status, regional_profile_yaml, results_by_control,
+    sdk_config_in, seed, ControlCase, Fault, FaultProxy, TEST_REGIONS,
 };
 use serde_json::Value;
 
 const EBS: &str = "aws-ec2-ebs-default-encryption";
 
-struct Case {
-    moto: Moto,
-    dir: tempfile::TempDir,
+/// Audits with `yaml` through `endpoint`; the EBS result (the account's only one) and the
+/// JSON report. The OCSF findings are left in `findings.ocsf.json`.
+fn audit_at(case: &ControlCase, endpoint: &str, yaml: &str) -> (Value, Value) {
+    let ocsf = case.path("findings.ocsf.json");
+    let report = case.audit_report_at(endpoint, yaml, &["--ocsf", ocsf.to_str().expect("utf-8")]);
+    let results = results_by_control(&report, seed::ACCOUNT);
+    assert_eq!(results.len(), 1, "one result per account: {results:#?}");
+    (results[EBS].clone(), report)
 }
 
-impl Case {
-    fn new() -> Case {
-        Case {
-            moto: Moto::start(),
-            dir: tempfile::tempdir().expect("temp dir"),
-        }
-    }
+fn audit(case: &ControlCase, yaml: &str) -> Value {
+    audit_at(case, &case.moto.endpoint, yaml).0
+}
 
-    fn profile(&self, yaml: &str) -> PathBuf {
-        write_profile(self.dir.path(), "regions.yaml", yaml)
-    }
+async fn enable_ebs_default(case: &ControlCase, region: &str) {
+    ec2_in(&case.moto.endpoint, region)
+        .await
+        .enable_ebs_encryption_by_default()
+        .send()
+        .await
+        .expect("enable EBS encryption by default");
+}
 
-    fn cisrun_at(&self, endpoint: &str, args: &[&str]) -> Run {
-        let mut command = cisrun_e2e::cisrun_against(endpoint, self.moto.home.path());
-        command.current_dir(self.dir.path());
-        run(command.args(args))
-    }
-
-    /// Audits with `yaml` through `endpoint`; the EBS result and the JSON report. The
-    /// OCSF findings are left in `findings.ocsf.json`.
-    fn audit_at(&self, endpoint: &str, yaml: &str) -> (Value, Value) {
-        let profile = self.profile(yaml);
-        let json = self.dir.path().join("audit.json");
-        let junit = self.dir.path().join("audit.xml");
-        let ocsf = self.dir.path().join("findings.ocsf.json");
-        let out = self.cisrun_at(
-            endpoint,
-            &[
-                "audit",
-                "--profile",
-                profile.to_str().expect("utf-8"),
-                "--json",
-                json.to_str().expect("utf-8"),
-                "--junit",
-                junit.to_str().expect("utf-8"),
-                "--ocsf",
-                ocsf.to_str().expect("utf-8"),
-            ],
-        );
-        assert!(out.code == 0 || out.code == 1, "{out:?}");
-        assert_valid_junit(&junit);
-        let report = read_json(&json);
-        let results = results_by_control(&report, seed::ACCOUNT);
-        assert_eq!(results.len(), 1, "one result per account: {results:#?}");
-        (results[EBS].clone(), report)
-    }
-
-    fn audit(&self, yaml: &str) -> Value {
-        self.audit_at(&self.moto.endpoint, yaml).0
-    }
-
-    async fn enable_ebs_default(&self, region: &str) {
-        ec2_in(&self.moto.endpoint, region)
-            .await
-            .enable_ebs_encryption_by_default()
-            .send()
-            .await
-            .expect("enable EBS encryption by default");
-    }
-
-    async fn ebs_default(&self, region: &str) -> bool {
-        ec2_in(&self.moto.endpoint, region)
-            .await
-            .get_ebs_encryption_by_default()
-            .send()
-            .await
-            .expect("get EBS encryption by default")
-            .ebs_encryption_by_default()
-            .unwrap_or(false)
-    }
+async fn ebs_default(case: &ControlCase, region: &str) -> bool {
+    ec2_in(&case.moto.endpoint, region)
+        .await
+        .get_ebs_encryption_by_default()
+        .send()
+        .await
+        .expect("get EBS encryption by default")
+        .ebs_encryption_by_default()
+        .unwrap_or(false)
 }
 
 async fn ec2_in(endpoint: &str, region: &str) -> aws_sdk_ec2::Client {
@@ -98,31 +54,20 @@ async fn ec2_in(endpoint: &str, region: &str) -> aws_sdk_ec2::Client {
 
 /// Each finding's region and status, by region.
 fn findings(result: &Value) -> BTreeMap<String, String> {
-    result["outcome"]["evidence"]
-        .as_array()
-        .expect("evidence")
-        .iter()
-        .map(|e| {
-            (
-                e["region"].as_str().expect("a region").to_string(),
-                e["status"].as_str().expect("a status").to_string(),
-            )
-        })
+    finding_rows(result)
+        .into_iter()
+        .map(|(_, region, status)| (region, status))
         .collect()
-}
-
-fn status(result: &Value) -> &str {
-    result["outcome"]["status"].as_str().expect("status")
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn every_region_is_read_and_one_region_off_fails_the_account() {
-    let case = Case::new();
+    let case = ControlCase::new();
     for region in &TEST_REGIONS[..3] {
-        case.enable_ebs_default(region).await;
+        enable_ebs_default(&case, region).await;
     }
     let yaml = regional_profile_yaml(&[EBS], TEST_REGIONS);
-    let result = case.audit(&yaml);
+    let result = audit(&case, &yaml);
     assert_eq!(status(&result), "fail", "{result:#}");
     let expected: BTreeMap<String, String> = TEST_REGIONS
         .iter()
@@ -144,15 +89,15 @@ async fn every_region_is_read_and_one_region_off_fails_the_account() {
         "{result:#}"
     );
 
-    case.enable_ebs_default("us-west-2").await;
-    let result = case.audit(&yaml);
+    enable_ebs_default(&case, "us-west-2").await;
+    let result = audit(&case, &yaml);
     assert_eq!(status(&result), "pass", "{result:#}");
     assert_eq!(findings(&result).len(), TEST_REGIONS.len());
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn without_regions_every_enabled_region_is_read_once() {
-    let case = Case::new();
+    let case = ControlCase::new();
     let proxy = FaultProxy::start(case.moto.port);
     // moto lists opt-in regions as `not-opted-in` even without AllRegions; AWS would not.
     // Either way they are not the account's: only the others are read.
@@ -172,7 +117,7 @@ async fn without_regions_every_enabled_region_is_read_once() {
         "moto lists opt-in regions"
     );
     let yaml = cisrun_e2e::narrow_profile_yaml(&[EBS]);
-    let (result, _) = case.audit_at(&proxy.endpoint, &yaml);
+    let (result, _) = audit_at(&case, &proxy.endpoint, &yaml);
     assert_eq!(status(&result), "fail");
     assert_eq!(findings(&result).len(), enabled, "{result:#}");
     assert_eq!(proxy.count("DescribeRegions"), 1);
@@ -181,9 +126,9 @@ async fn without_regions_every_enabled_region_is_read_once() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_denied_region_is_that_regions_error_and_the_verdict_follows_the_rule() {
-    let case = Case::new();
+    let case = ControlCase::new();
     for region in TEST_REGIONS {
-        case.enable_ebs_default(region).await;
+        enable_ebs_default(&case, region).await;
     }
     let proxy = FaultProxy::start(case.moto.port);
     proxy.inject(
@@ -198,7 +143,7 @@ async fn a_denied_region_is_that_regions_error_and_the_verdict_follows_the_rule(
     let yaml = regional_profile_yaml(&[EBS], TEST_REGIONS);
 
     // Every readable region passes: the account's result is an error naming the region.
-    let (result, report) = case.audit_at(&proxy.endpoint, &yaml);
+    let (result, report) = audit_at(&case, &proxy.endpoint, &yaml);
     assert_eq!(status(&result), "error", "{result:#}");
     let by_region = findings(&result);
     assert_eq!(by_region["eu-central-1"], "error");
@@ -222,7 +167,7 @@ async fn a_denied_region_is_that_regions_error_and_the_verdict_follows_the_rule(
         .send()
         .await
         .expect("disable");
-    let (result, _) = case.audit_at(&proxy.endpoint, &yaml);
+    let (result, _) = audit_at(&case, &proxy.endpoint, &yaml);
     assert_eq!(status(&result), "fail", "{result:#}");
     let by_region = findings(&result);
     assert_eq!(by_region["us-west-2"], "fail");
@@ -247,15 +192,15 @@ async fn a_denied_region_is_that_regions_error_and_the_verdict_follows_the_rule(
 
 #[tokio::test(flavor = "multi_thread")]
 async fn exclude_drops_a_region_and_bad_region_keys_are_errors_with_a_location() {
-    let case = Case::new();
+    let case = ControlCase::new();
     for region in &TEST_REGIONS[..3] {
-        case.enable_ebs_default(region).await;
+        enable_ebs_default(&case, region).await;
     }
     let yaml = format!(
         "{}regions:\n  exclude: [us-west-2]\n",
         cisrun_e2e::narrow_profile_yaml(&[EBS])
     );
-    let by_region = findings(&case.audit(&yaml));
+    let by_region = findings(&audit(&case, &yaml));
     assert!(!by_region.contains_key("us-west-2"), "{by_region:?}");
     assert_eq!(by_region["eu-west-1"], "pass");
     assert_eq!(by_region["us-east-2"], "fail");
@@ -279,14 +224,15 @@ async fn exclude_drops_a_region_and_bad_region_keys_are_errors_with_a_location()
         );
         assert_eq!(out.code, 2, "{out:?}");
         assert!(out.stderr.contains(expected), "{bad}: {}", out.stderr);
-        assert!(out.stderr.contains("regions.yaml:"), "{}", out.stderr);
+        let location = format!("{}:", profile.display());
+        assert!(out.stderr.contains(&location), "{}", out.stderr);
     }
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_fix_turns_on_each_region_that_was_off_and_rollback_restores_exactly_those() {
-    let case = Case::new();
-    case.enable_ebs_default("eu-west-1").await;
+    let case = ControlCase::new();
+    enable_ebs_default(&case, "eu-west-1").await;
     let profile = case.profile(&regional_profile_yaml(&[EBS], TEST_REGIONS));
     let profile = profile.to_str().expect("utf-8");
     let journal = case.dir.path().join("journal.jsonl");
@@ -298,7 +244,7 @@ async fn the_fix_turns_on_each_region_that_was_off_and_rollback_restores_exactly
         assert!(plan.stdout.contains(region), "{region}: {}", plan.stdout);
     }
     assert!(
-        !case.ebs_default("us-west-2").await,
+        !ebs_default(&case, "us-west-2").await,
         "the plan changed nothing"
     );
 
@@ -316,20 +262,23 @@ async fn the_fix_turns_on_each_region_that_was_off_and_rollback_restores_exactly
     );
     assert_eq!(applied.code, 0, "{applied:?}");
     for region in TEST_REGIONS {
-        assert!(case.ebs_default(region).await, "{region} on after the fix");
+        assert!(
+            ebs_default(&case, region).await,
+            "{region} on after the fix"
+        );
     }
     assert_eq!(
-        status(&case.audit(&regional_profile_yaml(&[EBS], TEST_REGIONS))),
+        status(&audit(&case, &regional_profile_yaml(&[EBS], TEST_REGIONS))),
         "pass"
     );
 
     let rolled_back = case.cisrun_at(&case.moto.endpoint, &["rollback", "--journal", journal]);
     assert_eq!(rolled_back.code, 0, "{rolled_back:?}");
     assert!(
-        case.ebs_default("eu-west-1").await,
+        ebs_default(&case, "eu-west-1").await,
         "was on before: stays on"
     );
     for region in &TEST_REGIONS[1..] {
-        assert!(!case.ebs_default(region).await, "{region} off again");
+        assert!(!ebs_default(&case, region).await, "{region} off again");
     }
 }

@@ -5,10 +5,9 @@
 //! `--unsafe-fixes`, and their exact rollback.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use cisrun_e2e::{
-    read_json, results_by_control, run, s3_seed, seed, write_profile, Fault, FaultProxy, Moto, Run,
+    finding_rows, outcome_status as status, profile_yaml, s3_seed, ControlCase, Fault, FaultProxy,
     TEST_REGIONS,
 };
 use serde_json::Value;
@@ -21,105 +20,16 @@ const ENCRYPTION: &str = "aws-s3-bucket-encryption-at-rest";
 const EU: &str = "eu-west-1";
 const US: &str = "us-west-2";
 
-struct Case {
-    moto: Moto,
-    dir: tempfile::TempDir,
-}
-
-impl Case {
-    fn new() -> Case {
-        Case {
-            moto: Moto::start(),
-            dir: tempfile::tempdir().expect("temp dir"),
-        }
-    }
-
-    fn profile(&self, version: &str, controls: &[&str]) -> PathBuf {
-        let yaml = format!(
-            "benchmark: cis-aws-foundations\nversion: {version}\nlevel: 2\ncontrols:\n  include: [{}]\nregions:\n  include: [{}]\n",
-            controls.join(", "),
-            TEST_REGIONS.join(", ")
-        );
-        write_profile(self.dir.path(), "s3.yaml", &yaml)
-    }
-
-    fn cisrun(&self, args: &[&str]) -> Run {
-        let mut command = self.moto.cisrun();
-        command.current_dir(self.dir.path());
-        run(command.args(args))
-    }
-
-    fn audit(&self, version: &str, controls: &[&str]) -> BTreeMap<String, Value> {
-        self.audit_at(&self.moto.endpoint, version, controls)
-    }
-
-    /// An audit through `endpoint` (a [`FaultProxy`] in front of moto).
-    fn audit_at(
-        &self,
-        endpoint: &str,
-        version: &str,
-        controls: &[&str],
-    ) -> BTreeMap<String, Value> {
-        let profile = self.profile(version, controls);
-        let json = self.dir.path().join("audit.json");
-        let mut command = self.moto.cisrun();
-        command
-            .current_dir(self.dir.path())
-            .env("AWS_ENDPOINT_URL", endpoint);
-        let out = run(command.args([
-            "audit",
-            "--profile",
-            profile.to_str().expect("utf-8"),
-            "--json",
-            json.to_str().expect("utf-8"),
-        ]));
-        assert!(out.code == 0 || out.code == 1, "{out:?}");
-        results_by_control(&read_json(&json), seed::ACCOUNT)
-    }
-
-    fn journal(&self) -> PathBuf {
-        self.dir.path().join("journal.jsonl")
-    }
-
-    fn apply(&self, controls: &[&str], extra: &[&str]) -> Run {
-        let profile = self.profile("v3.0.0", controls);
-        let journal = self.journal();
-        let mut args = vec![
-            "remediate",
-            "--profile",
-            profile.to_str().expect("utf-8"),
-            "--apply",
-            "--journal",
-            journal.to_str().expect("utf-8"),
-        ];
-        args.extend_from_slice(extra);
-        self.cisrun(&args)
-    }
-
-    async fn bucket(&self, region: &str, name: &str) {
-        s3_seed::bucket(&self.moto.endpoint, region, name).await;
-    }
-}
-
-fn status(result: &Value) -> &str {
-    result["outcome"]["status"].as_str().expect("status")
+/// A Level 2 profile of `version` narrowed to `controls` and the test regions.
+fn profile(version: &str, controls: &[&str]) -> String {
+    profile_yaml(version, controls, TEST_REGIONS, "")
 }
 
 /// Each finding's (resource, region) and status.
 fn findings(result: &Value) -> BTreeMap<(String, String), String> {
-    result["outcome"]["evidence"]
-        .as_array()
-        .expect("evidence")
-        .iter()
-        .map(|e| {
-            (
-                (
-                    e["resource"].as_str().expect("a resource").to_string(),
-                    e["region"].as_str().expect("a region").to_string(),
-                ),
-                e["status"].as_str().expect("a status").to_string(),
-            )
-        })
+    finding_rows(result)
+        .into_iter()
+        .map(|(resource, region, status)| ((resource, region), status))
         .collect()
 }
 
@@ -132,10 +42,10 @@ fn finding(bucket: &str, region: &str, status: &str) -> ((String, String), Strin
 
 #[tokio::test(flavor = "multi_thread")]
 async fn buckets_in_two_regions_pass_and_fail_each_in_its_own_region() {
-    let case = Case::new();
+    let case = ControlCase::new();
     let endpoint = case.moto.endpoint.clone();
-    case.bucket(EU, "cis-good-eu").await;
-    case.bucket(US, "cis-bad-us").await;
+    s3_seed::bucket(&case.moto.endpoint, EU, "cis-good-eu").await;
+    s3_seed::bucket(&case.moto.endpoint, US, "cis-bad-us").await;
     s3_seed::put_policy(
         &endpoint,
         EU,
@@ -154,7 +64,7 @@ async fn buckets_in_two_regions_pass_and_fail_each_in_its_own_region() {
     // Prowler's pass: only IgnorePublicAcls and RestrictPublicBuckets.
     s3_seed::bucket_block(&endpoint, US, "cis-bad-us", [false, true, false, true]).await;
 
-    let results = case.audit("v3.0.0", &[DENY_HTTP, BPA, MFA]);
+    let results = case.audit(&profile("v3.0.0", &[DENY_HTTP, BPA, MFA]));
     assert_eq!(results.len(), 3, "one result per control: {results:#?}");
     for control in [DENY_HTTP, BPA] {
         let result = &results[control];
@@ -194,7 +104,7 @@ async fn buckets_in_two_regions_pass_and_fail_each_in_its_own_region() {
         .replace(r#"["s3:*"]"#, r#""s3:*""#)
         .replace(":false}", r#":"false"}"#);
     s3_seed::put_policy(&endpoint, US, "cis-bad-us", &other_shape).await;
-    let results = case.audit("v3.0.0", &[DENY_HTTP, BPA]);
+    let results = case.audit(&profile("v3.0.0", &[DENY_HTTP, BPA]));
     assert_eq!(status(&results[BPA]), "pass", "{:#}", results[BPA]);
     assert_eq!(
         status(&results[DENY_HTTP]),
@@ -205,7 +115,7 @@ async fn buckets_in_two_regions_pass_and_fail_each_in_its_own_region() {
 
     // Encryption at rest exists in v1.5.0 only: moto has no default rule.
     s3_seed::encrypt(&endpoint, EU, "cis-good-eu").await;
-    let results = case.audit("v1.5.0", &[ENCRYPTION]);
+    let results = case.audit(&profile("v1.5.0", &[ENCRYPTION]));
     assert_eq!(
         status(&results[ENCRYPTION]),
         "fail",
@@ -220,16 +130,16 @@ async fn buckets_in_two_regions_pass_and_fail_each_in_its_own_region() {
         ])
     );
     s3_seed::encrypt(&endpoint, US, "cis-bad-us").await;
-    let results = case.audit("v1.5.0", &[ENCRYPTION]);
+    let results = case.audit(&profile("v1.5.0", &[ENCRYPTION]));
     assert_eq!(status(&results[ENCRYPTION]), "pass");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn each_bucket_is_read_once_in_its_own_region_and_a_denied_region_is_its_error_only() {
-    let case = Case::new();
+    let case = ControlCase::new();
     let endpoint = case.moto.endpoint.clone();
-    case.bucket(EU, "cis-good-eu").await;
-    case.bucket(US, "cis-denied-us").await;
+    s3_seed::bucket(&case.moto.endpoint, EU, "cis-good-eu").await;
+    s3_seed::bucket(&case.moto.endpoint, US, "cis-denied-us").await;
     for (region, bucket) in [(EU, "cis-good-eu"), (US, "cis-denied-us")] {
         s3_seed::put_policy(
             &endpoint,
@@ -251,7 +161,7 @@ async fn each_bucket_is_read_once_in_its_own_region_and_a_denied_region_is_its_e
         )
         .in_region(US),
     );
-    let results = case.audit_at(&proxy.endpoint, "v3.0.0", &[DENY_HTTP]);
+    let results = case.audit_at(&proxy.endpoint, &profile("v3.0.0", &[DENY_HTTP]));
     let result = &results[DENY_HTTP];
     assert_eq!(status(result), "error", "{result:#}");
     assert_eq!(
@@ -272,16 +182,16 @@ async fn each_bucket_is_read_once_in_its_own_region_and_a_denied_region_is_its_e
 
 #[tokio::test(flavor = "multi_thread")]
 async fn unsafe_s3_fixes_need_the_flag_and_roll_back_exactly() {
-    let case = Case::new();
+    let case = ControlCase::new();
     let endpoint = case.moto.endpoint.clone();
-    case.bucket(EU, "cis-with-policy").await;
-    case.bucket(US, "cis-without-policy").await;
+    s3_seed::bucket(&case.moto.endpoint, EU, "cis-with-policy").await;
+    s3_seed::bucket(&case.moto.endpoint, US, "cis-without-policy").await;
     let before = s3_seed::read_only_policy("cis-with-policy");
     s3_seed::put_policy(&endpoint, EU, "cis-with-policy", &before).await;
     let previous_account = [false, true, false, true];
     s3_seed::account_block(&endpoint, previous_account).await;
 
-    let refused = case.apply(&[DENY_HTTP, BPA], &[]);
+    let refused = case.apply(&profile("v3.0.0", &[DENY_HTTP, BPA]), &[]);
     assert_eq!(refused.code, 1, "{refused:?}");
     assert!(
         refused.stdout.contains("--unsafe-fixes"),
@@ -304,9 +214,9 @@ async fn unsafe_s3_fixes_need_the_flag_and_roll_back_exactly() {
     );
     let _ = std::fs::remove_file(case.journal());
 
-    let applied = case.apply(&[DENY_HTTP, BPA], &["--unsafe-fixes"]);
+    let applied = case.apply(&profile("v3.0.0", &[DENY_HTTP, BPA]), &["--unsafe-fixes"]);
     assert_eq!(applied.code, 0, "{applied:?}");
-    let results = case.audit("v3.0.0", &[DENY_HTTP, BPA]);
+    let results = case.audit(&profile("v3.0.0", &[DENY_HTTP, BPA]));
     assert_eq!(
         status(&results[DENY_HTTP]),
         "pass",
@@ -327,11 +237,7 @@ async fn unsafe_s3_fixes_need_the_flag_and_roll_back_exactly() {
         Some([true; 4])
     );
 
-    let rolled_back = case.cisrun(&[
-        "rollback",
-        "--journal",
-        case.journal().to_str().expect("utf-8"),
-    ]);
+    let rolled_back = case.rollback();
     assert_eq!(rolled_back.code, 0, "{rolled_back:?}");
     assert_eq!(
         s3_seed::policy(&endpoint, EU, "cis-with-policy")
@@ -352,21 +258,17 @@ async fn unsafe_s3_fixes_need_the_flag_and_roll_back_exactly() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_account_block_fix_on_an_account_without_one_rolls_back_to_none() {
-    let case = Case::new();
+    let case = ControlCase::new();
     let endpoint = case.moto.endpoint.clone();
-    case.bucket(EU, "cis-open").await;
+    s3_seed::bucket(&case.moto.endpoint, EU, "cis-open").await;
     assert_eq!(s3_seed::account_block_settings(&endpoint).await, None);
-    let applied = case.apply(&[BPA], &["--unsafe-fixes"]);
+    let applied = case.apply(&profile("v3.0.0", &[BPA]), &["--unsafe-fixes"]);
     assert_eq!(applied.code, 0, "{applied:?}");
     assert_eq!(
         s3_seed::account_block_settings(&endpoint).await,
         Some([true; 4])
     );
-    let rolled_back = case.cisrun(&[
-        "rollback",
-        "--journal",
-        case.journal().to_str().expect("utf-8"),
-    ]);
+    let rolled_back = case.rollback();
     assert_eq!(rolled_back.code, 0, "{rolled_back:?}");
     assert_eq!(s3_seed::account_block_settings(&endpoint).await, None);
 }

@@ -4,81 +4,28 @@
 //! never a pass or a fail. One result per account, one finding per region.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use cisrun_e2e::switches_seed::{config_recording, config_stop, security_hub_on};
-use cisrun_e2e::{
-    assert_valid_junit, read_json, regional_profile_yaml, results_by_control, run, seed,
-    write_profile, Moto, Run, TEST_REGIONS,
-};
+use cisrun_e2e::{finding_rows, outcome_status as status, profile_yaml, ControlCase, TEST_REGIONS};
 use serde_json::Value;
 
 const CONFIG: &str = "aws-config-all-regions";
 const SECURITY_HUB: &str = "aws-securityhub-enabled";
 const ACCESS_ANALYZER: &str = "aws-accessanalyzer-all-regions";
 
-struct Case {
-    moto: Moto,
-    dir: tempfile::TempDir,
-}
-
-impl Case {
-    fn new() -> Case {
-        Case {
-            moto: Moto::start(),
-            dir: tempfile::tempdir().expect("temp dir"),
-        }
-    }
-
-    fn profile(&self, yaml: &str) -> PathBuf {
-        write_profile(self.dir.path(), "switches.yaml", yaml)
-    }
-
-    fn cisrun(&self, args: &[&str]) -> Run {
-        let mut command = cisrun_e2e::cisrun_against(&self.moto.endpoint, self.moto.home.path());
-        command.current_dir(self.dir.path());
-        run(command.args(args))
-    }
-
-    /// Audits `control` in the test regions: its result.
-    fn audit(&self, control: &str) -> Value {
-        let profile = self.profile(&regional_profile_yaml(&[control], TEST_REGIONS));
-        let json = self.dir.path().join("audit.json");
-        let junit = self.dir.path().join("audit.xml");
-        let out = self.cisrun(&[
-            "audit",
-            "--profile",
-            profile.to_str().expect("utf-8"),
-            "--json",
-            json.to_str().expect("utf-8"),
-            "--junit",
-            junit.to_str().expect("utf-8"),
-        ]);
-        assert!(out.code == 0 || out.code == 1, "{out:?}");
-        assert_valid_junit(&junit);
-        let results = results_by_control(&read_json(&json), seed::ACCOUNT);
-        assert_eq!(results.len(), 1, "one result per account: {results:#?}");
-        results[control].clone()
-    }
+/// Audits `control` in the test regions: its result, the only one for the account.
+fn audit(case: &ControlCase, control: &str) -> Value {
+    let results = case.audit(&profile_yaml("v3.0.0", &[control], TEST_REGIONS, ""));
+    assert_eq!(results.len(), 1, "one result per account: {results:#?}");
+    results[control].clone()
 }
 
 /// Each finding's status by region (`-` for an account-wide finding).
 fn findings(result: &Value) -> BTreeMap<String, String> {
-    result["outcome"]["evidence"]
-        .as_array()
-        .expect("evidence")
-        .iter()
-        .map(|e| {
-            (
-                e["region"].as_str().unwrap_or("-").to_string(),
-                e["status"].as_str().expect("a status").to_string(),
-            )
-        })
+    finding_rows(result)
+        .into_iter()
+        .map(|(_, region, status)| (region, status))
         .collect()
-}
-
-fn status(result: &Value) -> &str {
-    result["outcome"]["status"].as_str().expect("status")
 }
 
 fn expected(failing: &[&str], global: &str) -> BTreeMap<String, String> {
@@ -95,13 +42,13 @@ fn expected(failing: &[&str], global: &str) -> BTreeMap<String, String> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn config_recording_everywhere_with_global_types_in_one_region_passes_and_gaps_fail() {
-    let case = Case::new();
+    let case = ControlCase::new();
     let endpoint = case.moto.endpoint.clone();
     // Global types only in eu-west-1; nothing at all in us-west-2.
     for region in &TEST_REGIONS[..3] {
         config_recording(&endpoint, region, *region == "eu-west-1").await;
     }
-    let result = case.audit(CONFIG);
+    let result = audit(&case, CONFIG);
     assert_eq!(status(&result), "fail", "{result:#}");
     assert_eq!(findings(&result), expected(&["us-west-2"], "pass"));
     assert_eq!(
@@ -112,7 +59,7 @@ async fn config_recording_everywhere_with_global_types_in_one_region_passes_and_
     // Recording in us-west-2 too, but stopped in eu-central-1: two regions' failures differ.
     config_recording(&endpoint, "us-west-2", false).await;
     config_stop(&endpoint, "eu-central-1").await;
-    let result = case.audit(CONFIG);
+    let result = audit(&case, CONFIG);
     assert_eq!(status(&result), "fail", "{result:#}");
     assert_eq!(findings(&result), expected(&["eu-central-1"], "pass"));
     let message = result["outcome"]["message"].as_str().expect("message");
@@ -120,18 +67,18 @@ async fn config_recording_everywhere_with_global_types_in_one_region_passes_and_
 
     // Started again: every region records, global types in one region only: pass.
     config_recording(&endpoint, "eu-central-1", false).await;
-    let result = case.audit(CONFIG);
+    let result = audit(&case, CONFIG);
     assert_eq!(status(&result), "pass", "{result:#}");
     assert_eq!(findings(&result), expected(&[], "pass"));
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn config_without_global_types_in_any_region_fails_on_that_rule_alone() {
-    let case = Case::new();
+    let case = ControlCase::new();
     for region in TEST_REGIONS {
         config_recording(&case.moto.endpoint, region, false).await;
     }
-    let result = case.audit(CONFIG);
+    let result = audit(&case, CONFIG);
     assert_eq!(status(&result), "fail", "{result:#}");
     assert_eq!(findings(&result), expected(&[], "fail"));
     let message = result["outcome"]["message"].as_str().expect("message");
@@ -140,11 +87,11 @@ async fn config_without_global_types_in_any_region_fails_on_that_rule_alone() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn security_hub_in_some_regions_fails_and_in_every_region_passes() {
-    let case = Case::new();
+    let case = ControlCase::new();
     for region in &TEST_REGIONS[..2] {
         security_hub_on(&case.moto.endpoint, region).await;
     }
-    let result = case.audit(SECURITY_HUB);
+    let result = audit(&case, SECURITY_HUB);
     assert_eq!(status(&result), "fail", "{result:#}");
     let by_region = findings(&result);
     assert_eq!(by_region["us-east-1"], "fail");
@@ -157,15 +104,15 @@ async fn security_hub_in_some_regions_fails_and_in_every_region_passes() {
     for region in &TEST_REGIONS[2..] {
         security_hub_on(&case.moto.endpoint, region).await;
     }
-    let result = case.audit(SECURITY_HUB);
+    let result = audit(&case, SECURITY_HUB);
     assert_eq!(status(&result), "pass", "{result:#}");
     assert_eq!(findings(&result).len(), TEST_REGIONS.len());
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn access_analyzer_against_moto_is_an_error_naming_list_analyzers() {
-    let case = Case::new();
-    let result = case.audit(ACCESS_ANALYZER);
+    let case = ControlCase::new();
+    let result = audit(&case, ACCESS_ANALYZER);
     assert_eq!(status(&result), "error", "{result:#}");
     let message = result["outcome"]["message"].as_str().expect("message");
     assert!(
