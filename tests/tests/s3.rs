@@ -44,8 +44,8 @@ fn finding(bucket: &str, region: &str, status: &str) -> ((String, String), Strin
 async fn buckets_in_two_regions_pass_and_fail_each_in_its_own_region() {
     let case = ControlCase::new();
     let endpoint = case.moto.endpoint.clone();
-    s3_seed::bucket(&case.moto.endpoint, EU, "cis-good-eu").await;
-    s3_seed::bucket(&case.moto.endpoint, US, "cis-bad-us").await;
+    s3_seed::bucket(&endpoint, EU, "cis-good-eu").await;
+    s3_seed::bucket(&endpoint, US, "cis-bad-us").await;
     s3_seed::put_policy(
         &endpoint,
         EU,
@@ -138,8 +138,8 @@ async fn buckets_in_two_regions_pass_and_fail_each_in_its_own_region() {
 async fn each_bucket_is_read_once_in_its_own_region_and_a_denied_region_is_its_error_only() {
     let case = ControlCase::new();
     let endpoint = case.moto.endpoint.clone();
-    s3_seed::bucket(&case.moto.endpoint, EU, "cis-good-eu").await;
-    s3_seed::bucket(&case.moto.endpoint, US, "cis-denied-us").await;
+    s3_seed::bucket(&endpoint, EU, "cis-good-eu").await;
+    s3_seed::bucket(&endpoint, US, "cis-denied-us").await;
     for (region, bucket) in [(EU, "cis-good-eu"), (US, "cis-denied-us")] {
         s3_seed::put_policy(
             &endpoint,
@@ -184,8 +184,8 @@ async fn each_bucket_is_read_once_in_its_own_region_and_a_denied_region_is_its_e
 async fn unsafe_s3_fixes_need_the_flag_and_roll_back_exactly() {
     let case = ControlCase::new();
     let endpoint = case.moto.endpoint.clone();
-    s3_seed::bucket(&case.moto.endpoint, EU, "cis-with-policy").await;
-    s3_seed::bucket(&case.moto.endpoint, US, "cis-without-policy").await;
+    s3_seed::bucket(&endpoint, EU, "cis-with-policy").await;
+    s3_seed::bucket(&endpoint, US, "cis-without-policy").await;
     let before = s3_seed::read_only_policy("cis-with-policy");
     s3_seed::put_policy(&endpoint, EU, "cis-with-policy", &before).await;
     let previous_account = [false, true, false, true];
@@ -260,7 +260,7 @@ async fn unsafe_s3_fixes_need_the_flag_and_roll_back_exactly() {
 async fn the_account_block_fix_on_an_account_without_one_rolls_back_to_none() {
     let case = ControlCase::new();
     let endpoint = case.moto.endpoint.clone();
-    s3_seed::bucket(&case.moto.endpoint, EU, "cis-open").await;
+    s3_seed::bucket(&endpoint, EU, "cis-open").await;
     assert_eq!(s3_seed::account_block_settings(&endpoint).await, None);
     let applied = case.apply(&profile("v3.0.0", &[BPA]), &["--unsafe-fixes"]);
     assert_eq!(applied.code, 0, "{applied:?}");
