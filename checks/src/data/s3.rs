@@ -467,6 +467,49 @@ mod tests {
         assert_eq!(region_of_constraint(Some("us-west-2")), "us-west-2");
     }
 
+    #[tokio::test]
+    async fn every_page_is_listed_and_a_bucket_without_a_region_is_located() {
+        use aws_sdk_s3::operation::get_bucket_location::GetBucketLocationOutput;
+        use aws_sdk_s3::operation::list_buckets::ListBucketsOutput;
+        use aws_sdk_s3::types::{Bucket as SdkBucket, BucketLocationConstraint};
+        use aws_smithy_mocks::mock;
+
+        let first = mock!(aws_sdk_s3::Client::list_buckets)
+            .match_requests(|r| r.continuation_token().is_none())
+            .then_output(|| {
+                ListBucketsOutput::builder()
+                    .buckets(
+                        SdkBucket::builder()
+                            .name("a")
+                            .bucket_region("us-west-2")
+                            .build(),
+                    )
+                    .continuation_token("page-2")
+                    .build()
+            });
+        let second = mock!(aws_sdk_s3::Client::list_buckets)
+            .match_requests(|r| r.continuation_token() == Some("page-2"))
+            .then_output(|| {
+                ListBucketsOutput::builder()
+                    .buckets(SdkBucket::builder().name("b").build())
+                    .build()
+            });
+        let location = mock!(aws_sdk_s3::Client::get_bucket_location)
+            .match_requests(|r| r.bucket() == Some("b"))
+            .then_output(|| {
+                GetBucketLocationOutput::builder()
+                    .location_constraint(BucketLocationConstraint::Eu)
+                    .build()
+            });
+        let account = testing::account(&["us-east-1"], &[first, second, location]);
+        let listed = buckets(&account).await.expect("buckets");
+        let listed: Vec<(&str, &str)> = listed
+            .iter()
+            .map(|b| (b.name.as_str(), b.region.as_str()))
+            .collect();
+        assert_eq!(listed, [("a", "us-west-2"), ("b", "eu-west-1")]);
+    }
+
     #[test]
     fn all_four_settings_are_needed() {
         assert!(PublicAccessBlock::ALL.all());
