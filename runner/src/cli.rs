@@ -139,7 +139,7 @@ pub struct RemediateArgs {
     #[arg(long, requires = "apply")]
     pub unsafe_fixes: bool,
     /// Where --apply records every change (default: cisrun-journal-<UTC time>.jsonl).
-    #[arg(long, requires = "apply")]
+    #[arg(long, requires = "apply", value_parser = journal_file)]
     pub journal: Option<PathBuf>,
     /// The reports of the plan (or, with --apply, of the results).
     #[command(flatten)]
@@ -156,7 +156,7 @@ pub struct RemediateArgs {
 #[derive(Debug, Args)]
 pub struct RollbackArgs {
     /// The journal `remediate --apply` wrote.
-    #[arg(long)]
+    #[arg(long, value_parser = journal_file)]
     pub journal: PathBuf,
     /// Undo even where a resource changed since the apply.
     #[arg(long)]
@@ -241,4 +241,53 @@ pub struct ReportArgs {
     /// against --baseline), failures (failures only), none. Default: all (diff: new).
     #[arg(long, value_enum, value_name = "POLICY")]
     pub fail_on: Option<FailOnArg>,
+}
+
+/// A journal is a file: `remediate --apply` appends to it as it goes, so that an interrupted
+/// run can still be rolled back, and `rollback` reads it back. `-` (standard output) could
+/// not be rolled back, so it is refused rather than written as a file named `-`.
+fn journal_file(value: &str) -> Result<PathBuf, String> {
+    if value == "-" {
+        Err("a journal must be a file (`-`, standard output, could not be rolled back)".to_string())
+    } else if value.is_empty() {
+        Err("a journal needs a file name".to_string())
+    } else {
+        Ok(PathBuf::from(value))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_journal_is_a_file_never_standard_output() {
+        for args in [
+            &[
+                "cisrun",
+                "remediate",
+                "--profile",
+                "p.yaml",
+                "--apply",
+                "--journal",
+                "-",
+            ][..],
+            &["cisrun", "rollback", "--journal", "-"][..],
+            &["cisrun", "rollback", "--journal", ""][..],
+        ] {
+            let error = Cli::try_parse_from(args).expect_err("refused");
+            assert!(error.to_string().contains("a journal"), "{error}");
+            assert_eq!(error.exit_code(), 2);
+        }
+        assert!(Cli::try_parse_from([
+            "cisrun",
+            "remediate",
+            "--profile",
+            "p.yaml",
+            "--apply",
+            "--journal",
+            "j.jsonl"
+        ])
+        .is_ok());
+    }
 }
