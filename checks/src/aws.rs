@@ -20,7 +20,7 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
-use cisrun_core::ErrorDetail;
+use cisrun_core::{ErrorDetail, RemediationError};
 use tokio::sync::OnceCell;
 
 /// How patient cisrun is with AWS. The defaults suit CI: bounded, with the SDK's standard
@@ -227,6 +227,13 @@ impl AwsError {
             message: format!("{} failed: {}", self.action, self.message),
             missing_permission: self.access_denied.then(|| self.action.clone()),
         }
+    }
+}
+
+/// A fix's AWS call that failed is the provider's error, with the same detail an audit gives.
+impl From<AwsError> for RemediationError {
+    fn from(error: AwsError) -> Self {
+        RemediationError::Provider(error.to_detail())
     }
 }
 

@@ -124,10 +124,6 @@ struct RegionStep {
     region: String,
 }
 
-fn provider(error: AwsError) -> RemediationError {
-    RemediationError::Provider(error.to_detail())
-}
-
 fn region_of(step: &Step) -> Result<String, RemediationError> {
     step.data_as::<RegionStep>().map(|s| s.region)
 }
@@ -148,11 +144,11 @@ impl Remediation<AwsAccount> for EnableEbsDefaultEncryption {
         account: &AwsAccount,
         _parameters: &Parameters,
     ) -> Result<Plan, RemediationError> {
-        let regions = ebs_encryption_by_default(account).await.map_err(provider)?;
+        let regions = ebs_encryption_by_default(account).await?;
         let mut steps = Vec::new();
         for region in regions {
             // A region the fix cannot read is not one it may change blindly.
-            if !*region.data.map_err(provider)? {
+            if !*region.data? {
                 steps.push(Step {
                     action: ENABLE.to_string(),
                     resource: setting_arn(account, &region.region),
@@ -182,9 +178,7 @@ impl Remediation<AwsAccount> for EnableEbsDefaultEncryption {
     ) -> Result<serde_json::Value, RemediationError> {
         let region = region_of(step)?;
         // Read afresh: the cached audit value predates the change.
-        let enabled = read_ebs_encryption_by_default(account, &region)
-            .await
-            .map_err(provider)?;
+        let enabled = read_ebs_encryption_by_default(account, &region).await?;
         Ok(serde_json::json!({ "region": region, "encrypted_by_default": enabled }))
     }
 
@@ -194,7 +188,7 @@ impl Remediation<AwsAccount> for EnableEbsDefaultEncryption {
         ec2.enable_ebs_encryption_by_default()
             .send()
             .await
-            .map_err(|e| provider(AwsError::from_sdk(ENABLE, e)))?;
+            .map_err(|e| AwsError::from_sdk(ENABLE, e))?;
         Ok(())
     }
 
@@ -204,7 +198,7 @@ impl Remediation<AwsAccount> for EnableEbsDefaultEncryption {
         ec2.disable_ebs_encryption_by_default()
             .send()
             .await
-            .map_err(|e| provider(AwsError::from_sdk(DISABLE, e)))?;
+            .map_err(|e| AwsError::from_sdk(DISABLE, e))?;
         Ok(())
     }
 }

@@ -615,10 +615,6 @@ async fn role_state(
     }))
 }
 
-fn provider(error: AwsError) -> RemediationError {
-    RemediationError::Provider(error.to_detail())
-}
-
 fn step_data(step: &Step) -> Result<SupportRoleStep, RemediationError> {
     step.data_as()
 }
@@ -681,8 +677,7 @@ async fn plan_existing_role(
     role_name: &str,
 ) -> Result<Plan, RemediationError> {
     let role = describe_role(account.iam(), role_name)
-        .await
-        .map_err(provider)?
+        .await?
         .ok_or_else(|| {
             RemediationError::Refused(format!(
                 "existing_role `{role_name}` does not exist in account {}",
@@ -709,10 +704,7 @@ async fn plan_new_role(
     trusted_principals: &[String],
     data: &SupportRoleStep,
 ) -> Result<Plan, RemediationError> {
-    let Some(role) = describe_role(account.iam(), role_name)
-        .await
-        .map_err(provider)?
-    else {
+    let Some(role) = describe_role(account.iam(), role_name).await? else {
         let create = create_role_step(account, role_name, path, trusted_principals, data);
         let arn = create.resource.clone();
         return Ok(Plan::of(
@@ -778,7 +770,7 @@ impl Remediation<AwsAccount> for SupportRole {
         parameters: &Parameters,
     ) -> Result<Plan, RemediationError> {
         let method = method_from(parameters)?;
-        let entities = support_policy_entities(account).await.map_err(provider)?;
+        let entities = support_policy_entities(account).await?;
         if !entities.roles.is_empty() {
             return Ok(Plan::nothing_to_do(format!(
                 "already compliant: {POLICY_NAME} is attached to role(s) {}",
@@ -829,7 +821,7 @@ impl Remediation<AwsAccount> for SupportRole {
         };
         role_state(account.iam(), &role_name)
             .await
-            .map_err(provider)
+            .map_err(RemediationError::from)
     }
 
     async fn apply(&self, account: &AwsAccount, step: &Step) -> Result<(), RemediationError> {
@@ -863,7 +855,7 @@ impl Remediation<AwsAccount> for SupportRole {
                 request
                     .send()
                     .await
-                    .map_err(|e| provider(AwsError::from_sdk("iam:CreateRole", e)))?;
+                    .map_err(|e| AwsError::from_sdk("iam:CreateRole", e))?;
                 Ok(())
             }
             SupportRoleStep::AttachPolicy {
@@ -880,7 +872,9 @@ impl Remediation<AwsAccount> for SupportRole {
                     .policy_arn(&policy_arn)
                     .send()
                     .await
-                    .map_err(|e| provider(AwsError::from_sdk("iam:AttachRolePolicy", e)))?;
+                    .map_err(|e| {
+                        RemediationError::from(AwsError::from_sdk("iam:AttachRolePolicy", e))
+                    })?;
                 Ok(())
             }
         }
@@ -903,12 +897,14 @@ impl Remediation<AwsAccount> for SupportRole {
                     .policy_arn(&policy_arn)
                     .send()
                     .await
-                    .map_err(|e| provider(AwsError::from_sdk("iam:DetachRolePolicy", e)))?;
+                    .map_err(|e| {
+                        RemediationError::from(AwsError::from_sdk("iam:DetachRolePolicy", e))
+                    })?;
                 Ok(())
             }
             SupportRoleStep::CreateRole { role_name, .. } => {
                 // Delete only a role that carries cisrun's marker: never one cisrun did not create.
-                let role = describe_role(iam, &role_name).await.map_err(provider)?;
+                let role = describe_role(iam, &role_name).await?;
                 match role {
                     None => Ok(()),
                     Some(role) if !has_marker(&role) => Err(RemediationError::Refused(format!(
@@ -920,7 +916,7 @@ impl Remediation<AwsAccount> for SupportRole {
                             .role_name(&role_name)
                             .send()
                             .await
-                            .map_err(|e| provider(AwsError::from_sdk("iam:DeleteRole", e)))?;
+                            .map_err(|e| AwsError::from_sdk("iam:DeleteRole", e))?;
                         Ok(())
                     }
                 }

@@ -283,10 +283,6 @@ pub struct KeyStep {
     pub access_key_id: String,
 }
 
-fn provider(error: AwsError) -> RemediationError {
-    RemediationError::Provider(error.to_detail())
-}
-
 fn chrono_time(t: &aws_smithy_types::DateTime) -> Option<DateTime<Utc>> {
     DateTime::<Utc>::from_timestamp(t.secs(), t.subsec_nanos())
 }
@@ -341,7 +337,7 @@ async fn set_status(
         .status(status)
         .send()
         .await
-        .map_err(|e| provider(AwsError::from_sdk("iam:UpdateAccessKey", e)))?;
+        .map_err(|e| AwsError::from_sdk("iam:UpdateAccessKey", e))?;
     Ok(())
 }
 
@@ -370,7 +366,7 @@ impl Remediation<AwsAccount> for DeactivateKeys {
         parameters: &Parameters,
     ) -> Result<Plan, RemediationError> {
         let rule = (self.rule)(parameters)?;
-        let report = credential_report(account).await.map_err(provider)?;
+        let report = credential_report(account).await?;
         let now = Utc::now();
         let iam = account.iam();
         let mut steps = Vec::new();
@@ -385,7 +381,7 @@ impl Remediation<AwsAccount> for DeactivateKeys {
                 Ok(keys) => keys,
                 // Deleted since the report was generated: nothing left to deactivate.
                 Err(error) if error.code == "NoSuchEntity" => continue,
-                Err(error) => return Err(provider(error)),
+                Err(error) => return Err(RemediationError::from(error)),
             };
             for (key_id, status, created) in keys {
                 if status != "Active" {
@@ -396,7 +392,9 @@ impl Remediation<AwsAccount> for DeactivateKeys {
                     .access_key_id(&key_id)
                     .send()
                     .await
-                    .map_err(|e| provider(AwsError::from_sdk("iam:GetAccessKeyLastUsed", e)))?
+                    .map_err(|e| {
+                        RemediationError::from(AwsError::from_sdk("iam:GetAccessKeyLastUsed", e))
+                    })?
                     .access_key_last_used()
                     .and_then(|u| u.last_used_date())
                     .and_then(chrono_time);
@@ -447,7 +445,7 @@ impl Remediation<AwsAccount> for DeactivateKeys {
             Err(error) if error.code == "NoSuchEntity" => {
                 return Ok(serde_json::json!({ "exists": false }))
             }
-            Err(error) => return Err(provider(error)),
+            Err(error) => return Err(RemediationError::from(error)),
         };
         Ok(
             match keys.iter().find(|(id, _, _)| *id == data.access_key_id) {

@@ -132,10 +132,6 @@ struct KeyStep {
     key_id: String,
 }
 
-fn provider(error: AwsError) -> RemediationError {
-    RemediationError::Provider(error.to_detail())
-}
-
 fn key_of(step: &Step) -> Result<KeyStep, RemediationError> {
     step.data_as()
 }
@@ -156,11 +152,11 @@ impl Remediation<AwsAccount> for EnableKeyRotation {
         account: &AwsAccount,
         _parameters: &Parameters,
     ) -> Result<Plan, RemediationError> {
-        let regions = keys(account).await.map_err(provider)?;
+        let regions = keys(account).await?;
         let mut steps = Vec::new();
         for region in regions {
             // A region the fix cannot read is not one it may change blindly.
-            let keys = region.data.map_err(provider)?;
+            let keys = region.data?;
             for key in keys.iter() {
                 if matches!(key.rotation, Rotation::Disabled) {
                     steps.push(Step {
@@ -194,9 +190,7 @@ impl Remediation<AwsAccount> for EnableKeyRotation {
     ) -> Result<serde_json::Value, RemediationError> {
         let key = key_of(step)?;
         // Read afresh: the cached audit value predates the change.
-        let enabled = read_key_rotation(account, &key.region, &key.key_id)
-            .await
-            .map_err(provider)?;
+        let enabled = read_key_rotation(account, &key.region, &key.key_id).await?;
         Ok(serde_json::json!({
             "region": key.region,
             "key_id": key.key_id,
@@ -211,7 +205,7 @@ impl Remediation<AwsAccount> for EnableKeyRotation {
             .key_id(&key.key_id)
             .send()
             .await
-            .map_err(|e| provider(AwsError::from_sdk(ENABLE, e)))?;
+            .map_err(|e| AwsError::from_sdk(ENABLE, e))?;
         Ok(())
     }
 
@@ -222,7 +216,7 @@ impl Remediation<AwsAccount> for EnableKeyRotation {
             .key_id(&key.key_id)
             .send()
             .await
-            .map_err(|e| provider(AwsError::from_sdk(DISABLE, e)))?;
+            .map_err(|e| AwsError::from_sdk(DISABLE, e))?;
         Ok(())
     }
 }

@@ -137,10 +137,6 @@ struct AccountStep {
     previous: Option<PublicAccessBlock>,
 }
 
-fn provider(error: AwsError) -> RemediationError {
-    RemediationError::Provider(error.to_detail())
-}
-
 fn configuration(
     block: PublicAccessBlock,
 ) -> aws_sdk_s3control::types::PublicAccessBlockConfiguration {
@@ -160,7 +156,7 @@ async fn put(account: &AwsAccount, block: PublicAccessBlock) -> Result<(), Remed
         .public_access_block_configuration(configuration(block))
         .send()
         .await
-        .map_err(|e| provider(AwsError::from_sdk(PUT, e)))?;
+        .map_err(|e| AwsError::from_sdk(PUT, e))?;
     Ok(())
 }
 
@@ -180,9 +176,7 @@ impl Remediation<AwsAccount> for AccountBlockPublicAccess {
         account: &AwsAccount,
         _parameters: &Parameters,
     ) -> Result<Plan, RemediationError> {
-        let previous = account_public_access_block(account)
-            .await
-            .map_err(provider)?;
+        let previous = account_public_access_block(account).await?;
         if previous.is_some_and(|b| b.all()) {
             return Ok(Plan::nothing_to_do(
                 "already compliant: all four S3 Block Public Access settings are on for the account",
@@ -206,9 +200,7 @@ impl Remediation<AwsAccount> for AccountBlockPublicAccess {
     }
 
     async fn observe(&self, account: &AwsAccount, _step: &Step) -> Result<Value, RemediationError> {
-        let current = read_account_public_access_block(account)
-            .await
-            .map_err(provider)?;
+        let current = read_account_public_access_block(account).await?;
         Ok(json!({ "account_public_access_block": current }))
     }
 
@@ -227,7 +219,7 @@ impl Remediation<AwsAccount> for AccountBlockPublicAccess {
                     .account_id(&account.account_id)
                     .send()
                     .await
-                    .map_err(|e| provider(AwsError::from_sdk(DELETE, e)))?;
+                    .map_err(|e| AwsError::from_sdk(DELETE, e))?;
                 Ok(())
             }
         }

@@ -231,10 +231,6 @@ struct BucketStep {
     policy: String,
 }
 
-fn provider(error: AwsError) -> RemediationError {
-    RemediationError::Provider(error.to_detail())
-}
-
 /// The deny statement for `bucket_arn`.
 pub fn deny_statement(bucket_arn: &str) -> Value {
     json!({
@@ -291,12 +287,12 @@ impl Remediation<AwsAccount> for AddDenyHttpStatement {
         account: &AwsAccount,
         _parameters: &Parameters,
     ) -> Result<Plan, RemediationError> {
-        let buckets = buckets(account).await.map_err(provider)?;
+        let buckets = buckets(account).await?;
         let mut steps = Vec::new();
         for bucket in buckets.iter() {
             let arn = bucket.arn(account);
             // A bucket the fix cannot read is not one it may change blindly.
-            let previous = bucket_policy(account, bucket).await.map_err(provider)?;
+            let previous = bucket_policy(account, bucket).await?;
             if previous
                 .as_deref()
                 .is_some_and(|p| policy_denies_http(p, &arn))
@@ -334,9 +330,7 @@ impl Remediation<AwsAccount> for AddDenyHttpStatement {
     async fn observe(&self, account: &AwsAccount, step: &Step) -> Result<Value, RemediationError> {
         let data: BucketStep = step.data_as()?;
         let s3 = account.client::<aws_sdk_s3::Client>(&data.region);
-        let policy = read_bucket_policy(&s3, &data.bucket)
-            .await
-            .map_err(provider)?;
+        let policy = read_bucket_policy(&s3, &data.bucket).await?;
         Ok(json!({ "bucket": data.bucket, "policy": policy }))
     }
 
@@ -348,7 +342,7 @@ impl Remediation<AwsAccount> for AddDenyHttpStatement {
             .policy(&data.policy)
             .send()
             .await
-            .map_err(|e| provider(AwsError::from_sdk(PUT_BUCKET_POLICY, e)))?;
+            .map_err(|e| AwsError::from_sdk(PUT_BUCKET_POLICY, e))?;
         Ok(())
     }
 
@@ -362,14 +356,18 @@ impl Remediation<AwsAccount> for AddDenyHttpStatement {
                     .policy(previous)
                     .send()
                     .await
-                    .map_err(|e| provider(AwsError::from_sdk(PUT_BUCKET_POLICY, e)))?;
+                    .map_err(|e| {
+                        RemediationError::from(AwsError::from_sdk(PUT_BUCKET_POLICY, e))
+                    })?;
             }
             None => {
                 s3.delete_bucket_policy()
                     .bucket(&data.bucket)
                     .send()
                     .await
-                    .map_err(|e| provider(AwsError::from_sdk(DELETE_BUCKET_POLICY, e)))?;
+                    .map_err(|e| {
+                        RemediationError::from(AwsError::from_sdk(DELETE_BUCKET_POLICY, e))
+                    })?;
             }
         }
         Ok(())

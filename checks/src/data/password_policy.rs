@@ -70,10 +70,6 @@ pub fn resource(account: &AwsAccount) -> String {
     )
 }
 
-fn provider(error: AwsError) -> RemediationError {
-    RemediationError::Provider(error.to_detail())
-}
-
 fn describe(policy: &Option<PasswordPolicy>, setting: Setting) -> String {
     match policy {
         None => "no password policy".to_string(),
@@ -135,9 +131,7 @@ impl Remediation<AwsAccount> for PasswordPolicyFix {
         parameters: &Parameters,
     ) -> Result<Plan, RemediationError> {
         let value = (self.target)(parameters)?;
-        let current = read_password_policy(account.iam())
-            .await
-            .map_err(provider)?;
+        let current = read_password_policy(account.iam()).await?;
         let now = current.as_ref().and_then(|p| self.setting.value(p));
         if now.is_some_and(|v| v >= value) {
             return Ok(Plan::nothing_to_do(format!(
@@ -173,9 +167,7 @@ impl Remediation<AwsAccount> for PasswordPolicyFix {
         account: &AwsAccount,
         _step: &Step,
     ) -> Result<serde_json::Value, RemediationError> {
-        let policy = read_password_policy(account.iam())
-            .await
-            .map_err(provider)?;
+        let policy = read_password_policy(account.iam()).await?;
         Ok(match policy {
             None => serde_json::json!({ "exists": false }),
             Some(policy) => serde_json::json!({ "exists": true, "policy": policy }),
@@ -194,11 +186,12 @@ impl Remediation<AwsAccount> for PasswordPolicyFix {
         // The policy as it is now (another step may have changed it since the plan), with
         // only this setting changed.
         let mut policy = read_password_policy(account.iam())
-            .await
-            .map_err(provider)?
+            .await?
             .unwrap_or_default();
         self.setting.set(&mut policy, data.value);
-        write_policy(account.iam(), &policy).await.map_err(provider)
+        write_policy(account.iam(), &policy)
+            .await
+            .map_err(RemediationError::from)
     }
 
     async fn undo(&self, account: &AwsAccount, step: &Step) -> Result<(), RemediationError> {
@@ -206,7 +199,7 @@ impl Remediation<AwsAccount> for PasswordPolicyFix {
         match &data.previous {
             Some(previous) => write_policy(account.iam(), previous)
                 .await
-                .map_err(provider),
+                .map_err(RemediationError::from),
             None => match account.iam().delete_account_password_policy().send().await {
                 Ok(_) => Ok(()),
                 Err(e) => {
@@ -214,7 +207,7 @@ impl Remediation<AwsAccount> for PasswordPolicyFix {
                     if error.code == "NoSuchEntity" {
                         Ok(())
                     } else {
-                        Err(provider(error))
+                        Err(RemediationError::from(error))
                     }
                 }
             },
