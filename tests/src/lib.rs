@@ -196,10 +196,7 @@ impl Drop for Moto {
 
 /// The YAML of a CIS AWS v3.0.0 Level 2 profile narrowed to `controls` (ids).
 pub fn narrow_profile_yaml(controls: &[&str]) -> String {
-    format!(
-        "benchmark: cis-aws-foundations\nversion: v3.0.0\nlevel: 2\ncontrols:\n  include: [{}]\n",
-        controls.join(", ")
-    )
+    profile_yaml("v3.0.0", controls, &[], "")
 }
 
 /// The regions regional end-to-end tests read (moto enables 38): two in Europe, two in the
@@ -209,11 +206,7 @@ pub const TEST_REGIONS: &[&str] = &["eu-west-1", "eu-central-1", "us-east-1", "u
 /// The YAML of a CIS AWS v3.0.0 Level 2 profile narrowed to `controls` (ids) and to
 /// `regions` (`regions: include:`).
 pub fn regional_profile_yaml(controls: &[&str], regions: &[&str]) -> String {
-    format!(
-        "{}regions:\n  include: [{}]\n",
-        narrow_profile_yaml(controls),
-        regions.join(", ")
-    )
+    profile_yaml("v3.0.0", controls, regions, "")
 }
 
 /// The YAML of a CIS AWS `version` Level 2 profile narrowed to `controls`, with `regions`
