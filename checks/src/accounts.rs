@@ -20,6 +20,7 @@ use aws_sdk_sts::operation::assume_role::AssumeRoleError;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 
+use crate::aws::pages::{read_pages, Page};
 use crate::aws::{partition_of, AwsAccount, AwsError};
 
 /// IAM actions `targets: source: organization` needs (in the management account).
@@ -104,12 +105,14 @@ fn is_active(state: Option<&AccountState>, status: Option<&AccountStatus>) -> bo
 }
 
 /// The ACTIVE accounts of the caller's Organization (`organizations:ListAccounts`), or only
-/// those under `parents` (OU or root ids, recursively), sorted by id.
+/// those under `parents` (OU or root ids, recursively), sorted by id. Every listing is
+/// bounded at `max_pages` pages.
 pub async fn organization_accounts(
     config: &SdkConfig,
     parents: &[String],
+    max_pages: usize,
 ) -> Result<Vec<OrgAccount>, AwsError> {
-    let client = crate::counted_client!(aws_sdk_organizations, config);
+    let client = &crate::counted_client!(aws_sdk_organizations, config);
     let mut found: BTreeMap<String, Option<String>> = BTreeMap::new();
     let mut keep = |id: Option<&str>, name: Option<&str>| {
         if let Some(id) = id.filter(|id| !id.is_empty()) {
@@ -117,13 +120,20 @@ pub async fn organization_accounts(
         }
     };
     if parents.is_empty() {
-        let mut pages = client.list_accounts().into_paginator().send();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| AwsError::from_sdk("organizations:ListAccounts", e))?;
-            for account in page.accounts() {
-                if is_active(account.state(), account.status()) {
-                    keep(account.id(), account.name());
-                }
+        const ACTION: &str = "organizations:ListAccounts";
+        let accounts = read_pages(max_pages, ACTION, |token| async move {
+            let page = client
+                .list_accounts()
+                .set_next_token(token)
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk(ACTION, e))?;
+            Ok(Page::new(page.accounts().to_vec(), page.next_token()))
+        })
+        .await?;
+        for account in &accounts {
+            if is_active(account.state(), account.status()) {
+                keep(account.id(), account.name());
             }
         }
     } else {
@@ -133,36 +143,43 @@ pub async fn organization_accounts(
             if !seen.insert(parent.clone()) {
                 continue;
             }
-            let mut pages = client
-                .list_accounts_for_parent()
-                .parent_id(&parent)
-                .into_paginator()
-                .send();
-            while let Some(page) = pages.next().await {
-                let page =
-                    page.map_err(|e| AwsError::from_sdk("organizations:ListAccountsForParent", e))?;
-                for account in page.accounts() {
-                    if is_active(account.state(), account.status()) {
-                        keep(account.id(), account.name());
-                    }
+            const ACCOUNTS: &str = "organizations:ListAccountsForParent";
+            let parent_id = parent.as_str();
+            let accounts = read_pages(max_pages, ACCOUNTS, |token| async move {
+                let page = client
+                    .list_accounts_for_parent()
+                    .parent_id(parent_id)
+                    .set_next_token(token)
+                    .send()
+                    .await
+                    .map_err(|e| AwsError::from_sdk(ACCOUNTS, e))?;
+                Ok(Page::new(page.accounts().to_vec(), page.next_token()))
+            })
+            .await?;
+            for account in &accounts {
+                if is_active(account.state(), account.status()) {
+                    keep(account.id(), account.name());
                 }
             }
-            let mut pages = client
-                .list_organizational_units_for_parent()
-                .parent_id(&parent)
-                .into_paginator()
-                .send();
-            while let Some(page) = pages.next().await {
-                let page = page.map_err(|e| {
-                    AwsError::from_sdk("organizations:ListOrganizationalUnitsForParent", e)
-                })?;
-                queue.extend(
-                    page.organizational_units()
-                        .iter()
-                        .filter_map(|ou| ou.id())
-                        .map(str::to_string),
-                );
-            }
+            const UNITS: &str = "organizations:ListOrganizationalUnitsForParent";
+            let units = read_pages(max_pages, UNITS, |token| async move {
+                let page = client
+                    .list_organizational_units_for_parent()
+                    .parent_id(parent_id)
+                    .set_next_token(token)
+                    .send()
+                    .await
+                    .map_err(|e| AwsError::from_sdk(UNITS, e))?;
+                let ids = page
+                    .organizational_units()
+                    .iter()
+                    .filter_map(|ou| ou.id())
+                    .map(str::to_string)
+                    .collect();
+                Ok(Page::new(ids, page.next_token()))
+            })
+            .await?;
+            queue.extend(units);
         }
     }
     Ok(found

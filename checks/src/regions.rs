@@ -103,6 +103,7 @@ impl RegionalClient for aws_sdk_s3::Client {
             aws_sdk_s3::config::Builder::from(config)
                 .force_path_style(path_style)
                 .interceptor(crate::aws::RequestCounter)
+                .interceptor(crate::aws::response::ResponseGuard::default())
                 .build(),
         )
     }
@@ -112,7 +113,8 @@ impl RegionalClient for aws_sdk_s3control::Client {
     const SERVICE: &'static str = "s3";
     fn build(config: &SdkConfig) -> Self {
         let mut builder = aws_sdk_s3control::config::Builder::from(config)
-            .interceptor(crate::aws::RequestCounter);
+            .interceptor(crate::aws::RequestCounter)
+            .interceptor(crate::aws::response::ResponseGuard::default());
         // S3 Control puts the account id in the host (`<account>.s3-control...`), which a
         // custom endpoint (an emulator, a proxy) does not serve: send to it as given.
         if let Some(url) = config.endpoint_url() {

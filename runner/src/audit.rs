@@ -33,17 +33,18 @@ pub async fn run(catalogue: &Catalogue, args: AuditArgs) -> Result<u8> {
         profile: &profile,
         selected: &selected,
         today: started_at.date_naive(),
+        deadline: args.limits.deadline,
     };
     let config = load_config(AwsSettings::default()).await;
-    let targets = targets::resolve(&config, &profile, args.partition).await?;
+    let max_pages = usize::try_from(args.limits.max_pages).unwrap_or(usize::MAX);
+    let targets = targets::resolve(&config, &profile, args.partition, max_pages).await?;
     tracing::info!(
         accounts = targets.len(),
         concurrency = args.concurrency,
         partition = ?args.partition.map(|p| p.to_string()),
         "targets resolved"
     );
-    let connector =
-        Connector::new(&config, &profile).with_requests_per_service(args.requests_per_service);
+    let connector = Connector::new(&config, &profile).with_limits(&args.limits);
     let mut progress = Progress::new(targets.len());
     let mut accounts = Vec::with_capacity(targets.len());
     let mut done = stream::iter(&targets)

@@ -117,10 +117,8 @@ pub struct AuditArgs {
     /// Accounts audited at once.
     #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub concurrency: u16,
-    /// Most AWS requests in flight per account and service (regional controls read every
-    /// region at once up to this bound; lower it if your accounts see throttling).
-    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
-    pub requests_per_service: u16,
+    #[command(flatten)]
+    pub limits: LimitArgs,
     /// Audit only this CI job's share of the accounts: M/N (1-based), like nextest's slice.
     #[arg(long)]
     pub partition: Option<cisrun_core::partition::Partition>,
@@ -147,10 +145,47 @@ pub struct RemediateArgs {
     /// Accounts handled at once.
     #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub concurrency: u16,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// How hard a run may pull on each target, and how long it may take.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct LimitArgs {
     /// Most AWS requests in flight per account and service (regional controls read every
     /// region at once up to this bound; lower it if your accounts see throttling).
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub requests_per_service: u16,
+    /// Most pages one listing may have; a listing with more is an error for the controls
+    /// that need it (far above real accounts: raise it only for a truly huge one).
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_pages: u32,
+    /// Longest the audit of one target may take (e.g. 90s, 30m, 2h); controls still running
+    /// then are errors. Fixes being applied are never cut short.
+    #[arg(long, default_value = "1h", value_parser = duration)]
+    pub deadline: std::time::Duration,
+}
+
+/// A duration such as `90s`, `30m` or `2h` (a bare number is seconds).
+fn duration(value: &str) -> Result<std::time::Duration, String> {
+    let value = value.trim();
+    let split = value
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(value.len());
+    let (number, unit) = value.split_at(split);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("`{value}` is not a duration: expected e.g. 90s, 30m or 2h"))?;
+    let seconds = match unit {
+        "" | "s" => number,
+        "m" => number.saturating_mul(60),
+        "h" => number.saturating_mul(3600),
+        _ => return Err(format!("`{value}`: the unit must be s, m or h")),
+    };
+    if seconds == 0 {
+        return Err("the deadline must be at least one second".to_string());
+    }
+    Ok(std::time::Duration::from_secs(seconds))
 }
 
 #[derive(Debug, Args)]
@@ -259,6 +294,18 @@ fn journal_file(value: &str) -> Result<PathBuf, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_take_seconds_minutes_and_hours() {
+        use std::time::Duration;
+        assert_eq!(duration("90"), Ok(Duration::from_secs(90)));
+        assert_eq!(duration("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(duration("30m"), Ok(Duration::from_secs(1800)));
+        assert_eq!(duration("2h"), Ok(Duration::from_secs(7200)));
+        for bad in ["", "m", "1d", "-1s", "0", "1.5h"] {
+            assert!(duration(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn a_journal_is_a_file_never_standard_output() {

@@ -41,6 +41,8 @@ pub struct AuditPlan<'a> {
     pub selected: &'a [Selected],
     /// Exceptions expire after this day.
     pub today: chrono::NaiveDate,
+    /// Longest the audit of one target may take (`--deadline`).
+    pub deadline: std::time::Duration,
 }
 
 impl AuditPlan<'_> {
@@ -62,9 +64,10 @@ impl AuditPlan<'_> {
     /// Audits every selected recommendation on `account`, concurrently; shared data is
     /// fetched once.
     pub async fn audit_account(&self, account: &AwsAccount) -> AccountReport {
+        let deadline = tokio::time::Instant::now() + self.deadline;
         let results = join_all(self.selected.iter().map(|selected| async move {
             let started = Instant::now();
-            let outcome = self.audit_control(selected, account).await;
+            let outcome = self.audit_control_by(deadline, selected, account).await;
             self.result(selected, outcome, started)
         }))
         .await;
@@ -72,6 +75,28 @@ impl AuditPlan<'_> {
             account_id: account.account_id.clone(),
             account_name: account.account_name.clone(),
             results,
+        }
+    }
+
+    /// [`AuditPlan::audit_control`], stopped at `deadline`: a control still running then is
+    /// an error, so one hung listing cannot hold up the run.
+    pub async fn audit_control_by(
+        &self,
+        deadline: tokio::time::Instant,
+        selected: &Selected,
+        account: &AwsAccount,
+    ) -> Outcome {
+        match tokio::time::timeout_at(deadline, self.audit_control(selected, account)).await {
+            Ok(outcome) => outcome,
+            Err(_) => Outcome::error(ErrorDetail {
+                code: "DeadlineExceeded".to_string(),
+                message: format!(
+                    "the audit of this target did not finish within --deadline {}s; the \
+                     control was stopped",
+                    self.deadline.as_secs()
+                ),
+                missing_permission: None,
+            }),
         }
     }
 

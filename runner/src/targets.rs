@@ -55,6 +55,7 @@ pub async fn resolve(
     base: &SdkConfig,
     profile: &Profile,
     partition: Option<Partition>,
+    max_pages: usize,
 ) -> Result<Vec<Target>> {
     let targets = &profile.targets;
     if targets.source == TargetSource::Current {
@@ -74,9 +75,10 @@ pub async fn resolve(
         .context("cannot tell which account the base credentials belong to")?;
     let mut listed: Vec<(String, Option<String>)> = match targets.source {
         TargetSource::Organization => {
-            let org = accounts::organization_accounts(base, &targets.organizational_units)
-                .await
-                .context("cannot list the accounts of the AWS Organization")?;
+            let org =
+                accounts::organization_accounts(base, &targets.organizational_units, max_pages)
+                    .await
+                    .context("cannot list the accounts of the AWS Organization")?;
             let org: Vec<_> = org.into_iter().map(|a| (a.id, a.name)).collect();
             if targets.accounts.is_empty() {
                 org
@@ -134,6 +136,7 @@ pub struct Connector {
     session_name: String,
     regions: cisrun_core::profile::Regions,
     requests_per_service: usize,
+    max_pages: usize,
 }
 
 impl Connector {
@@ -148,12 +151,14 @@ impl Connector {
                 .unwrap_or_else(|| DEFAULT_SESSION_NAME.to_string()),
             regions: profile.regions.clone(),
             requests_per_service: cisrun_checks::regions::DEFAULT_REQUESTS_PER_SERVICE,
+            max_pages: cisrun_checks::aws::pages::DEFAULT_MAX_PAGES,
         }
     }
 
-    /// Bounds each account's requests in flight per AWS service.
-    pub fn with_requests_per_service(mut self, requests: u16) -> Self {
-        self.requests_per_service = usize::from(requests);
+    /// Bounds each account's requests in flight per AWS service, and its listings' pages.
+    pub fn with_limits(mut self, limits: &crate::cli::LimitArgs) -> Self {
+        self.requests_per_service = usize::from(limits.requests_per_service);
+        self.max_pages = usize::try_from(limits.max_pages).unwrap_or(usize::MAX);
         self
     }
 
@@ -183,7 +188,8 @@ impl Connector {
         };
         Ok(account
             .with_name(target.account_name.clone())
-            .with_regions(self.regions.clone(), self.requests_per_service))
+            .with_regions(self.regions.clone(), self.requests_per_service)
+            .with_max_pages(self.max_pages))
     }
 }
 

@@ -8,6 +8,7 @@ use aws_smithy_types::date_time::Format;
 use aws_smithy_types::DateTime;
 use cisrun_core::{Assessment, Control, ControlMeta, ErrorDetail, Evidence, Outcome, Parameters};
 
+use crate::aws::pages::{read_pages, Page};
 use crate::aws::{AwsAccount, AwsError};
 use crate::register_control;
 
@@ -77,24 +78,27 @@ struct Certificate {
 }
 
 /// Every page of `iam:ListServerCertificates`, sorted by ARN.
-async fn certificates(iam: &aws_sdk_iam::Client) -> Result<Vec<Certificate>, AwsError> {
-    let mut pages = iam
-        .list_server_certificates()
-        .max_items(1000)
-        .into_paginator()
-        .send();
-    let mut all = Vec::new();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| AwsError::from_sdk(ACTION, e))?;
-        all.extend(
-            page.server_certificate_metadata_list()
-                .iter()
-                .map(|c| Certificate {
-                    arn: c.arn().to_string(),
-                    expiration: c.expiration().copied(),
-                }),
-        );
-    }
+async fn certificates(account: &AwsAccount) -> Result<Vec<Certificate>, AwsError> {
+    let mut all = read_pages(account.max_pages(), ACTION, |marker| async move {
+        let page = account
+            .iam()
+            .list_server_certificates()
+            .max_items(1000)
+            .set_marker(marker)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(ACTION, e))?;
+        let certificates = page
+            .server_certificate_metadata_list()
+            .iter()
+            .map(|c| Certificate {
+                arn: c.arn().to_string(),
+                expiration: c.expiration().copied(),
+            })
+            .collect();
+        Ok(Page::new(certificates, page.marker()).truncated(page.is_truncated()))
+    })
+    .await?;
     all.sort_by(|a, b| a.arn.cmp(&b.arn));
     Ok(all)
 }
@@ -151,7 +155,7 @@ impl Control<AwsAccount> for ExpiredServerCertificates {
     }
 
     async fn audit(&self, account: &AwsAccount, _parameters: &Parameters) -> Outcome {
-        match certificates(account.iam()).await {
+        match certificates(account).await {
             Ok(all) => verdict(&all, DateTime::from(SystemTime::now())),
             Err(error) => Outcome::error(error.to_detail()),
         }

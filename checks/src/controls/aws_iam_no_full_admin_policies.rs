@@ -37,7 +37,10 @@ cisrun_core::documented_control! {
     /// cisrun reads every page of `aws iam get-account-authorization-details` (the same data
     /// as `list-policies --only-attached` and `get-policy-version` on each default version),
     /// shared with the other policy controls. Documents are URL-decoded; `Statement` may be
-    /// one object or a list.
+    /// one object or a list. An attached policy whose default version cannot be read (no
+    /// default version sent, not JSON, a byte-order mark, nesting too deep, a field of the
+    /// wrong shape) makes the result an **error** naming the policy, unless another policy
+    /// already fails: cisrun never passes what it could not read.
     ///
     /// - **AWS-managed policies count.** The benchmark's audit lists every attached policy
     ///   (`list-policies --only-attached` without a scope includes AWS-managed ones), so the
@@ -95,16 +98,21 @@ pub fn allows_full_admin(document: &Value) -> bool {
 fn verdict(details: &AuthorizationDetails) -> Outcome {
     let mut attached = 0;
     let mut evidence = Vec::new();
+    let mut unreadable = Vec::new();
     for policy in &details.policies {
         let entities = details.attached_to(&policy.arn);
         if policy.attachment_count <= 0 && entities.is_empty() {
             continue;
         }
         attached += 1;
-        let Some(document) = &policy.default_document else {
-            continue;
+        let document = match &policy.default_document {
+            Ok(document) => document,
+            Err(error) => {
+                unreadable.push(Evidence::new(&policy.arn, error.to_string()));
+                continue;
+            }
         };
-        if !allows_full_admin(document) {
+        if !allows_full_admin(document.value()) {
             continue;
         }
         let kind = if policy.aws_managed() {
@@ -123,20 +131,48 @@ fn verdict(details: &AuthorizationDetails) -> Outcome {
             format!("{kind} policy whose version {version} allows Action * on Resource *; attached to {to}"),
         ));
     }
+    if evidence.is_empty() && !unreadable.is_empty() {
+        let mut outcome = Outcome::error(cisrun_core::ErrorDetail {
+            code: "InvalidPolicyDocument".to_string(),
+            message: format!(
+                "{} attached policy(ies) could not be read, so whether they allow \"*:*\" is \
+                 unknown: {}",
+                unreadable.len(),
+                unreadable
+                    .iter()
+                    .map(|e| e.resource.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            missing_permission: None,
+        });
+        outcome.evidence = unreadable;
+        return outcome;
+    }
     if evidence.is_empty() {
         Outcome::pass(
             format!("none of the {attached} attached managed policies allows \"*:*\""),
             Vec::new(),
         )
     } else {
-        Outcome::fail(
-            format!(
-                "{} attached policy(ies) allow full \"*:*\" administrative privileges: detach \
-                 them",
-                evidence.len()
+        let failing = evidence.len();
+        let outcome = if unreadable.is_empty() {
+            Outcome::fail(String::new(), evidence)
+        } else {
+            let note = format!(
+                "{} other attached policy(ies) could not be read",
+                unreadable.len()
+            );
+            evidence.extend(unreadable);
+            Outcome::fail(String::new(), evidence).with_note(note)
+        };
+        Outcome {
+            message: format!(
+                "{failing} attached policy(ies) allow full \"*:*\" administrative privileges: \
+                 detach them"
             ),
-            evidence,
-        )
+            ..outcome
+        }
     }
 }
 
@@ -279,6 +315,78 @@ mod tests {
         )
         .await;
         assert_eq!(outcome.status, Status::Pass, "{outcome:?}");
+    }
+
+    /// The four documents that used to pass 1.16 with `*:*` attached: each is now an error
+    /// naming the policy, and a readable `*:*` beside them still fails.
+    #[tokio::test]
+    async fn an_unreadable_attached_policy_is_an_error_never_a_pass() {
+        let deep = format!(
+            r#"{{"Statement":{{"Effect":"Allow","Action":"*","Resource":"*","Condition":{}1{}}}}}"#,
+            "[".repeat(200),
+            "]".repeat(200)
+        );
+        let bom = format!("\u{feff}{ADMIN}");
+        let cases: Vec<(ManagedPolicyDetail, &str)> = vec![
+            (
+                policy(&customer("Admin"), 1, "v1", &[("v1", "%7BStatement%3A")]),
+                "not JSON",
+            ),
+            (
+                policy(&customer("Admin"), 1, "v1", &[("v1", bom.as_str())]),
+                "byte-order mark",
+            ),
+            (
+                policy(&customer("Admin"), 1, "v1", &[("v1", deep.as_str())]),
+                "not JSON",
+            ),
+            (
+                // DefaultVersionId names a version the listing does not carry.
+                policy(&customer("Admin"), 1, "v2", &[("v1", NARROW)]),
+                "no default version",
+            ),
+        ];
+        for (unreadable, phrase) in cases {
+            let outcome = audit(vec![unreadable.clone()], vec![]).await;
+            assert_eq!(outcome.status, Status::Error, "{phrase}: {outcome:?}");
+            let error = outcome.error.as_ref().expect("an error detail");
+            assert_eq!(error.code, "InvalidPolicyDocument");
+            assert!(error.message.contains(&customer("Admin")), "{error:?}");
+            assert!(outcome.evidence[0].detail.contains(phrase), "{outcome:?}");
+            let with_admin = audit(
+                vec![unreadable],
+                vec![policy(
+                    "arn:aws:iam::aws:policy/AdministratorAccess",
+                    1,
+                    "v1",
+                    &[("v1", ADMIN)],
+                )],
+            )
+            .await;
+            assert_eq!(with_admin.status, Status::Fail, "{with_admin:?}");
+            assert!(with_admin.notes[0].contains("could not be read"));
+        }
+    }
+
+    /// A listing that repeats its marker is an error, not a second count of the same page.
+    #[tokio::test]
+    async fn a_repeated_marker_is_an_error_naming_the_action() {
+        let page = mock!(Client::get_account_authorization_details).then_output(|| {
+            GetAccountAuthorizationDetailsOutput::builder()
+                .is_truncated(true)
+                .marker("same")
+                .build()
+        });
+        let iam = mock_client!(aws_sdk_iam, RuleMode::MatchAny, [&page]);
+        let account = AwsAccount::for_tests(iam, "123456789012", "aws");
+        let outcome = NoFullAdminPolicies
+            .audit(&account, &Parameters::default())
+            .await;
+        assert_eq!(outcome.status, Status::Error, "{outcome:?}");
+        let error = outcome.error.expect("an error detail");
+        assert_eq!(error.code, crate::aws::pages::REPEATED_TOKEN);
+        assert!(error.message.contains(ACTION), "{error:?}");
+        assert_eq!(page.num_calls(), 2);
     }
 
     #[tokio::test]

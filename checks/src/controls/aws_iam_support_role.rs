@@ -10,7 +10,8 @@ use cisrun_core::{
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use crate::aws::{sorted_names_from_pages, AwsAccount, AwsError};
+use crate::aws::pages::Page;
+use crate::aws::{sorted_names, AwsAccount, AwsError};
 use crate::data::iam::{policy_entities, PolicyEntities};
 use crate::register_control;
 
@@ -522,14 +523,18 @@ fn is_aws_owned(role: &aws_sdk_iam::types::Role) -> Option<String> {
     if role.role_name().starts_with("AWSServiceRoleFor") {
         return Some("it is a service-linked role".to_string());
     }
-    let trust = role
+    let trust = match role
         .assume_role_policy_document()
         .map(crate::policy::parse_document)
-        .unwrap_or_default();
-    let trusts_a_service = trust["Statement"]
-        .as_array()
-        .into_iter()
-        .flatten()
+    {
+        None => return None,
+        Some(Ok(trust)) => trust,
+        // A role cisrun cannot read the trust of is not one it may change.
+        Some(Err(error)) => return Some(format!("its trust policy: {error}")),
+    };
+    let trusts_a_service = trust
+        .statements()
+        .iter()
         .any(|s| s["Principal"].get("Service").is_some());
     trusts_a_service
         .then(|| "its trust policy names an AWS service (a default or service role)".to_string())
@@ -541,63 +546,67 @@ fn has_marker(role: &aws_sdk_iam::types::Role) -> bool {
         .any(|t| t.key() == MARKER_TAG_KEY && t.value() == MARKER_TAG_VALUE)
 }
 
-async fn attached_policies(
-    iam: &aws_sdk_iam::Client,
-    role_name: &str,
-) -> Result<Vec<String>, AwsError> {
-    let pages = iam
-        .list_attached_role_policies()
-        .role_name(role_name)
-        .into_paginator()
-        .send();
-    sorted_names_from_pages("iam:ListAttachedRolePolicies", pages, |page| {
-        page.attached_policies()
+async fn attached_policies(account: &AwsAccount, role_name: &str) -> Result<Vec<String>, AwsError> {
+    const ACTION: &str = "iam:ListAttachedRolePolicies";
+    sorted_names(account, ACTION, |marker| async move {
+        let out = account
+            .iam()
+            .list_attached_role_policies()
+            .role_name(role_name)
+            .set_marker(marker)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(ACTION, e))?;
+        let names = out
+            .attached_policies()
             .iter()
             .filter_map(|p| p.policy_arn().map(str::to_string))
-            .collect()
+            .collect();
+        Ok(Page::new(names, out.marker()).truncated(out.is_truncated()))
     })
     .await
 }
 
-async fn inline_policies(
-    iam: &aws_sdk_iam::Client,
-    role_name: &str,
-) -> Result<Vec<String>, AwsError> {
-    let pages = iam
-        .list_role_policies()
-        .role_name(role_name)
-        .into_paginator()
-        .send();
-    sorted_names_from_pages("iam:ListRolePolicies", pages, |page| {
-        page.policy_names().to_vec()
+async fn inline_policies(account: &AwsAccount, role_name: &str) -> Result<Vec<String>, AwsError> {
+    const ACTION: &str = "iam:ListRolePolicies";
+    sorted_names(account, ACTION, |marker| async move {
+        let out = account
+            .iam()
+            .list_role_policies()
+            .role_name(role_name)
+            .set_marker(marker)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(ACTION, e))?;
+        Ok(Page::new(out.policy_names().to_vec(), out.marker()).truncated(out.is_truncated()))
     })
     .await
 }
 
-async fn instance_profiles(
-    iam: &aws_sdk_iam::Client,
-    role_name: &str,
-) -> Result<Vec<String>, AwsError> {
-    let pages = iam
-        .list_instance_profiles_for_role()
-        .role_name(role_name)
-        .into_paginator()
-        .send();
-    sorted_names_from_pages("iam:ListInstanceProfilesForRole", pages, |page| {
-        page.instance_profiles()
+async fn instance_profiles(account: &AwsAccount, role_name: &str) -> Result<Vec<String>, AwsError> {
+    const ACTION: &str = "iam:ListInstanceProfilesForRole";
+    sorted_names(account, ACTION, |marker| async move {
+        let out = account
+            .iam()
+            .list_instance_profiles_for_role()
+            .role_name(role_name)
+            .set_marker(marker)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(ACTION, e))?;
+        let names = out
+            .instance_profiles()
             .iter()
             .map(|p| p.instance_profile_name().to_string())
-            .collect()
+            .collect();
+        Ok(Page::new(names, out.marker()).truncated(out.is_truncated()))
     })
     .await
 }
 
 /// Everything about a role that cisrun's changes, or someone else's since, could affect.
-async fn role_state(
-    iam: &aws_sdk_iam::Client,
-    role_name: &str,
-) -> Result<serde_json::Value, AwsError> {
-    let Some(role) = describe_role(iam, role_name).await? else {
+async fn role_state(account: &AwsAccount, role_name: &str) -> Result<serde_json::Value, AwsError> {
+    let Some(role) = describe_role(account.iam(), role_name).await? else {
         return Ok(serde_json::json!({ "exists": false }));
     };
     let tags: std::collections::BTreeMap<&str, &str> =
@@ -605,13 +614,18 @@ async fn role_state(
     Ok(serde_json::json!({
         "exists": true,
         "path": role.path(),
-        "trust_policy": role.assume_role_policy_document().map(crate::policy::parse_document),
+        "trust_policy": role.assume_role_policy_document().map(|text| {
+            // The state records what is there, readable or not.
+            crate::policy::parse_document(text)
+                .map(crate::policy::PolicyDocument::into_value)
+                .unwrap_or_else(|_| serde_json::Value::String(text.to_string()))
+        }),
         "permissions_boundary": role.permissions_boundary().and_then(|b| b.permissions_boundary_arn()),
         "max_session_duration": role.max_session_duration(),
         "tags": tags,
-        "attached_policies": attached_policies(iam, role_name).await?,
-        "inline_policies": inline_policies(iam, role_name).await?,
-        "instance_profiles": instance_profiles(iam, role_name).await?,
+        "attached_policies": attached_policies(account, role_name).await?,
+        "inline_policies": inline_policies(account, role_name).await?,
+        "instance_profiles": instance_profiles(account, role_name).await?,
     }))
 }
 
@@ -718,11 +732,18 @@ async fn plan_new_role(
              `existing_role: {role_name}` instead of `role_name`"
         )));
     }
-    let trusted = role
+    let trusted = match role
         .assume_role_policy_document()
         .map(crate::policy::parse_document)
-        .map(|p| trusted_aws_principals(&p))
-        .unwrap_or_default();
+    {
+        None => Default::default(),
+        Some(Ok(trust)) => trusted_aws_principals(trust.value()),
+        Some(Err(error)) => {
+            return Err(RemediationError::Refused(format!(
+                "role `{role_name}`: its trust policy: {error}"
+            )))
+        }
+    };
     let wanted: std::collections::BTreeSet<String> = trusted_principals.iter().cloned().collect();
     if trusted != wanted {
         return Err(RemediationError::Refused(format!(
@@ -819,7 +840,7 @@ impl Remediation<AwsAccount> for SupportRole {
             SupportRoleStep::AttachPolicy { role_name, .. }
             | SupportRoleStep::CreateRole { role_name, .. } => role_name,
         };
-        role_state(account.iam(), &role_name)
+        role_state(account, &role_name)
             .await
             .map_err(RemediationError::from)
     }

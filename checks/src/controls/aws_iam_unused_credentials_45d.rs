@@ -11,6 +11,7 @@ use cisrun_core::{
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::aws::pages::{read_pages, Page};
 use crate::aws::{AwsAccount, AwsError};
 use crate::data::iam::{credential_report, CredentialReport, CredentialRow, ReportDate};
 use crate::register_control;
@@ -294,27 +295,35 @@ fn stamp(at: Option<DateTime<Utc>>) -> String {
 
 /// The user's keys as (id, status, created), every page.
 async fn list_keys(
-    iam: &aws_sdk_iam::Client,
+    account: &AwsAccount,
     user_name: &str,
 ) -> Result<Vec<(String, String, Option<DateTime<Utc>>)>, AwsError> {
-    let mut pages = iam
-        .list_access_keys()
-        .user_name(user_name)
-        .into_paginator()
-        .send();
-    let mut keys = Vec::new();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| AwsError::from_sdk("iam:ListAccessKeys", e))?;
-        keys.extend(page.access_key_metadata().iter().filter_map(|k| {
-            Some((
-                k.access_key_id()?.to_string(),
-                k.status()
-                    .map(|s| s.as_str().to_string())
-                    .unwrap_or_default(),
-                k.create_date().and_then(chrono_time),
-            ))
-        }));
-    }
+    const ACTION: &str = "iam:ListAccessKeys";
+    let mut keys = read_pages(account.max_pages(), ACTION, |marker| async move {
+        let page = account
+            .iam()
+            .list_access_keys()
+            .user_name(user_name)
+            .set_marker(marker)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(ACTION, e))?;
+        let keys = page
+            .access_key_metadata()
+            .iter()
+            .filter_map(|k| {
+                Some((
+                    k.access_key_id()?.to_string(),
+                    k.status()
+                        .map(|s| s.as_str().to_string())
+                        .unwrap_or_default(),
+                    k.create_date().and_then(chrono_time),
+                ))
+            })
+            .collect();
+        Ok(Page::new(keys, page.marker()).truncated(page.is_truncated()))
+    })
+    .await?;
     keys.sort();
     Ok(keys)
 }
@@ -377,7 +386,7 @@ impl Remediation<AwsAccount> for DeactivateKeys {
         for user in flagged {
             // The report names keys 1 and 2, not their ids, and may be hours old: list the
             // user's keys and judge each active one again from its own dates.
-            let keys = match list_keys(iam, &user.user).await {
+            let keys = match list_keys(account, &user.user).await {
                 Ok(keys) => keys,
                 // Deleted since the report was generated: nothing left to deactivate.
                 Err(error) if error.code == "NoSuchEntity" => continue,
@@ -440,7 +449,7 @@ impl Remediation<AwsAccount> for DeactivateKeys {
         step: &Step,
     ) -> Result<serde_json::Value, RemediationError> {
         let data = step_data(step)?;
-        let keys = match list_keys(account.iam(), &data.user_name).await {
+        let keys = match list_keys(account, &data.user_name).await {
             Ok(keys) => keys,
             Err(error) if error.code == "NoSuchEntity" => {
                 return Ok(serde_json::json!({ "exists": false }))

@@ -15,7 +15,7 @@ use crate::data::s3::{
     bucket_policy, buckets, judge_buckets, read_bucket_policy, Bucket, GET_BUCKET_LOCATION,
     GET_BUCKET_POLICY, LIST_BUCKETS,
 };
-use crate::policy::{parse_document, statements, strings};
+use crate::policy::{parse_document, statements, strings, DocumentError};
 use crate::register_control;
 
 cisrun_core::documented_control! {
@@ -174,26 +174,40 @@ pub fn denies_http(statement: &Value, bucket_arn: &str) -> bool {
         && only_insecure_transport(&statement["Condition"])
 }
 
-/// Whether a policy document (as S3 returns it) has a statement that denies HTTP.
-pub fn policy_denies_http(document: &str, bucket_arn: &str) -> bool {
-    let document = parse_document(document);
-    statements(&document)
+/// Whether a policy document (as S3 returns it) has a statement that denies HTTP; a policy
+/// that cannot be read is its error, never a "no".
+pub fn policy_denies_http(document: &str, bucket_arn: &str) -> Result<bool, DocumentError> {
+    let document = parse_document(document)?;
+    Ok(statements(document.value())
         .into_iter()
-        .any(|s| denies_http(s, bucket_arn))
+        .any(|s| denies_http(s, bucket_arn)))
 }
 
 async fn judge(account: &AwsAccount, bucket: &Bucket) -> Result<(bool, String), AwsError> {
     let arn = bucket.arn(account);
-    Ok(match bucket_policy(account, bucket).await?.as_deref() {
-        None => (false, "no bucket policy: HTTP requests are allowed".to_string()),
-        Some(document) if policy_denies_http(document, &arn) => (
+    let policy = bucket_policy(account, bucket).await?;
+    let Some(document) = policy.as_deref() else {
+        return Ok((
+            false,
+            "no bucket policy: HTTP requests are allowed".to_string(),
+        ));
+    };
+    let denies = policy_denies_http(document, &arn).map_err(|error| AwsError {
+        code: "InvalidPolicyDocument".to_string(),
+        message: format!("the bucket policy of {}: {error}", bucket.name),
+        action: GET_BUCKET_POLICY.to_string(),
+        access_denied: false,
+    })?;
+    Ok(if denies {
+        (
             true,
             "the bucket policy denies requests without TLS".to_string(),
-        ),
-        Some(_) => (
+        )
+    } else {
+        (
             false,
             "no policy statement denies s3:* without TLS (aws:SecureTransport false) to every principal on the bucket and its objects".to_string(),
-        ),
+        )
     })
 }
 
@@ -250,14 +264,9 @@ pub fn with_deny_statement(
 ) -> Result<String, RemediationError> {
     let mut document = match previous {
         None => json!({"Version": "2012-10-17", "Statement": []}),
-        Some(text) => match parse_document(text) {
-            document @ Value::Object(_) => document,
-            _ => {
-                return Err(RemediationError::Refused(format!(
-                    "the policy of {bucket_arn} is not a JSON document"
-                )))
-            }
-        },
+        Some(text) => parse_document(text)
+            .map_err(|error| RemediationError::Refused(format!("{bucket_arn}: {error}")))?
+            .into_value(),
     };
     let statement = deny_statement(bucket_arn);
     match document.get_mut("Statement") {
@@ -293,10 +302,12 @@ impl Remediation<AwsAccount> for AddDenyHttpStatement {
             let arn = bucket.arn(account);
             // A bucket the fix cannot read is not one it may change blindly.
             let previous = bucket_policy(account, bucket).await?;
-            if previous
-                .as_deref()
-                .is_some_and(|p| policy_denies_http(p, &arn))
-            {
+            let compliant = match previous.as_deref() {
+                None => false,
+                Some(policy) => policy_denies_http(policy, &arn)
+                    .map_err(|error| RemediationError::Refused(format!("{arn}: {error}")))?,
+            };
+            if compliant {
                 continue;
             }
             let policy = with_deny_statement(previous.as_deref(), &arn)?;
@@ -493,10 +504,10 @@ mod tests {
     fn the_fix_adds_to_an_existing_policy_or_makes_one() {
         let existing = r#"{"Version":"2012-10-17","Statement":{"Sid":"Keep","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::1:root"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}}"#;
         let fixed = with_deny_statement(Some(existing), ARN).expect("a policy");
-        assert!(policy_denies_http(&fixed, ARN));
+        assert_eq!(policy_denies_http(&fixed, ARN), Ok(true));
         assert!(fixed.contains("\"Keep\""), "{fixed}");
         let new = with_deny_statement(None, ARN).expect("a policy");
-        assert!(policy_denies_http(&new, ARN));
+        assert_eq!(policy_denies_http(&new, ARN), Ok(true));
         assert!(new.contains(SID));
     }
 

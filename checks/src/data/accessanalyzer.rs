@@ -1,5 +1,6 @@
 //! IAM Access Analyzer analyzers, per region.
 
+use crate::aws::pages::{read_pages, Page};
 use crate::aws::{AwsAccount, AwsError};
 use crate::regions::InRegion;
 
@@ -31,18 +32,27 @@ impl Analyzer {
 
 /// Every analyzer of one region (every page).
 pub async fn read_analyzers(account: &AwsAccount, region: &str) -> Result<Vec<Analyzer>, AwsError> {
-    let client = account.client::<aws_sdk_accessanalyzer::Client>(region);
-    let mut pages = client.list_analyzers().into_paginator().send();
-    let mut analyzers = Vec::new();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| AwsError::from_sdk(LIST_ANALYZERS, e))?;
-        analyzers.extend(page.analyzers().iter().map(|a| Analyzer {
-            arn: a.arn().to_string(),
-            name: a.name().to_string(),
-            kind: a.r#type().as_str().to_string(),
-            status: a.status().as_str().to_string(),
-        }));
-    }
+    let client = &account.client::<aws_sdk_accessanalyzer::Client>(region);
+    let mut analyzers = read_pages(account.max_pages(), LIST_ANALYZERS, |token| async move {
+        let page = client
+            .list_analyzers()
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(LIST_ANALYZERS, e))?;
+        let analyzers = page
+            .analyzers()
+            .iter()
+            .map(|a| Analyzer {
+                arn: a.arn().to_string(),
+                name: a.name().to_string(),
+                kind: a.r#type().as_str().to_string(),
+                status: a.status().as_str().to_string(),
+            })
+            .collect();
+        Ok(Page::new(analyzers, page.next_token()))
+    })
+    .await?;
     analyzers.sort_by(|a, b| a.arn.cmp(&b.arn));
     Ok(analyzers)
 }

@@ -1,16 +1,17 @@
 //! The account's IAM authorization details: users, groups, roles and managed policies with
 //! what is attached to each, from every page of one `iam:GetAccountAuthorizationDetails`
 //! (filter `User`, `Group`, `Role`, `LocalManagedPolicy`, `AWSManagedPolicy`), fetched once
-//! per account. Policy documents arrive URL-encoded; they are parsed here with
-//! [`crate::policy::parse_document`].
+//! per account. Policy documents arrive URL-encoded; they are parsed here, strictly, with
+//! [`crate::policy::parse_document`]: a document that cannot be read is kept as its error,
+//! for the controls that need it to report.
 
 use std::sync::Arc;
 
+use crate::aws::pages::{read_pages, Page};
+use crate::aws::{AwsAccount, AwsError};
+use crate::policy::{parse_document, DocumentError, PolicyDocument};
 use aws_sdk_iam::operation::get_account_authorization_details::GetAccountAuthorizationDetailsOutput;
 use aws_sdk_iam::types::{AttachedPolicy, EntityType, PolicyDetail};
-use serde_json::Value;
-
-use crate::aws::{AwsAccount, AwsError};
 
 /// The IAM action this fetcher needs.
 pub const ACTION: &str = "iam:GetAccountAuthorizationDetails";
@@ -26,8 +27,8 @@ pub struct Attachment {
 #[derive(Debug, Clone, PartialEq)]
 pub struct InlinePolicy {
     pub name: String,
-    /// The document, decoded and parsed (a JSON string when it is not JSON).
-    pub document: Value,
+    /// The document, decoded and parsed, or why it cannot be read.
+    pub document: Result<PolicyDocument, DocumentError>,
 }
 
 /// A user, group or role and the policies it carries directly.
@@ -50,8 +51,9 @@ pub struct ManagedPolicy {
     pub attachment_count: i32,
     /// `DefaultVersionId`, e.g. `v3`.
     pub default_version_id: Option<String>,
-    /// The default version's document, parsed; `None` when AWS sent no default version.
-    pub default_document: Option<Value>,
+    /// The default version's document, parsed, or why it cannot be read (AWS sent no
+    /// default version, or a document that is not one).
+    pub default_document: Result<PolicyDocument, DocumentError>,
 }
 
 impl ManagedPolicy {
@@ -124,9 +126,13 @@ impl AuthorizationDetails {
                 arn: p.arn().unwrap_or_default().to_string(),
                 attachment_count: p.attachment_count().unwrap_or(0),
                 default_version_id,
-                default_document: default
-                    .and_then(|v| v.document())
-                    .map(crate::policy::parse_document),
+                default_document: match default.and_then(|v| v.document()) {
+                    Some(document) => parse_document(document),
+                    None => Err(DocumentError(format!(
+                        "AWS sent no default version (DefaultVersionId {})",
+                        p.default_version_id().unwrap_or("missing")
+                    ))),
+                },
             }
         }));
     }
@@ -157,7 +163,7 @@ fn principal(
         .iter()
         .map(|p| InlinePolicy {
             name: p.policy_name().unwrap_or_default().to_string(),
-            document: crate::policy::parse_document(p.policy_document().unwrap_or_default()),
+            document: parse_document(p.policy_document().unwrap_or_default()),
         })
         .collect();
     inline.sort_by(|a, b| a.name.cmp(&b.name));
@@ -169,23 +175,35 @@ fn principal(
     }
 }
 
-/// Reads every page of `iam:GetAccountAuthorizationDetails`.
-async fn fetch(iam: &aws_sdk_iam::Client) -> Result<AuthorizationDetails, AwsError> {
-    let mut pages = iam
-        .get_account_authorization_details()
-        .filter(EntityType::User)
-        .filter(EntityType::Group)
-        .filter(EntityType::Role)
-        .filter(EntityType::LocalManagedPolicy)
-        .filter(EntityType::AwsManagedPolicy)
-        .max_items(1000)
-        .into_paginator()
-        .send();
-    let mut details = AuthorizationDetails::default();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| AwsError::from_sdk(ACTION, e))?;
-        details.extend(&page);
-    }
+/// Reads every page of `iam:GetAccountAuthorizationDetails`, each page folded into the
+/// details as it arrives (the raw pages are not kept).
+async fn fetch(account: &AwsAccount) -> Result<AuthorizationDetails, AwsError> {
+    let details = std::sync::Mutex::new(AuthorizationDetails::default());
+    read_pages(account.max_pages(), ACTION, |marker| {
+        let details = &details;
+        async move {
+            let page = account
+                .iam()
+                .get_account_authorization_details()
+                .filter(EntityType::User)
+                .filter(EntityType::Group)
+                .filter(EntityType::Role)
+                .filter(EntityType::LocalManagedPolicy)
+                .filter(EntityType::AwsManagedPolicy)
+                .max_items(1000)
+                .set_marker(marker)
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk(ACTION, e))?;
+            details
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .extend(&page);
+            Ok(Page::<()>::new(Vec::new(), page.marker()).truncated(page.is_truncated()))
+        }
+    })
+    .await?;
+    let mut details = details.into_inner().unwrap_or_else(|p| p.into_inner());
     details.sort();
     Ok(details)
 }
@@ -194,7 +212,7 @@ async fn fetch(iam: &aws_sdk_iam::Client) -> Result<AuthorizationDetails, AwsErr
 pub async fn authorization_details(
     account: &AwsAccount,
 ) -> Result<Arc<AuthorizationDetails>, AwsError> {
-    account.fetch_once(ACTION, || fetch(account.iam())).await
+    account.fetch_once(ACTION, || fetch(account)).await
 }
 
 /// Builders for unit tests of the controls that read these details.
@@ -296,7 +314,14 @@ mod tests {
             .match_requests(|r| r.marker() == Some("page-2"))
             .then_output(|| {
                 GetAccountAuthorizationDetailsOutput::builder()
-                    .user_detail_list(user("amy", &[], &[inline("p", "%7B%7D")]))
+                    .user_detail_list(user(
+                        "amy",
+                        &[],
+                        &[inline(
+                            "p",
+                            "%7B%22Statement%22%3A%7B%22Effect%22%3A%22Deny%22%7D%7D",
+                        )],
+                    ))
                     .role_detail_list(
                         RoleDetail::builder()
                             .role_name("ops")
@@ -307,7 +332,7 @@ mod tests {
                         "arn:aws:iam::aws:policy/AdministratorAccess",
                         1,
                         "v1",
-                        &[("v1", "{}")],
+                        &[("v1", r#"{"Statement":{"Effect":"Deny"}}"#)],
                     ))
                     .is_truncated(false)
                     .build()
@@ -321,7 +346,11 @@ mod tests {
         assert_eq!(second.num_calls(), 1);
         let users: Vec<&str> = details.users.iter().map(|u| u.name.as_str()).collect();
         assert_eq!(users, ["amy", "zed"]);
-        assert_eq!(details.users[0].inline[0].document, serde_json::json!({}));
+        let inline = details.users[0].inline[0]
+            .document
+            .as_ref()
+            .expect("parsed");
+        assert_eq!(inline.value()["Statement"]["Effect"], "Deny");
         assert_eq!(details.roles.len(), 1);
         assert!(details.policies[0].aws_managed());
         assert_eq!(

@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use crate::aws::pages::{read_pages, Page};
 use crate::aws::{AwsAccount, AwsError};
 use crate::regions::InRegion;
 
@@ -55,56 +56,63 @@ pub struct Instance {
 
 /// The instances of one region that are not terminated (or shutting down), every page.
 pub async fn read_instances(account: &AwsAccount, region: &str) -> Result<Vec<Instance>, AwsError> {
-    let ec2 = account.client::<aws_sdk_ec2::Client>(region);
-    let mut pages = ec2
-        .describe_instances()
-        .filters(
-            aws_sdk_ec2::types::Filter::builder()
-                .name("instance-state-name")
-                .values("pending")
-                .values("running")
-                .values("stopping")
-                .values("stopped")
-                .build(),
-        )
-        .into_paginator()
-        .send();
+    let ec2 = &account.client::<aws_sdk_ec2::Client>(region);
+    let reservations = read_pages(
+        account.max_pages(),
+        DESCRIBE_INSTANCES,
+        |token| async move {
+            let page = ec2
+                .describe_instances()
+                .filters(
+                    aws_sdk_ec2::types::Filter::builder()
+                        .name("instance-state-name")
+                        .values("pending")
+                        .values("running")
+                        .values("stopping")
+                        .values("stopped")
+                        .build(),
+                )
+                .set_next_token(token)
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk(DESCRIBE_INSTANCES, e))?;
+            Ok(Page::new(page.reservations().to_vec(), page.next_token()))
+        },
+    )
+    .await?;
     let mut instances = Vec::new();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| AwsError::from_sdk(DESCRIBE_INSTANCES, e))?;
-        for reservation in page.reservations() {
-            for instance in reservation.instances() {
-                let Some(id) = instance.instance_id() else {
-                    continue;
-                };
-                let state = instance
-                    .state()
-                    .and_then(|s| s.name())
-                    .map(|n| n.as_str().to_string())
-                    .unwrap_or_default();
-                if state == "terminated" || state == "shutting-down" {
-                    continue;
-                }
-                let metadata = instance.metadata_options();
-                instances.push(Instance {
-                    id: id.to_string(),
-                    arn: format!(
-                        "arn:{}:ec2:{region}:{}:instance/{id}",
-                        account.partition, account.account_id
-                    ),
-                    state,
-                    instance_profile: instance
-                        .iam_instance_profile()
-                        .and_then(|p| p.arn().or(p.id()))
-                        .map(str::to_string),
-                    http_tokens: metadata
-                        .and_then(|m| m.http_tokens())
-                        .map(|t| t.as_str().to_string()),
-                    http_endpoint: metadata
-                        .and_then(|m| m.http_endpoint())
-                        .map(|t| t.as_str().to_string()),
-                });
+    for reservation in &reservations {
+        for instance in reservation.instances() {
+            let Some(id) = instance.instance_id() else {
+                continue;
+            };
+            let state = instance
+                .state()
+                .and_then(|s| s.name())
+                .map(|n| n.as_str().to_string())
+                .unwrap_or_default();
+            if state == "terminated" || state == "shutting-down" {
+                continue;
             }
+            let metadata = instance.metadata_options();
+            instances.push(Instance {
+                id: id.to_string(),
+                arn: format!(
+                    "arn:{}:ec2:{region}:{}:instance/{id}",
+                    account.partition, account.account_id
+                ),
+                state,
+                instance_profile: instance
+                    .iam_instance_profile()
+                    .and_then(|p| p.arn().or(p.id()))
+                    .map(str::to_string),
+                http_tokens: metadata
+                    .and_then(|m| m.http_tokens())
+                    .map(|t| t.as_str().to_string()),
+                http_endpoint: metadata
+                    .and_then(|m| m.http_endpoint())
+                    .map(|t| t.as_str().to_string()),
+            });
         }
     }
     Ok(instances)
@@ -180,12 +188,24 @@ pub async fn read_subnet_routes(
     account: &AwsAccount,
     region: &str,
 ) -> Result<SubnetRoutes, AwsError> {
-    let ec2 = account.client::<aws_sdk_ec2::Client>(region);
-    let mut pages = ec2.describe_route_tables().into_paginator().send();
+    let ec2 = &account.client::<aws_sdk_ec2::Client>(region);
+    let tables = read_pages(
+        account.max_pages(),
+        DESCRIBE_ROUTE_TABLES,
+        |token| async move {
+            let page = ec2
+                .describe_route_tables()
+                .set_next_token(token)
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk(DESCRIBE_ROUTE_TABLES, e))?;
+            Ok(Page::new(page.route_tables().to_vec(), page.next_token()))
+        },
+    )
+    .await?;
     let mut routes = SubnetRoutes::default();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| AwsError::from_sdk(DESCRIBE_ROUTE_TABLES, e))?;
-        for table in page.route_tables() {
+    {
+        for table in &tables {
             let associations = table.associations();
             routes.add(
                 table.vpc_id(),

@@ -1,5 +1,6 @@
 //! EFS file systems, per region.
 
+use crate::aws::pages::{read_pages, Page};
 use crate::aws::{AwsAccount, AwsError};
 use crate::regions::InRegion;
 
@@ -19,24 +20,34 @@ pub async fn read_file_systems(
     account: &AwsAccount,
     region: &str,
 ) -> Result<Vec<FileSystem>, AwsError> {
-    let efs = account.client::<aws_sdk_efs::Client>(region);
-    let mut pages = efs.describe_file_systems().into_paginator().send();
+    let efs = &account.client::<aws_sdk_efs::Client>(region);
+    let listed = read_pages(
+        account.max_pages(),
+        DESCRIBE_FILE_SYSTEMS,
+        |marker| async move {
+            let page = efs
+                .describe_file_systems()
+                .set_marker(marker)
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk(DESCRIBE_FILE_SYSTEMS, e))?;
+            Ok(Page::new(page.file_systems().to_vec(), page.next_marker()))
+        },
+    )
+    .await?;
     let mut file_systems = Vec::new();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| AwsError::from_sdk(DESCRIBE_FILE_SYSTEMS, e))?;
-        for fs in page.file_systems() {
-            let id = fs.file_system_id();
-            file_systems.push(FileSystem {
-                id: id.to_string(),
-                arn: fs.file_system_arn().map(str::to_string).unwrap_or_else(|| {
-                    format!(
-                        "arn:{}:elasticfilesystem:{region}:{}:file-system/{id}",
-                        account.partition, account.account_id
-                    )
-                }),
-                encrypted: fs.encrypted().unwrap_or(false),
-            });
-        }
+    for fs in &listed {
+        let id = fs.file_system_id();
+        file_systems.push(FileSystem {
+            id: id.to_string(),
+            arn: fs.file_system_arn().map(str::to_string).unwrap_or_else(|| {
+                format!(
+                    "arn:{}:elasticfilesystem:{region}:{}:file-system/{id}",
+                    account.partition, account.account_id
+                )
+            }),
+            encrypted: fs.encrypted().unwrap_or(false),
+        });
     }
     Ok(file_systems)
 }

@@ -6,6 +6,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::aws::pages::{read_pages, Page};
 use crate::aws::{AwsAccount, AwsError};
 
 /// Who a managed policy is attached to, every page read, sorted.
@@ -18,20 +19,26 @@ pub struct PolicyEntities {
 }
 
 /// Reads every page of `iam:ListEntitiesForPolicy` for `policy_arn`.
-async fn list_entities(
-    iam: &aws_sdk_iam::Client,
-    policy_arn: &str,
-) -> Result<PolicyEntities, AwsError> {
-    let mut pages = iam
-        .list_entities_for_policy()
-        .policy_arn(policy_arn)
-        // Fewer pages; and moto, without MaxItems, silently returns only the first 100 roles.
-        .max_items(1000)
-        .into_paginator()
-        .send();
+async fn list_entities(account: &AwsAccount, policy_arn: &str) -> Result<PolicyEntities, AwsError> {
+    const ACTION: &str = "iam:ListEntitiesForPolicy";
+    let pages = read_pages(account.max_pages(), ACTION, |marker| async move {
+        let page = account
+            .iam()
+            .list_entities_for_policy()
+            .policy_arn(policy_arn)
+            // Fewer pages; and moto, without MaxItems, silently returns only the first 100 roles.
+            .max_items(1000)
+            .set_marker(marker)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(ACTION, e))?;
+        let next = page.marker().map(str::to_string);
+        let truncated = page.is_truncated();
+        Ok(Page::new(vec![page], next.as_deref()).truncated(truncated))
+    })
+    .await?;
     let mut entities = PolicyEntities::default();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| AwsError::from_sdk("iam:ListEntitiesForPolicy", e))?;
+    for page in &pages {
         entities.roles.extend(page.policy_roles().iter().map(|r| {
             (
                 r.role_name().unwrap_or_default().to_string(),
@@ -64,7 +71,7 @@ pub async fn policy_entities(
 ) -> Result<Arc<PolicyEntities>, AwsError> {
     account
         .fetch_once(&format!("iam:ListEntitiesForPolicy {policy_arn}"), || {
-            list_entities(account.iam(), policy_arn)
+            list_entities(account, policy_arn)
         })
         .await
 }
@@ -483,20 +490,27 @@ pub async fn virtual_mfa_devices(
 ) -> Result<Arc<Vec<VirtualMfaDevice>>, AwsError> {
     account
         .fetch_once("iam:ListVirtualMFADevices", || async {
-            let mut pages = account
-                .iam()
-                .list_virtual_mfa_devices()
-                .assignment_status(aws_sdk_iam::types::AssignmentStatusType::Any)
-                .into_paginator()
-                .send();
-            let mut devices = Vec::new();
-            while let Some(page) = pages.next().await {
-                let page = page.map_err(|e| AwsError::from_sdk("iam:ListVirtualMFADevices", e))?;
-                devices.extend(page.virtual_mfa_devices().iter().map(|d| VirtualMfaDevice {
-                    serial_number: d.serial_number().to_string(),
-                    user_arn: d.user().map(|u| u.arn().to_string()),
-                }));
-            }
+            const ACTION: &str = "iam:ListVirtualMFADevices";
+            let mut devices = read_pages(account.max_pages(), ACTION, |marker| async move {
+                let page = account
+                    .iam()
+                    .list_virtual_mfa_devices()
+                    .assignment_status(aws_sdk_iam::types::AssignmentStatusType::Any)
+                    .set_marker(marker)
+                    .send()
+                    .await
+                    .map_err(|e| AwsError::from_sdk(ACTION, e))?;
+                let devices = page
+                    .virtual_mfa_devices()
+                    .iter()
+                    .map(|d| VirtualMfaDevice {
+                        serial_number: d.serial_number().to_string(),
+                        user_arn: d.user().map(|u| u.arn().to_string()),
+                    })
+                    .collect();
+                Ok(Page::new(devices, page.marker()).truncated(page.is_truncated()))
+            })
+            .await?;
             devices.sort();
             Ok(devices)
         })

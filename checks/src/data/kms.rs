@@ -2,6 +2,7 @@
 
 use aws_sdk_kms::types::{KeyManagerType, KeySpec, KeyState, OriginType};
 
+use crate::aws::pages::{read_pages, Page};
 use crate::aws::{AwsAccount, AwsError};
 use crate::regions::InRegion;
 
@@ -54,20 +55,27 @@ pub async fn read_key_rotation(
 /// the rotation of those that can rotate.
 pub async fn read_keys(account: &AwsAccount, region: &str) -> Result<Vec<KmsKey>, AwsError> {
     let kms = account.client::<aws_sdk_kms::Client>(region);
-    let mut pages = kms.list_keys().into_paginator().send();
+    let client = &kms;
+    let entries = read_pages(account.max_pages(), LIST_KEYS, |marker| async move {
+        let page = client
+            .list_keys()
+            .set_marker(marker)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(LIST_KEYS, e))?;
+        Ok(Page::new(page.keys().to_vec(), page.next_marker()).truncated(page.truncated()))
+    })
+    .await?;
     let mut listed = Vec::new();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| AwsError::from_sdk(LIST_KEYS, e))?;
-        for key in page.keys() {
-            if let Some(id) = key.key_id() {
-                let arn = key.key_arn().map(str::to_string).unwrap_or_else(|| {
-                    format!(
-                        "arn:{}:kms:{region}:{}:key/{id}",
-                        account.partition, account.account_id
-                    )
-                });
-                listed.push((id.to_string(), arn));
-            }
+    for key in &entries {
+        if let Some(id) = key.key_id() {
+            let arn = key.key_arn().map(str::to_string).unwrap_or_else(|| {
+                format!(
+                    "arn:{}:kms:{region}:{}:key/{id}",
+                    account.partition, account.account_id
+                )
+            });
+            listed.push((id.to_string(), arn));
         }
     }
     let mut keys = Vec::new();

@@ -1,5 +1,6 @@
 //! RDS DB instances and clusters, per region.
 
+use crate::aws::pages::{read_pages, Page};
 use crate::aws::{AwsAccount, AwsError};
 use crate::regions::InRegion;
 
@@ -48,47 +49,57 @@ pub async fn read_db_instances(
     account: &AwsAccount,
     region: &str,
 ) -> Result<Vec<DbInstance>, AwsError> {
-    let rds = account.client::<aws_sdk_rds::Client>(region);
-    let mut pages = rds.describe_db_instances().into_paginator().send();
+    let rds = &account.client::<aws_sdk_rds::Client>(region);
+    let listed = read_pages(
+        account.max_pages(),
+        DESCRIBE_DB_INSTANCES,
+        |marker| async move {
+            let page = rds
+                .describe_db_instances()
+                .set_marker(marker)
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk(DESCRIBE_DB_INSTANCES, e))?;
+            Ok(Page::new(page.db_instances().to_vec(), page.marker()))
+        },
+    )
+    .await?;
     let mut instances = Vec::new();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| AwsError::from_sdk(DESCRIBE_DB_INSTANCES, e))?;
-        for db in page.db_instances() {
-            let Some(id) = db.db_instance_identifier() else {
-                continue;
-            };
-            if !is_rds(db.engine()) {
-                continue;
-            }
-            instances.push(DbInstance {
-                id: id.to_string(),
-                arn: db.db_instance_arn().map(str::to_string).unwrap_or_else(|| {
-                    format!(
-                        "arn:{}:rds:{region}:{}:db:{id}",
-                        account.partition, account.account_id
-                    )
-                }),
-                engine: db.engine().unwrap_or_default().to_string(),
-                storage_encrypted: db.storage_encrypted().unwrap_or(false),
-                auto_minor_version_upgrade: db.auto_minor_version_upgrade().unwrap_or(false),
-                publicly_accessible: db.publicly_accessible().unwrap_or(false),
-                multi_az: db.multi_az().unwrap_or(false),
-                cluster: db.db_cluster_identifier().map(str::to_string),
-                vpc: db
-                    .db_subnet_group()
-                    .and_then(|g| g.vpc_id())
-                    .map(str::to_string),
-                subnets: db
-                    .db_subnet_group()
-                    .map(|g| {
-                        g.subnets()
-                            .iter()
-                            .filter_map(|s| s.subnet_identifier().map(str::to_string))
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-            });
+    for db in &listed {
+        let Some(id) = db.db_instance_identifier() else {
+            continue;
+        };
+        if !is_rds(db.engine()) {
+            continue;
         }
+        instances.push(DbInstance {
+            id: id.to_string(),
+            arn: db.db_instance_arn().map(str::to_string).unwrap_or_else(|| {
+                format!(
+                    "arn:{}:rds:{region}:{}:db:{id}",
+                    account.partition, account.account_id
+                )
+            }),
+            engine: db.engine().unwrap_or_default().to_string(),
+            storage_encrypted: db.storage_encrypted().unwrap_or(false),
+            auto_minor_version_upgrade: db.auto_minor_version_upgrade().unwrap_or(false),
+            publicly_accessible: db.publicly_accessible().unwrap_or(false),
+            multi_az: db.multi_az().unwrap_or(false),
+            cluster: db.db_cluster_identifier().map(str::to_string),
+            vpc: db
+                .db_subnet_group()
+                .and_then(|g| g.vpc_id())
+                .map(str::to_string),
+            subnets: db
+                .db_subnet_group()
+                .map(|g| {
+                    g.subnets()
+                        .iter()
+                        .filter_map(|s| s.subnet_identifier().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        });
     }
     Ok(instances)
 }
@@ -98,33 +109,43 @@ pub async fn read_db_clusters(
     account: &AwsAccount,
     region: &str,
 ) -> Result<Vec<DbCluster>, AwsError> {
-    let rds = account.client::<aws_sdk_rds::Client>(region);
-    let mut pages = rds.describe_db_clusters().into_paginator().send();
+    let rds = &account.client::<aws_sdk_rds::Client>(region);
+    let listed = read_pages(
+        account.max_pages(),
+        DESCRIBE_DB_CLUSTERS,
+        |marker| async move {
+            let page = rds
+                .describe_db_clusters()
+                .set_marker(marker)
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk(DESCRIBE_DB_CLUSTERS, e))?;
+            Ok(Page::new(page.db_clusters().to_vec(), page.marker()))
+        },
+    )
+    .await?;
     let mut clusters = Vec::new();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| AwsError::from_sdk(DESCRIBE_DB_CLUSTERS, e))?;
-        for cluster in page.db_clusters() {
-            let Some(id) = cluster.db_cluster_identifier() else {
-                continue;
-            };
-            if !is_rds(cluster.engine()) {
-                continue;
-            }
-            clusters.push(DbCluster {
-                id: id.to_string(),
-                arn: cluster
-                    .db_cluster_arn()
-                    .map(str::to_string)
-                    .unwrap_or_else(|| {
-                        format!(
-                            "arn:{}:rds:{region}:{}:cluster:{id}",
-                            account.partition, account.account_id
-                        )
-                    }),
-                engine: cluster.engine().unwrap_or_default().to_string(),
-                multi_az: cluster.multi_az().unwrap_or(false),
-            });
+    for cluster in &listed {
+        let Some(id) = cluster.db_cluster_identifier() else {
+            continue;
+        };
+        if !is_rds(cluster.engine()) {
+            continue;
         }
+        clusters.push(DbCluster {
+            id: id.to_string(),
+            arn: cluster
+                .db_cluster_arn()
+                .map(str::to_string)
+                .unwrap_or_else(|| {
+                    format!(
+                        "arn:{}:rds:{region}:{}:cluster:{id}",
+                        account.partition, account.account_id
+                    )
+                }),
+            engine: cluster.engine().unwrap_or_default().to_string(),
+            multi_az: cluster.multi_az().unwrap_or(false),
+        });
     }
     Ok(clusters)
 }

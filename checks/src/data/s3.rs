@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use futures::future::join_all;
 
+use crate::aws::pages::{read_pages, Page};
 use crate::aws::{AwsAccount, AwsError};
 
 /// The action behind `ListBuckets`.
@@ -129,20 +130,31 @@ pub async fn buckets(account: &AwsAccount) -> Result<Arc<Vec<Bucket>>, AwsError>
         .fetch_once(LIST_BUCKETS, || async {
             let home = account.home_region();
             let s3 = account.client::<aws_sdk_s3::Client>(&home);
-            let mut pages = s3.list_buckets().into_paginator().send();
+            let client = &s3;
+            let entries = read_pages(account.max_pages(), LIST_BUCKETS, |token| async move {
+                let page = account
+                    .limited(
+                        "s3",
+                        client.list_buckets().set_continuation_token(token).send(),
+                    )
+                    .await
+                    .map_err(|e| AwsError::from_sdk(LIST_BUCKETS, e))?;
+                Ok(Page::new(
+                    page.buckets().to_vec(),
+                    page.continuation_token(),
+                ))
+            })
+            .await?;
             let mut listed: Vec<(String, Option<String>)> = Vec::new();
-            while let Some(page) = account.limited("s3", pages.next()).await {
-                let page = page.map_err(|e| AwsError::from_sdk(LIST_BUCKETS, e))?;
-                for bucket in page.buckets() {
-                    if let Some(name) = bucket.name() {
-                        listed.push((
-                            name.to_string(),
-                            bucket
-                                .bucket_region()
-                                .filter(|r| !r.is_empty())
-                                .map(str::to_string),
-                        ));
-                    }
+            for bucket in &entries {
+                if let Some(name) = bucket.name() {
+                    listed.push((
+                        name.to_string(),
+                        bucket
+                            .bucket_region()
+                            .filter(|r| !r.is_empty())
+                            .map(str::to_string),
+                    ));
                 }
             }
             let mut buckets = join_all(listed.into_iter().map(|(name, region)| {

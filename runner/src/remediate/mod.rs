@@ -13,7 +13,10 @@ use std::time::Instant;
 use anyhow::{bail, Result};
 use cisrun_checks::aws::{load_config, AwsSettings};
 use cisrun_checks::AwsAccount;
-use cisrun_core::{AccountReport, Catalogue, FixSafety, Outcome, Plan, RunInfo, RunReport, Status};
+use cisrun_core::{
+    AccountReport, Catalogue, FixSafety, Outcome, Plan, RemediationError, RunInfo, RunReport,
+    Status,
+};
 use futures::StreamExt;
 
 use self::apply::{error_outcome, execute, step_evidence};
@@ -51,10 +54,12 @@ struct Remediator<'a> {
 impl Remediator<'_> {
     async fn account(&self, account: &AwsAccount) -> AccountReport {
         let mut results = Vec::new();
+        // The deadline bounds the audits and plans (reads); a fix being applied is never cut.
+        let deadline = tokio::time::Instant::now() + self.audit.deadline;
         // Controls run one after another within an account, so the journal reads in order.
         for selected in self.audit.selected {
             let started = Instant::now();
-            let (outcome, plan) = self.control(selected, account).await;
+            let (outcome, plan) = self.control(deadline, selected, account).await;
             let mut result = self.audit.result(selected, outcome, started);
             result.plan = plan;
             results.push(result);
@@ -66,8 +71,16 @@ impl Remediator<'_> {
         }
     }
 
-    async fn control(&self, selected: &Selected, account: &AwsAccount) -> (Outcome, Option<Plan>) {
-        let audit = self.audit.audit_control(selected, account).await;
+    async fn control(
+        &self,
+        deadline: tokio::time::Instant,
+        selected: &Selected,
+        account: &AwsAccount,
+    ) -> (Outcome, Option<Plan>) {
+        let audit = self
+            .audit
+            .audit_control_by(deadline, selected, account)
+            .await;
         match audit.status {
             Status::Fail => {}
             Status::Pass => {
@@ -92,9 +105,17 @@ impl Remediator<'_> {
             return (Outcome { message, ..audit }, None);
         };
         let parameters = self.audit.profile.parameters_for(control.meta().id);
-        let mut plan = match remediation.plan(account, &parameters).await {
-            Ok(plan) => plan,
-            Err(error) => return (error_outcome(&error), None),
+        let planned = tokio::time::timeout_at(deadline, remediation.plan(account, &parameters));
+        let mut plan = match planned.await {
+            Ok(Ok(plan)) => plan,
+            Ok(Err(error)) => return (error_outcome(&error), None),
+            Err(_) => {
+                let error = RemediationError::Refused(format!(
+                    "the plan was not ready within --deadline {}s; nothing was changed",
+                    self.audit.deadline.as_secs()
+                ));
+                return (error_outcome(&error), None);
+            }
         };
         let safety = remediation.safety();
         plan.safety = Some(safety);
@@ -180,14 +201,15 @@ pub async fn run(catalogue: &Catalogue, args: RemediateArgs) -> Result<u8> {
             profile: &profile,
             selected: &selected,
             today: started_at.date_naive(),
+            deadline: args.limits.deadline,
         },
         journal: journal.as_ref(),
         unsafe_fixes: args.unsafe_fixes,
     };
     let config = load_config(AwsSettings::default()).await;
-    let target_list = targets::resolve(&config, &profile, None).await?;
-    let connector = targets::Connector::new(&config, &profile)
-        .with_requests_per_service(args.requests_per_service);
+    let max_pages = usize::try_from(args.limits.max_pages).unwrap_or(usize::MAX);
+    let target_list = targets::resolve(&config, &profile, None, max_pages).await?;
+    let connector = targets::Connector::new(&config, &profile).with_limits(&args.limits);
     let accounts: Vec<AccountReport> = futures::stream::iter(target_list.iter())
         .map(|target| {
             let (connector, remediator) = (&connector, &remediator);

@@ -194,7 +194,13 @@ async fn connect_accounts(
     pending: &Pending<'_>,
 ) -> Result<HashMap<String, AwsAccount>> {
     let config = load_config(AwsSettings::default()).await;
-    let known = targets::resolve(&config, profile, None).await?;
+    let known = targets::resolve(
+        &config,
+        profile,
+        None,
+        cisrun_checks::aws::pages::DEFAULT_MAX_PAGES,
+    )
+    .await?;
     let connector = targets::Connector::new(&config, profile);
     let mut accounts: HashMap<String, AwsAccount> = HashMap::new();
     for (_, record) in pending {

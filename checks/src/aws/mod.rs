@@ -1,5 +1,10 @@
 //! The AWS plumbing every control shares: configuration, the per-account context, a
 //! once-per-account cache of fetched data, and the one place SDK errors become outcomes.
+//! Every listing goes through [`pages::read_pages`], and every response body through
+//! [`response::ResponseGuard`].
+
+pub mod pages;
+pub mod response;
 
 use std::any::Any;
 use std::collections::HashMap;
@@ -12,7 +17,6 @@ use aws_config::meta::region::RegionProviderChain;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
-use aws_smithy_async::future::pagination_stream::PaginationStream;
 use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
@@ -80,8 +84,9 @@ pub fn requests_sent() -> u64 {
     REQUESTS_SENT.load(Ordering::Relaxed)
 }
 
-/// A client of an AWS SDK crate built from `config`, with [`RequestCounter`] attached: the
-/// one way cisrun makes clients, so `requests_sent()` counts the whole run.
+/// A client of an AWS SDK crate built from `config`, with [`RequestCounter`] and
+/// [`response::ResponseGuard`] attached: the one way cisrun makes clients, so
+/// `requests_sent()` counts the whole run and no response is read unbounded or cut short.
 /// `counted_client!(aws_sdk_iam, &config)`.
 #[macro_export]
 macro_rules! counted_client {
@@ -89,6 +94,7 @@ macro_rules! counted_client {
         $sdk::Client::from_conf(
             $sdk::config::Builder::from($config)
                 .interceptor($crate::aws::RequestCounter)
+                .interceptor($crate::aws::response::ResponseGuard::default())
                 .build(),
         )
     };
@@ -237,23 +243,20 @@ impl From<AwsError> for RemediationError {
     }
 }
 
-/// Reads every page of a paginated call, `action` naming it in errors, and returns what
-/// `names` takes from each page, sorted: the usual way to list a resource's attachments.
-pub async fn sorted_names_from_pages<O, E>(
+/// Reads every page of the listing `action` through [`pages::read_pages`] and returns the
+/// names it lists, sorted: the usual way to list a resource's attachments.
+pub async fn sorted_names<F, Fut>(
+    account: &AwsAccount,
     action: &str,
-    mut pages: PaginationStream<Result<O, SdkError<E, HttpResponse>>>,
-    names: impl Fn(&O) -> Vec<String>,
+    page: F,
 ) -> Result<Vec<String>, AwsError>
 where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
+    F: FnMut(Option<String>) -> Fut,
+    Fut: std::future::Future<Output = Result<pages::Page<String>, AwsError>>,
 {
-    let mut all = Vec::new();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| AwsError::from_sdk(action, e))?;
-        all.extend(names(&page));
-    }
-    all.sort();
-    Ok(all)
+    let mut names = pages::read_pages(account.max_pages(), action, page).await?;
+    names.sort();
+    Ok(names)
 }
 
 /// Whether the request failed because no credentials could be loaded.
@@ -346,6 +349,8 @@ pub struct AwsAccount {
     cache: Mutex<HashMap<String, Arc<OnceCell<Fetched>>>>,
     /// Where regional controls look, and how many requests they send at once.
     pub(crate) scope: crate::regions::RegionScope,
+    /// The most pages one listing may have (`--max-pages`).
+    max_pages: usize,
 }
 
 impl fmt::Debug for AwsAccount {
@@ -381,6 +386,7 @@ impl AwsAccount {
             iam,
             cache: Mutex::new(HashMap::new()),
             scope: Default::default(),
+            max_pages: pages::DEFAULT_MAX_PAGES,
         }
     }
 
@@ -396,7 +402,19 @@ impl AwsAccount {
             iam,
             cache: Mutex::new(HashMap::new()),
             scope: Default::default(),
+            max_pages: pages::DEFAULT_MAX_PAGES,
         }
+    }
+
+    /// Bounds every listing of this account at `max_pages` pages (at least 1).
+    pub fn with_max_pages(mut self, max_pages: usize) -> Self {
+        self.max_pages = max_pages.max(1);
+        self
+    }
+
+    /// The most pages one listing of this account may have.
+    pub fn max_pages(&self) -> usize {
+        self.max_pages
     }
 
     pub fn with_name(mut self, name: Option<String>) -> Self {
