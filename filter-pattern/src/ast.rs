@@ -67,12 +67,20 @@ pub enum Segment {
 /// What a [`Condition`] asks of its field.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Test {
-    /// `= value`, `!= value`, `< number`, ...
-    Compare {
+    /// `= "text"` or, negated, `!= "text"`: a string, quoted or not, in which `*` is a
+    /// wildcard.
+    Text {
+        /// `!=` rather than `=`.
+        negated: bool,
+        /// The string to match.
+        pattern: TextPattern,
+    },
+    /// `= n`, `!= n`, `< n`, `> n`, `<= n`, `>= n` with an unquoted number.
+    Number {
         /// The comparison.
         operator: Operator,
-        /// The right-hand side. Only `=` and `!=` take a [`Value::Text`].
-        value: Value,
+        /// The number, always finite.
+        value: f64,
     },
     /// `IS NULL`: the field is present and JSON `null`.
     IsNull,
@@ -113,15 +121,6 @@ impl Operator {
             Operator::Ge => ">=",
         }
     }
-}
-
-/// The right-hand side of a comparison.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Value {
-    /// A string, quoted or not, in which `*` is a wildcard.
-    Text(TextPattern),
-    /// An unquoted number: `400`, `-1.5`, `1e3`. Always finite.
-    Number(f64),
 }
 
 /// A string value with `*` wildcards, kept as the literal parts between the wildcards.
@@ -302,8 +301,13 @@ fn write_joined(
 impl fmt::Display for Condition {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.test {
-            Test::Compare { operator, value } => {
-                write!(f, "{} {} {}", self.selector, operator.symbol(), value)
+            Test::Text { negated, pattern } => {
+                let operator = if *negated { "!=" } else { "=" };
+                write!(f, "{} {operator} {pattern}", self.selector)
+            }
+            // Rust prints the shortest decimal that reads back as the same f64.
+            Test::Number { operator, value } => {
+                write!(f, "{} {} {value}", self.selector, operator.symbol())
             }
             Test::IsNull => write!(f, "{} IS NULL", self.selector),
             Test::IsTrue => write!(f, "{} IS TRUE", self.selector),
@@ -323,16 +327,6 @@ impl fmt::Display for Selector {
             }
         }
         Ok(())
-    }
-}
-
-impl fmt::Display for Value {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Value::Text(pattern) => write!(f, "{pattern}"),
-            // Rust prints the shortest decimal that reads back as the same f64.
-            Value::Number(number) => write!(f, "{number}"),
-        }
     }
 }
 

@@ -10,7 +10,7 @@
 use std::fmt;
 
 use crate::ast::parse_number;
-use crate::ast::{Condition, Operator, Pattern, Test, TextPattern, Value};
+use crate::ast::{Condition, Operator, Pattern, Test, TextPattern};
 use crate::dnf::{Case, TooManyCases};
 
 /// The answer of [`covers`].
@@ -178,24 +178,16 @@ fn same_field<'a>(case: &'a [Condition], target: &'a Condition) -> impl Iterator
         .map(|condition| &condition.test)
 }
 
-fn text(test: &Test) -> Option<(Operator, &TextPattern)> {
+/// A text test as (`!=`, pattern).
+fn text(test: &Test) -> Option<(bool, &TextPattern)> {
     match test {
-        Test::Compare {
-            operator,
-            value: Value::Text(pattern),
-        } => Some((*operator, pattern)),
+        Test::Text { negated, pattern } => Some((*negated, pattern)),
         _ => None,
     }
 }
 
 fn is_numeric(test: &Test) -> bool {
-    matches!(
-        test,
-        Test::Compare {
-            value: Value::Number(_),
-            ..
-        }
-    )
+    matches!(test, Test::Number { .. })
 }
 
 fn test_implies(known: &Test, target: &Test) -> bool {
@@ -203,12 +195,12 @@ fn test_implies(known: &Test, target: &Test) -> bool {
         return true;
     }
     match (text(known), text(target)) {
-        (Some((Operator::Eq, p)), Some((Operator::Eq, q))) => subset(p, q),
-        (Some((Operator::Eq, p)), Some((Operator::Ne, q))) => disjoint(p, q),
-        (Some((Operator::Ne, p)), Some((Operator::Ne, q))) => subset(q, p),
-        (Some((Operator::Ne, _)), Some((Operator::Eq, q))) => q.is_match_all(),
+        (Some((false, p)), Some((false, q))) => subset(p, q),
+        (Some((false, p)), Some((true, q))) => disjoint(p, q),
+        (Some((true, p)), Some((true, q))) => subset(q, p),
+        (Some((true, _)), Some((false, q))) => q.is_match_all(),
         // A numeric condition needs a number or numeric string, whose text `*` matches.
-        (None, Some((Operator::Eq, q))) if is_numeric(known) => q.is_match_all(),
+        (None, Some((false, q))) if is_numeric(known) => q.is_match_all(),
         _ => false,
     }
 }
@@ -230,12 +222,12 @@ fn field_kind(test: &Test) -> FieldKind {
         Test::IsNull => FieldKind::Null,
         Test::IsTrue => FieldKind::True,
         Test::IsFalse => FieldKind::False,
-        Test::Compare { .. } => FieldKind::StringOrNumber,
+        Test::Text { .. } | Test::Number { .. } => FieldKind::StringOrNumber,
     }
 }
 
 fn is_never_true(test: &Test) -> bool {
-    matches!(text(test), Some((Operator::Ne, pattern)) if pattern.is_match_all())
+    matches!(text(test), Some((true, pattern)) if pattern.is_match_all())
 }
 
 fn conflict(first: &Test, second: &Test) -> bool {
@@ -243,10 +235,10 @@ fn conflict(first: &Test, second: &Test) -> bool {
         return true;
     }
     let conflict_one_way = |a: &Test, b: &Test| match (text(a), text(b)) {
-        (Some((Operator::Eq, p)), Some((Operator::Eq, q))) => disjoint(p, q),
-        (Some((Operator::Eq, p)), Some((Operator::Ne, q))) => subset(p, q),
+        (Some((false, p)), Some((false, q))) => disjoint(p, q),
+        (Some((false, p)), Some((true, q))) => subset(p, q),
         // Text that is not a number belongs to a string, which numeric tests skip.
-        (Some((Operator::Eq, p)), None) if is_numeric(b) => p
+        (Some((false, p)), None) if is_numeric(b) => p
             .literal()
             .is_some_and(|literal| parse_number(literal).is_none()),
         _ => false,
@@ -329,14 +321,11 @@ impl NumericBounds {
         let mut numeric = false;
         for test in tests {
             let (operator, value) = match test {
-                Test::Compare {
-                    operator,
-                    value: Value::Number(value),
-                } => (*operator, *value),
+                Test::Number { operator, value } => (*operator, *value),
                 // `= "5"` holds only for a field whose text is `5`: the number 5.
-                Test::Compare {
-                    operator: Operator::Eq,
-                    value: Value::Text(pattern),
+                Test::Text {
+                    negated: false,
+                    pattern,
                 } => match pattern.literal().and_then(parse_number) {
                     Some(value) => (Operator::Eq, value),
                     None => continue,
@@ -403,9 +392,9 @@ impl NumericBounds {
 
     /// Whether every value inside the bounds satisfies `test`.
     fn imply(&self, test: &Test) -> bool {
-        let Test::Compare {
+        let Test::Number {
             operator,
-            value: Value::Number(target),
+            value: target,
         } = test
         else {
             return false;

@@ -36,7 +36,7 @@ mod lexer;
 pub mod matching;
 pub mod parser;
 
-pub use ast::{Condition, Expr, Operator, Pattern, Segment, Selector, Test, TextPattern, Value};
+pub use ast::{Condition, Expr, Operator, Pattern, Segment, Selector, Test, TextPattern};
 pub use coverage::{covers, Coverage, Gap, NotDecided, Side};
 pub use dnf::MAX_CASES;
 pub use error::{ParseError, ParseErrorKind};

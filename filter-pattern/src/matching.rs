@@ -14,9 +14,7 @@
 
 use serde_json::Value as Json;
 
-use crate::ast::{
-    parse_number, Condition, Expr, Operator, Pattern, Segment, Selector, Test, Value,
-};
+use crate::ast::{parse_number, Condition, Expr, Operator, Pattern, Segment, Selector, Test};
 
 impl Pattern {
     /// Whether this pattern matches `event`, a JSON log event such as a CloudTrail record.
@@ -59,20 +57,12 @@ impl Condition {
             Test::IsNull => matches!(field, Some(Json::Null)),
             Test::IsTrue => matches!(field, Some(Json::Bool(true))),
             Test::IsFalse => matches!(field, Some(Json::Bool(false))),
-            Test::Compare { operator, value } => match value {
-                Value::Text(pattern) => match field.and_then(text_of) {
-                    Some(text) => match operator {
-                        Operator::Ne => !pattern.matches(&text),
-                        // The parser gives text only to `=` and `!=`.
-                        _ => pattern.matches(&text),
-                    },
-                    None => false,
-                },
-                Value::Number(expected) => match field.and_then(number_of) {
-                    Some(actual) => compare(actual, *operator, *expected),
-                    None => false,
-                },
-            },
+            Test::Text { negated, pattern } => field
+                .and_then(text_of)
+                .is_some_and(|text| pattern.matches(&text) != *negated),
+            Test::Number { operator, value } => field
+                .and_then(number_of)
+                .is_some_and(|actual| compare(actual, *operator, *value)),
         }
     }
 }

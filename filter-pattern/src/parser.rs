@@ -16,9 +16,7 @@
 //! `awsdocs/amazon-cloudwatch-logs-user-guide`, `doc_source/FilterAndPatternSyntax.md`).
 //! So `a || b && c` is `a || (b && c)`.
 
-use crate::ast::{
-    is_number_syntax, parse_number, Condition, Expr, Pattern, Test, TextPattern, Value,
-};
+use crate::ast::{is_number_syntax, parse_number, Condition, Expr, Pattern, Test, TextPattern};
 use crate::ast::{Operator, Selector};
 use crate::error::{position, ParseError, ParseErrorKind};
 use crate::lexer::{Lexer, Token, TokenKind};
@@ -179,18 +177,19 @@ impl Parser<'_> {
     fn compared_value(&mut self, operator: Operator) -> Result<Test, ParseError> {
         let token = self.lexer.next_token()?;
         let numeric_only = !matches!(operator, Operator::Eq | Operator::Ne);
-        let value = match &token.kind {
+        let test = match &token.kind {
             TokenKind::Bare(word) if is_number_syntax(word) => match parse_number(word) {
-                Some(number) => Value::Number(number),
+                Some(value) => Test::Number { operator, value },
                 None => {
                     return Err(
                         self.error_at(token.offset, ParseErrorKind::NumberOutOfRange(word.clone()))
                     )
                 }
             },
-            TokenKind::Bare(word) | TokenKind::Quoted(word) if !numeric_only => {
-                Value::Text(TextPattern::new(word))
-            }
+            TokenKind::Bare(word) | TokenKind::Quoted(word) if !numeric_only => Test::Text {
+                negated: operator == Operator::Ne,
+                pattern: TextPattern::new(word),
+            },
             _ if numeric_only => {
                 let expected = format!("a number after `{}`", operator.symbol());
                 return Err(self.unexpected(&token, &expected));
@@ -200,7 +199,7 @@ impl Parser<'_> {
                 return Err(self.unexpected(&token, &expected));
             }
         };
-        Ok(Test::Compare { operator, value })
+        Ok(test)
     }
 
     fn is_keyword(&mut self) -> Result<Test, ParseError> {
