@@ -354,3 +354,144 @@ proptest! {
         }
     }
 }
+
+/// Conditions on one field `a`, so that every pair meets in the per-field rules.
+fn one_field_conditions() -> impl Strategy<Value = Tree> {
+    proptest::collection::vec(small_leaf(), 1..3).prop_map(|leaves| {
+        Tree::And(
+            leaves
+                .into_iter()
+                .map(|mut leaf| {
+                    leaf.field = "a".to_owned();
+                    Tree::Leaf(leaf)
+                })
+                .collect(),
+        )
+    })
+}
+
+fn one_field_events() -> impl Strategy<Value = Vec<Json>> {
+    let strings: Vec<String> = [
+        "x", "xy", "xZqy", "xyz", "zxy", "y", "ab", "abz", "abc", "aZqc", "a*c", "ab*c", "b", "zb",
+        "5", "10", "2.5", "-1", "", "zz",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    proptest::collection::vec(support::field_value(strings), 8..16).prop_map(|values| {
+        values
+            .into_iter()
+            .map(|value| {
+                let mut event = Json::Object(Default::default());
+                support::set(&mut event, &support::path("a"), value);
+                event
+            })
+            .collect()
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 4096, ..ProptestConfig::default() })]
+
+    /// Every per-field rule (wildcard inclusion and disjointness, exclusions, numeric
+    /// bounds, kinds of value) meets every other here.
+    #[test]
+    fn covers_is_sound_on_conditions_of_one_field(
+        filter in one_field_conditions(),
+        required in one_field_conditions(),
+        random in one_field_events(),
+    ) {
+        let filter = reparse(&filter, &Style::plain());
+        let required = reparse(&required, &Style::plain());
+        assert_sound(&filter, &required, &events_for(&required, &random))?;
+        assert_sound(&required, &filter, &events_for(&filter, &random))?;
+    }
+}
+
+/// Every condition on one field over a small domain of texts and numbers.
+fn every_condition_on_one_field() -> Vec<String> {
+    let texts = [
+        "x", "xy", "y", "ab", "abc", "b", "5", "10", "", "x*", "xy*", "*y", "*xy", "*b", "*b*",
+        "*ab*", "a*", "ab*", "b*", "*", "a*c", "ab*c",
+    ];
+    let mut conditions = Vec::new();
+    for text in texts {
+        conditions.push(format!("$.a = \"{text}\""));
+        conditions.push(format!("$.a != \"{text}\""));
+    }
+    for operator in ["=", "!=", "<", ">", "<=", ">="] {
+        for number in ["-1", "0", "2.5", "5", "10"] {
+            conditions.push(format!("$.a {operator} {number}"));
+        }
+    }
+    for keyword in ["IS NULL", "IS TRUE", "IS FALSE", "NOT EXISTS"] {
+        conditions.push(format!("$.a {keyword}"));
+    }
+    conditions
+}
+
+fn every_value_of_one_field() -> Vec<Json> {
+    let mut values: Vec<Option<Json>> = [
+        "x", "xy", "xZqy", "xyz", "zxy", "y", "ab", "abz", "abc", "aZqc", "a*c", "ab*c", "b", "zb",
+        "zbz", "5", "05", "1e1", "10", "2.5", "-1", "0", "", "zz", "*",
+    ]
+    .iter()
+    .map(|text| Some(Json::String(text.to_string())))
+    .collect();
+    values.extend(
+        [-3.0, -1.0, 0.0, 1.0, 2.5, 3.0, 5.0, 7.0, 10.0, 11.0]
+            .iter()
+            .map(|number| Some(serde_json::json!(number))),
+    );
+    values.extend([
+        Some(serde_json::json!(5)),
+        Some(Json::Null),
+        Some(Json::Bool(true)),
+        Some(Json::Bool(false)),
+        Some(serde_json::json!(["x"])),
+        Some(serde_json::json!({"k": "x"})),
+        None,
+    ]);
+    values
+        .into_iter()
+        .map(|value| {
+            let mut event = Json::Object(Default::default());
+            support::set(&mut event, &support::path("a"), value);
+            event
+        })
+        .collect()
+}
+
+/// Exhaustive over one field: a filter condition against every required condition and
+/// every conjunction of two, checked on every value the domain holds.
+#[test]
+fn covers_is_sound_on_every_pair_of_conditions_of_one_field() {
+    let conditions = every_condition_on_one_field();
+    let events = every_value_of_one_field();
+    let filters: Vec<Pattern> = conditions
+        .iter()
+        .map(|condition| parse(&format!("{{ {condition} }}")).unwrap())
+        .collect();
+    let mut checked = 0;
+    for first in &conditions {
+        for second in &conditions {
+            let required = parse(&format!("{{ {first} && {second} }}")).unwrap();
+            let matched: Vec<&Json> = events
+                .iter()
+                .filter(|event| required.matches(event))
+                .collect();
+            for filter in &filters {
+                if covers(filter, &required).is_covered() {
+                    checked += 1;
+                    for event in &matched {
+                        assert!(
+                            filter.matches(event),
+                            "covers({filter}, {required}) said yes, but {event} escapes the filter"
+                        );
+                    }
+                }
+            }
+        }
+    }
+    // The domain is rich enough for the rules to be exercised often.
+    assert!(checked > 50_000, "only {checked} covered pairs");
+}
