@@ -9,9 +9,14 @@
 
 use std::fmt;
 
-use crate::ast::parse_number;
-use crate::ast::{Condition, Operator, Pattern, Test, TextPattern};
+use crate::ast::{parse_number, Condition, Pattern, Test, TextPattern};
 use crate::dnf::{Case, TooManyCases};
+
+mod bounds;
+mod text;
+
+use bounds::NumericBounds;
+use text::{disjoint, subset};
 
 /// The answer of [`covers`].
 #[derive(Debug, Clone, PartialEq)]
@@ -244,180 +249,6 @@ fn conflict(first: &Test, second: &Test) -> bool {
         _ => false,
     };
     conflict_one_way(first, second) || conflict_one_way(second, first)
-}
-
-/// Whether every string `p` matches, `q` matches too.
-fn subset(p: &TextPattern, q: &TextPattern) -> bool {
-    if p == q || q.is_match_all() {
-        return true;
-    }
-    if p.has_inner_wildcard() || q.has_inner_wildcard() {
-        return false;
-    }
-    if let Some(literal) = p.literal() {
-        return q.matches(literal);
-    }
-    // Every string of `p` starts with its first part, ends with its last, and contains
-    // each part. Without inner wildcards `q` is `Q*`, `*Q`, `*Q*` or a literal.
-    let (p_first, p_last) = (first_part(p), last_part(p));
-    match q.parts() {
-        [prefix, empty] if empty.is_empty() => p_first.starts_with(prefix.as_str()),
-        [empty, suffix] if empty.is_empty() => p_last.ends_with(suffix.as_str()),
-        [_, infix, _] => p.parts().iter().any(|part| part.contains(infix.as_str())),
-        _ => false,
-    }
-}
-
-/// Whether no string matches both `p` and `q`.
-fn disjoint(p: &TextPattern, q: &TextPattern) -> bool {
-    if p.has_inner_wildcard() || q.has_inner_wildcard() {
-        return false;
-    }
-    if let Some(literal) = p.literal() {
-        return !q.matches(literal);
-    }
-    if let Some(literal) = q.literal() {
-        return !p.matches(literal);
-    }
-    // A string matching both starts with both first parts, so one extends the other;
-    // likewise for the last parts.
-    let prefixes_clash = {
-        let (a, b) = (first_part(p), first_part(q));
-        !a.starts_with(b) && !b.starts_with(a)
-    };
-    let suffixes_clash = {
-        let (a, b) = (last_part(p), last_part(q));
-        !a.ends_with(b) && !b.ends_with(a)
-    };
-    prefixes_clash || suffixes_clash
-}
-
-fn first_part(pattern: &TextPattern) -> &str {
-    pattern.parts().first().map_or("", String::as_str)
-}
-
-fn last_part(pattern: &TextPattern) -> &str {
-    pattern.parts().last().map_or("", String::as_str)
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Bound {
-    value: f64,
-    inclusive: bool,
-}
-
-/// The interval a field's numeric value must lie in, less some excluded points.
-#[derive(Debug, Default)]
-struct NumericBounds {
-    lower: Option<Bound>,
-    upper: Option<Bound>,
-    excluded: Vec<f64>,
-}
-
-impl NumericBounds {
-    /// The bounds the tests impose, or `None` when none of them is numeric.
-    fn of(tests: &[&Test]) -> Option<NumericBounds> {
-        let mut bounds = NumericBounds::default();
-        let mut numeric = false;
-        for test in tests {
-            let (operator, value) = match test {
-                Test::Number { operator, value } => (*operator, *value),
-                // `= "5"` holds only for a field whose text is `5`: the number 5.
-                Test::Text {
-                    negated: false,
-                    pattern,
-                } => match pattern.literal().and_then(parse_number) {
-                    Some(value) => (Operator::Eq, value),
-                    None => continue,
-                },
-                _ => continue,
-            };
-            numeric = true;
-            let bound = |inclusive| Bound { value, inclusive };
-            match operator {
-                Operator::Eq => {
-                    bounds.raise_lower(bound(true));
-                    bounds.lower_upper(bound(true));
-                }
-                Operator::Ne => bounds.excluded.push(value),
-                Operator::Lt => bounds.lower_upper(bound(false)),
-                Operator::Le => bounds.lower_upper(bound(true)),
-                Operator::Gt => bounds.raise_lower(bound(false)),
-                Operator::Ge => bounds.raise_lower(bound(true)),
-            }
-        }
-        numeric.then_some(bounds)
-    }
-
-    fn raise_lower(&mut self, new: Bound) {
-        let tighter = self
-            .lower
-            .is_none_or(|old| new.value > old.value || (new.value == old.value && !new.inclusive));
-        if tighter {
-            self.lower = Some(new);
-        }
-    }
-
-    fn lower_upper(&mut self, new: Bound) {
-        let tighter = self
-            .upper
-            .is_none_or(|old| new.value < old.value || (new.value == old.value && !new.inclusive));
-        if tighter {
-            self.upper = Some(new);
-        }
-    }
-
-    fn is_empty(&self) -> bool {
-        match (self.lower, self.upper) {
-            (Some(lower), Some(upper)) => {
-                lower.value > upper.value
-                    || (lower.value == upper.value
-                        && (!lower.inclusive
-                            || !upper.inclusive
-                            || self.excluded.contains(&lower.value)))
-            }
-            _ => false,
-        }
-    }
-
-    fn below(&self, value: f64) -> bool {
-        self.lower
-            .is_some_and(|lower| value < lower.value || (value == lower.value && !lower.inclusive))
-    }
-
-    fn above(&self, value: f64) -> bool {
-        self.upper
-            .is_some_and(|upper| value > upper.value || (value == upper.value && !upper.inclusive))
-    }
-
-    /// Whether every value inside the bounds satisfies `test`.
-    fn imply(&self, test: &Test) -> bool {
-        let Test::Number {
-            operator,
-            value: target,
-        } = test
-        else {
-            return false;
-        };
-        let target = *target;
-        match operator {
-            Operator::Eq => matches!(
-                (self.lower, self.upper),
-                (Some(lower), Some(upper)) if lower.value == target && upper.value == target
-            ),
-            Operator::Ne => {
-                self.excluded.contains(&target) || self.below(target) || self.above(target)
-            }
-            Operator::Lt => self.upper.is_some_and(|upper| {
-                upper.value < target || (upper.value == target && !upper.inclusive)
-            }),
-            Operator::Le => self.upper.is_some_and(|upper| upper.value <= target),
-            Operator::Gt => self.lower.is_some_and(|lower| {
-                lower.value > target || (lower.value == target && !lower.inclusive)
-            }),
-            Operator::Ge => self.lower.is_some_and(|lower| lower.value >= target),
-        }
-    }
 }
 
 fn joined(conditions: &[Condition], separator: &str) -> String {

@@ -23,7 +23,7 @@
 //! # Ok::<(), cisrun_filter_pattern::ParseError>(())
 //! ```
 //!
-//! Modules: [`parse`] reads a pattern ([`lexer`], [`parser`]) into a [`Pattern`]
+//! Modules: [`parse`] reads a pattern (`lexer`, [`parser`]) into a [`Pattern`]
 //! ([`ast`]); [`Pattern::matches`] ([`matching`]) evaluates it; [`covers`] ([`dnf`],
 //! [`coverage`]) compares two; [`cis`] holds the benchmark's patterns per version.
 

@@ -253,3 +253,30 @@ fn published_defective_forms_cover_their_corrections() {
         );
     }
 }
+
+#[test]
+fn a_filter_without_the_exclusions_complies_with_every_version() {
+    // The pattern without exclusions (CIS v1.2.0's 3.1) is broader than the correction.
+    let without_exclusions =
+        pattern(r#"{($.errorCode="*UnauthorizedOperation") || ($.errorCode="AccessDenied*")}"#);
+    for version in VERSIONS {
+        let required = pattern(entry("aws-cloudwatch-unauthorized-api-calls", version).effective());
+        assert_eq!(
+            covers(&without_exclusions, &required),
+            Coverage::Covered,
+            "{version}"
+        );
+    }
+    // An extra exclusion narrows it, and is named.
+    let required = pattern(entry("aws-cloudwatch-unauthorized-api-calls", "v5.0.0").effective());
+    let narrowed = pattern(
+        r#"{ ($.errorCode = "*UnauthorizedOperation" || $.errorCode = "AccessDenied*") && $.sourceIPAddress != "delivery.logs.amazonaws.com" && $.eventName != "HeadBucket" && $.userIdentity.invokedBy != "cloudfront.amazonaws.com" }"#,
+    );
+    let Coverage::NotCovered(gap) = covers(&narrowed, &required) else {
+        panic!("a narrowed filter covers the benchmark");
+    };
+    assert_eq!(
+        gap.narrowing[0].to_string(),
+        r#"$.userIdentity.invokedBy != "cloudfront.amazonaws.com""#
+    );
+}
