@@ -9,9 +9,11 @@ use std::fmt;
 /// `{ ($.eventName = "ConsoleLogin") && ($.additionalEventData.MFAUsed != "Yes") }`.
 ///
 /// Its [`Display`](fmt::Display) prints a canonical form: every string quoted, one space
-/// around operators, and only the parentheses that precedence needs. Two patterns that
-/// differ only in quoting, whitespace, redundant parentheses or grouping of a chain of
-/// the same operator print the same and compare equal.
+/// around operators, and only the parentheses that precedence needs; parsing it gives
+/// the same pattern back. Two patterns that differ only in the quoting of a string
+/// (`"ConsoleLogin"` and `ConsoleLogin`), whitespace, keyword case, redundant parentheses
+/// or the grouping of a chain of one operator print the same and compare equal. A quoted
+/// number is a string: `"400"` and `400` differ (see [`crate::matching`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pattern {
     pub(crate) expr: Expr,
