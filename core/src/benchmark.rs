@@ -10,7 +10,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::control::{Assessment, Level};
+use crate::meta::{Assessment, Level};
 
 /// A benchmark as a plugin declares it: its id, title and each version's table text.
 #[derive(Debug, Clone, Copy)]
@@ -18,6 +18,10 @@ pub struct BenchmarkSource {
     /// e.g. `cis-aws-foundations`
     pub id: &'static str,
     pub title: &'static str,
+    /// The name reports such as OCSF give the standard, when not the title.
+    pub short_title: Option<&'static str>,
+    /// The platform whose controls it lists, e.g. `aws`.
+    pub platform: &'static str,
     /// Oldest first.
     pub versions: &'static [VersionSource],
 }
@@ -74,6 +78,10 @@ impl Version {
 pub struct Benchmark {
     pub id: String,
     pub title: String,
+    /// The name reports such as OCSF give the standard.
+    pub short_title: String,
+    /// The platform whose controls it lists, e.g. `aws`.
+    pub platform: String,
     /// The crate that registered it.
     pub plugin: String,
     /// Oldest first.
@@ -121,6 +129,8 @@ impl BenchmarkSource {
         Ok(Benchmark {
             id: self.id.to_string(),
             title: self.title.to_string(),
+            short_title: self.short_title.unwrap_or(self.title).to_string(),
+            platform: self.platform.to_string(),
             plugin: plugin.to_string(),
             versions,
         })
@@ -231,6 +241,16 @@ pub fn parse_table(benchmark: &str, version: &str, text: &str) -> Result<Version
         partial,
         recommendations,
     })
+}
+
+/// Sorts dotted CIS numbers numerically: 1.2 < 1.10 < 2.1.
+pub fn compare_numbers(a: &str, b: &str) -> std::cmp::Ordering {
+    let parts = |s: &str| -> Vec<u32> {
+        s.split('.')
+            .map(|p| p.parse().unwrap_or(u32::MAX))
+            .collect()
+    };
+    parts(a).cmp(&parts(b)).then_with(|| a.cmp(b))
 }
 
 impl fmt::Display for Recommendation {

@@ -1,15 +1,19 @@
-//! The benchmarks and controls compiled into this build, checked against each other.
+//! The platforms, benchmarks and controls compiled into this build, checked against each
+//! other.
 //!
-//! Benchmarks bring their version tables (every recommendation, implemented or not);
-//! plugins bring controls. The catalogue joins them by control id: a table row whose control
-//! is compiled in is implemented; a registered control that no table lists is an error,
-//! since no profile could ever run it.
+//! Benchmarks bring their version tables (every recommendation, implemented or not) and
+//! name their platform; plugins bring controls, each of one platform's target. The
+//! catalogue joins them by control id: a table row whose control is compiled in is
+//! implemented; a registered control that no table lists is an error, since no profile
+//! could ever run it; so is a control or benchmark of a platform no plugin registered.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use crate::benchmark::{Benchmark, Recommendation, TableError, Version};
-use crate::control::{ControlMeta, Level};
+use crate::control::DynControl;
+use crate::meta::Level;
+use crate::platform::DynPlatform;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CatalogueError {
@@ -17,6 +21,28 @@ pub enum CatalogueError {
     DuplicateId(&'static str),
     #[error("benchmark `{0}` is registered twice")]
     DuplicateBenchmark(String),
+    #[error("platform `{0}` is registered twice")]
+    DuplicatePlatform(&'static str),
+    #[error(
+        "control `{id}` audits `{target}`, which is the target of no registered platform: \
+         link the plugin crate that registers its platform"
+    )]
+    NoPlatform { id: &'static str, target: &'static str },
+    #[error(
+        "benchmark `{benchmark}` is for platform `{platform}`, which no linked plugin \
+         registers"
+    )]
+    UnknownPlatform { benchmark: String, platform: String },
+    #[error(
+        "benchmark `{benchmark}` ({platform}) lists control `{id}`, which is a control of \
+         platform `{other}`"
+    )]
+    WrongPlatform {
+        benchmark: String,
+        platform: String,
+        id: &'static str,
+        other: &'static str,
+    },
     #[error("control `{id}` lacks documentation sections: {missing}")]
     Undocumented { id: &'static str, missing: String },
     #[error(
@@ -50,13 +76,30 @@ impl Coverage {
     }
 }
 
-#[derive(Debug)]
 struct Inner {
     benchmarks: Vec<Benchmark>,
-    controls: Vec<&'static ControlMeta>,
+    controls: Vec<&'static dyn DynControl>,
+    platforms: Vec<&'static dyn DynPlatform>,
 }
 
-/// Every benchmark and control compiled in, sorted, checked for consistency. Cheap to clone.
+impl std::fmt::Debug for Inner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Catalogue")
+            .field(
+                "benchmarks",
+                &self.benchmarks.iter().map(|b| &b.id).collect::<Vec<_>>(),
+            )
+            .field("controls", &self.controls.len())
+            .field(
+                "platforms",
+                &self.platforms.iter().map(|p| p.name()).collect::<Vec<_>>(),
+            )
+            .finish()
+    }
+}
+
+/// Every platform, benchmark and control compiled in, sorted, checked for consistency.
+/// Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Catalogue {
     inner: Arc<Inner>,
@@ -64,10 +107,11 @@ pub struct Catalogue {
 
 impl Catalogue {
     /// Builds the catalogue; fails if ids collide, a control lacks a documentation section,
-    /// or a control is in no table.
+    /// a control is in no table, or a control or benchmark belongs to no registered platform.
     pub fn new(
         mut benchmarks: Vec<Benchmark>,
-        mut controls: Vec<&'static ControlMeta>,
+        mut controls: Vec<&'static dyn DynControl>,
+        mut platforms: Vec<&'static dyn DynPlatform>,
     ) -> Result<Self, CatalogueError> {
         // inventory's order is unspecified: sort so every listing and report is stable.
         benchmarks.sort_by(|a, b| a.id.cmp(&b.id));
@@ -76,10 +120,16 @@ impl Catalogue {
                 return Err(CatalogueError::DuplicateBenchmark(pair[0].id.clone()));
             }
         }
-        controls.sort_by_key(|c| c.id);
+        platforms.sort_by_key(|p| p.name());
+        for pair in platforms.windows(2) {
+            if pair[0].name() == pair[1].name() {
+                return Err(CatalogueError::DuplicatePlatform(pair[0].name()));
+            }
+        }
+        controls.sort_by_key(|c| c.meta().id);
         for pair in controls.windows(2) {
-            if pair[0].id == pair[1].id {
-                return Err(CatalogueError::DuplicateId(pair[0].id));
+            if pair[0].meta().id == pair[1].meta().id {
+                return Err(CatalogueError::DuplicateId(pair[0].meta().id));
             }
         }
         let listed: BTreeSet<&str> = benchmarks
@@ -88,29 +138,122 @@ impl Catalogue {
             .flat_map(|v| &v.recommendations)
             .map(|r| r.control_id.as_str())
             .collect();
+        let platform_of = |control: &dyn DynControl| {
+            platforms
+                .iter()
+                .find(|p| p.target_type() == control.target_type())
+                .copied()
+        };
         for control in &controls {
-            let missing = control.doc.missing_sections();
+            let meta = control.meta();
+            let missing = meta.doc.missing_sections();
             if !missing.is_empty() {
                 return Err(CatalogueError::Undocumented {
-                    id: control.id,
+                    id: meta.id,
                     missing: missing.join(", "),
                 });
             }
-            if !listed.contains(control.id) {
-                return Err(CatalogueError::Unlisted(control.id));
+            if !listed.contains(meta.id) {
+                return Err(CatalogueError::Unlisted(meta.id));
+            }
+            if platform_of(*control).is_none() {
+                return Err(CatalogueError::NoPlatform {
+                    id: meta.id,
+                    target: control.target_type_name(),
+                });
+            }
+        }
+        for benchmark in &benchmarks {
+            if !platforms.iter().any(|p| p.name() == benchmark.platform) {
+                return Err(CatalogueError::UnknownPlatform {
+                    benchmark: benchmark.id.clone(),
+                    platform: benchmark.platform.clone(),
+                });
+            }
+            let ids: BTreeSet<&str> = benchmark
+                .versions
+                .iter()
+                .flat_map(|v| &v.recommendations)
+                .map(|r| r.control_id.as_str())
+                .collect();
+            for id in ids {
+                let Some(control) = controls.iter().find(|c| c.meta().id == id) else {
+                    continue;
+                };
+                let other = platform_of(*control).map_or("", |p| p.name());
+                if other != benchmark.platform {
+                    return Err(CatalogueError::WrongPlatform {
+                        benchmark: benchmark.id.clone(),
+                        platform: benchmark.platform.clone(),
+                        id: control.meta().id,
+                        other,
+                    });
+                }
             }
         }
         Ok(Self {
             inner: Arc::new(Inner {
                 benchmarks,
                 controls,
+                platforms,
             }),
         })
     }
 
+    /// The catalogue of everything the linked plugins registered.
+    pub fn from_registry() -> Result<Self, CatalogueError> {
+        let benchmarks = crate::registry::benchmarks()
+            .into_iter()
+            .map(|b| b.source.parse(b.plugin))
+            .collect::<Result<Vec<_>, _>>()?;
+        Self::new(
+            benchmarks,
+            crate::registry::controls()
+                .into_iter()
+                .map(|c| c.control)
+                .collect(),
+            crate::registry::platforms()
+                .into_iter()
+                .map(|p| p.platform)
+                .collect(),
+        )
+    }
+
     /// All controls, sorted by id.
-    pub fn controls(&self) -> &[&'static ControlMeta] {
+    pub fn controls(&self) -> &[&'static dyn DynControl] {
         &self.inner.controls
+    }
+
+    /// All platforms, sorted by name.
+    pub fn platforms(&self) -> &[&'static dyn DynPlatform] {
+        &self.inner.platforms
+    }
+
+    /// The platform named `name`.
+    pub fn platform(&self, name: &str) -> Option<&'static dyn DynPlatform> {
+        self.inner
+            .platforms
+            .iter()
+            .find(|p| p.name() == name)
+            .copied()
+    }
+
+    /// The platform whose target `control` audits.
+    pub fn platform_of(&self, control: &dyn DynControl) -> Option<&'static dyn DynPlatform> {
+        self.inner
+            .platforms
+            .iter()
+            .find(|p| p.target_type() == control.target_type())
+            .copied()
+    }
+
+    /// The platform of targets of kind `kind` (a report's `kind`), if compiled in.
+    pub fn platform_of_kind(&self, kind: &str) -> Option<&'static dyn DynPlatform> {
+        self.inner
+            .platforms
+            .iter()
+            .find(|p| p.target_kind() == kind)
+            .copied()
     }
 
     /// All benchmarks, sorted by id.
@@ -127,10 +270,10 @@ impl Catalogue {
     }
 
     /// The control with this id, if compiled in.
-    pub fn get(&self, id: &str) -> Option<&'static ControlMeta> {
+    pub fn get(&self, id: &str) -> Option<&'static dyn DynControl> {
         self.inner
             .controls
-            .binary_search_by(|c| c.id.cmp(id))
+            .binary_search_by(|c| c.meta().id.cmp(id))
             .ok()
             .map(|i| self.inner.controls[i])
     }
@@ -138,7 +281,9 @@ impl Catalogue {
     /// How this build covers a recommendation.
     pub fn coverage(&self, recommendation: &Recommendation) -> Coverage {
         match self.get(&recommendation.control_id) {
-            Some(meta) if meta.assessment == crate::Assessment::Automated => Coverage::Automated,
+            Some(control) if control.meta().assessment == crate::Assessment::Automated => {
+                Coverage::Automated
+            }
             Some(_) => Coverage::Manual,
             None => Coverage::NotImplemented,
         }
@@ -205,68 +350,63 @@ impl Catalogue {
     }
 }
 
-/// Sorts dotted CIS numbers numerically: 1.2 < 1.10 < 2.1.
-pub fn compare_numbers(a: &str, b: &str) -> std::cmp::Ordering {
-    let parts = |s: &str| -> Vec<u32> {
-        s.split('.')
-            .map(|p| p.parse().unwrap_or(u32::MAX))
-            .collect()
-    };
-    parts(a).cmp(&parts(b)).then_with(|| a.cmp(b))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::benchmark::parse_table;
-    use crate::control::{Assessment, ControlDoc};
+    use crate::control::{Automated, Manual};
+    use crate::testing::{self, TestControl};
 
-    const DOC: &str = "## Description\nd\n## Rationale\nr\n## Impact\ni\n## Audit\na\n\
-                       ## Remediation\nr\n## Default value\nd\n## References\n- x\n";
-
-    static KNOWN: ControlMeta = ControlMeta {
-        id: "known",
-        title: "Known",
-        assessment: Assessment::Automated,
-        doc: ControlDoc(DOC),
-        parameters: None,
-        permissions: &[],
-    };
-    static STRAY: ControlMeta = ControlMeta {
-        id: "stray",
-        title: "Stray",
-        assessment: Assessment::Automated,
-        doc: ControlDoc(DOC),
-        parameters: None,
-        permissions: &[],
-    };
+    static KNOWN: Automated<TestControl> = testing::control("known", "Known");
+    static STRAY: Automated<TestControl> = testing::control("stray", "Stray");
+    static OTHER_PLATFORM: Manual<testing::OtherControl> =
+        Manual(testing::OtherControl(testing::meta("known", "Known elsewhere")));
 
     fn bench() -> Benchmark {
         let header = "number\tlevel\tassessment\tsection\tcontrol_id\ttitle\n";
-        let v1 = format!(
-            "{header}1.1\t1\tautomated\t1\tknown\tKnown one\n1.2\t2\tmanual\t1\tmissing\tMissing\n"
-        );
-        let v2 = format!("{header}2.1\t1\tautomated\t2\tmissing\tMissing\n");
-        Benchmark {
-            id: "b".into(),
-            title: "B".into(),
-            plugin: "test".into(),
-            versions: vec![
-                parse_table("b", "v1", &v1).expect("v1"),
-                parse_table("b", "v2", &v2).expect("v2"),
+        testing::benchmark(
+            "b",
+            &[
+                (
+                    "v1",
+                    &format!(
+                        "{header}1.1\t1\tautomated\t1\tknown\tKnown one\n1.2\t2\tmanual\t1\tmissing\tMissing\n"
+                    ),
+                ),
+                ("v2", &format!("{header}2.1\t1\tautomated\t2\tmissing\tMissing\n")),
             ],
-        }
+        )
+    }
+
+    fn platforms() -> Vec<&'static dyn DynPlatform> {
+        vec![&testing::PLATFORM]
     }
 
     #[test]
     fn a_control_no_table_lists_is_an_error() {
-        let err = Catalogue::new(vec![bench()], vec![&KNOWN, &STRAY]).unwrap_err();
+        let err = Catalogue::new(vec![bench()], vec![&KNOWN, &STRAY], platforms()).unwrap_err();
         assert_eq!(err, CatalogueError::Unlisted("stray"));
     }
 
     #[test]
+    fn controls_and_benchmarks_need_their_platform() {
+        let err = Catalogue::new(vec![bench()], vec![&KNOWN], vec![]).unwrap_err();
+        assert!(matches!(err, CatalogueError::NoPlatform { id: "known", .. }), "{err}");
+        let mut foreign = bench();
+        foreign.platform = "elsewhere".into();
+        let err = Catalogue::new(vec![foreign], vec![&KNOWN], platforms()).unwrap_err();
+        assert!(matches!(err, CatalogueError::UnknownPlatform { .. }), "{err}");
+        let err = Catalogue::new(
+            vec![bench()],
+            vec![&OTHER_PLATFORM],
+            vec![&testing::PLATFORM, &testing::OTHER_PLATFORM],
+        )
+        .unwrap_err();
+        assert!(matches!(err, CatalogueError::WrongPlatform { id: "known", .. }), "{err}");
+    }
+
+    #[test]
     fn resolves_ids_and_numbers_and_reports_coverage() {
-        let catalogue = Catalogue::new(vec![bench()], vec![&KNOWN]).expect("catalogue");
+        let catalogue = Catalogue::new(vec![bench()], vec![&KNOWN], platforms()).expect("catalogue");
         assert_eq!(
             catalogue
                 .resolve("1.2", "b", "v1")
@@ -290,5 +430,9 @@ mod tests {
         assert_eq!(coverage, [Coverage::Automated, Coverage::NotImplemented]);
         assert_eq!(catalogue.at_level("b", "v1", Level::One).count(), 1);
         assert_eq!(catalogue.at_level("b", "v1", Level::Two).count(), 2);
+        assert_eq!(
+            catalogue.platform_of(&KNOWN).map(|p| p.name()),
+            Some("test")
+        );
     }
 }

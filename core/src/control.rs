@@ -1,298 +1,423 @@
-//! What a control is: its metadata, its documentation and the traits it implements.
+//! What a control is to the code: a declaration ([`control!`](crate::control!) or
+//! [`manual_control!`](crate::manual_control!)) gives it its metadata, target and parameter
+//! types and its fix ([`Described`]); an [`Audit`] impl gives it its check. The runner sees
+//! every control through [`DynControl`], whatever platform it audits.
 
-use std::fmt;
+use std::any::{Any, TypeId};
+use std::sync::Arc;
 
 use async_trait::async_trait;
-use schemars::JsonSchema;
-use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
 
-use crate::outcome::Outcome;
-use crate::remediation::Remediation;
+use crate::meta::ControlMeta;
+use crate::outcome::{ErrorDetail, Outcome, SkipReason};
+use crate::parameters::{self, CheckedParameters, ControlParameters, Input, ParameterSchema};
+use crate::remediation::{FixSafety, Plan, Remediation, RemediationError, Step};
 
-/// The CIS profile level a control belongs to. A Level 2 profile includes Level 1.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(try_from = "u8", into = "u8")]
-pub enum Level {
-    One,
-    Two,
-}
+/// A target as the runner holds it: the platform's context, erased.
+pub type AnyTarget = dyn Any + Send + Sync;
 
-impl Level {
-    pub fn number(self) -> u8 {
-        match self {
-            Level::One => 1,
-            Level::Two => 2,
-        }
-    }
-}
+/// What a control's declaration says about it.
+pub trait Described: Send + Sync + 'static {
+    /// What the control audits: its platform's context (e.g. one AWS account).
+    type Target: Send + Sync + 'static;
+    /// Its parameters; [`NoParameters`](crate::NoParameters) when it takes none.
+    type Parameters: ControlParameters;
 
-impl schemars::JsonSchema for Level {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "Level".into()
-    }
-    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        schemars::json_schema!({
-            "description": "CIS profile level: 1 or 2. Level 2 includes Level 1.",
-            "type": "integer",
-            "enum": [1, 2]
-        })
-    }
-}
+    fn meta(&self) -> &ControlMeta;
 
-impl TryFrom<u8> for Level {
-    type Error = String;
-    fn try_from(value: u8) -> Result<Self, Self::Error> {
-        match value {
-            1 => Ok(Level::One),
-            2 => Ok(Level::Two),
-            other => Err(format!("level must be 1 or 2, got {other}")),
-        }
-    }
-}
-
-impl From<Level> for u8 {
-    fn from(level: Level) -> u8 {
-        level.number()
-    }
-}
-
-impl fmt::Display for Level {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Level {}", self.number())
-    }
-}
-
-/// Whether a recommendation can be assessed by a program (the benchmark's word), or whether
-/// a control does so (cisrun's).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Assessment {
-    Automated,
-    /// Manual controls are reported as skipped: a person must assess them.
-    Manual,
-}
-
-/// Validates a control's `parameters:` block from a profile. Returns a message on error.
-pub type ParameterCheck = fn(&serde_yaml::Value) -> Result<(), String>;
-
-/// A control's parameters as a type: serde reads them (unknown keys are errors), schemars
-/// describes them for `cisrun schema`, and [`ControlParameters::validate`] checks what the
-/// types alone cannot. The profile is checked once, when it is read.
-pub trait ControlParameters: DeserializeOwned + JsonSchema {
-    /// Rules across fields (e.g. "either this or that"). Runs when the profile is read.
-    fn validate(&self) -> Result<(), String> {
-        Ok(())
-    }
-}
-
-/// How the catalogue checks and describes a control's parameters; built with
-/// [`ParameterSpec::of`].
-#[derive(Debug, Clone, Copy)]
-pub struct ParameterSpec {
-    pub check: ParameterCheck,
-    pub schema: fn(&mut schemars::SchemaGenerator) -> schemars::Schema,
-}
-
-impl ParameterSpec {
-    /// The spec of parameters of type `T`.
-    pub const fn of<T: ControlParameters>() -> Self {
-        Self {
-            check: check_as::<T>,
-            schema: schema_of::<T>,
-        }
-    }
-}
-
-fn check_as<T: ControlParameters>(value: &serde_yaml::Value) -> Result<(), String> {
-    let typed: T = serde_yaml::from_value(value.clone()).map_err(|e| e.to_string())?;
-    typed.validate()
-}
-
-fn schema_of<T: ControlParameters>(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-    generator.subschema_for::<T>()
-}
-
-/// What the profile gives a control: its parameters, already checked against its type when
-/// the profile was read (`audit` and `remediate` read the same value with
-/// [`Parameters::get`]), and the benchmark version it is audited against, for the few
-/// controls whose rule differs between versions.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Parameters {
-    block: serde_yaml::Value,
-    benchmark_version: Option<String>,
-}
-
-impl Default for Parameters {
-    fn default() -> Self {
-        Self {
-            block: serde_yaml::Value::Mapping(Default::default()),
-            benchmark_version: None,
-        }
-    }
-}
-
-impl Parameters {
-    /// Wraps a block the profile reader has checked (or an empty mapping).
-    pub fn new(value: serde_yaml::Value) -> Self {
-        Self {
-            block: value,
-            benchmark_version: None,
-        }
-    }
-
-    /// The same parameters, for a run of this benchmark version (e.g. `v7.0.0`).
-    pub fn with_benchmark_version(mut self, version: &str) -> Self {
-        self.benchmark_version = Some(version.to_string());
-        self
-    }
-
-    /// The profile's benchmark version; `None` outside a profile (tests, plugins' own
-    /// callers), where a control applies the rule most versions share.
-    pub fn benchmark_version(&self) -> Option<&str> {
-        self.benchmark_version.as_deref()
-    }
-
-    /// The parameters as the control's type. A block the profile reader accepted always
-    /// reads; the error exists for blocks built elsewhere (tests, plugins' own callers).
-    pub fn get<T: ControlParameters>(&self) -> Result<T, crate::outcome::ErrorDetail> {
-        let invalid = |message: String| crate::outcome::ErrorDetail {
-            code: "InvalidParameters".to_string(),
-            message,
-            missing_permission: None,
-        };
-        let typed: T =
-            serde_yaml::from_value(self.block.clone()).map_err(|e| invalid(e.to_string()))?;
-        typed.validate().map_err(invalid)?;
-        Ok(typed)
-    }
-
-    /// The block as YAML.
-    pub fn raw(&self) -> &serde_yaml::Value {
-        &self.block
-    }
-}
-
-/// Everything about a control that is not code. Lives beside the control's code.
-///
-/// Numbers, levels, the benchmark's assessment and each version's title live in the
-/// benchmark's version tables, not here: renumbering never touches a control.
-#[derive(Debug)]
-pub struct ControlMeta {
-    /// Stable id, e.g. `aws-iam-support-role`. Never changes once shipped: JUnit history keys
-    /// on it, and the benchmark tables name it.
-    pub id: &'static str,
-    /// A title for listings (reports use the title of the profile's benchmark version).
-    pub title: &'static str,
-    /// What cisrun does: `Automated` controls have audit code; `Manual` ones are
-    /// documentation a person follows, and are reported as skipped (manual).
-    pub assessment: Assessment,
-    /// The control's documentation: its doc comment, with the benchmark's headings.
-    pub doc: ControlDoc,
-    /// The control's parameters; `None` means it takes none.
-    pub parameters: Option<ParameterSpec>,
-    /// The IAM actions its audit needs (least privilege; `cisrun permissions`).
-    pub permissions: &'static [&'static str],
-}
-
-/// A control's documentation, written as its doc comment with the benchmark's headings:
-/// `## Description`, `## Rationale`, `## Impact`, `## Audit`, `## Remediation`,
-/// `## Default value`, `## References`.
-#[derive(Debug, Clone, Copy)]
-pub struct ControlDoc(pub &'static str);
-
-impl ControlDoc {
-    /// Headings every control must document, in the benchmark's order.
-    pub const REQUIRED_SECTIONS: [&'static str; 7] = [
-        "Description",
-        "Rationale",
-        "Impact",
-        "Audit",
-        "Remediation",
-        "Default value",
-        "References",
-    ];
-
-    /// The text under `## <heading>`, trimmed; `None` when absent or empty.
-    pub fn section(&self, heading: &str) -> Option<String> {
-        let mut out: Option<Vec<&str>> = None;
-        for line in self.0.lines() {
-            let trimmed = line.trim_start();
-            if let Some(title) = trimmed.strip_prefix("## ") {
-                if out.is_some() {
-                    break;
-                }
-                if title.trim().eq_ignore_ascii_case(heading) {
-                    out = Some(Vec::new());
-                }
-                continue;
-            }
-            if let Some(lines) = out.as_mut() {
-                lines.push(line.strip_prefix(' ').unwrap_or(line));
-            }
-        }
-        let text = out?.join("\n").trim().to_string();
-        (!text.is_empty()).then_some(text)
-    }
-
-    /// The whole documentation, without the one space every `/// ` line begins with.
-    pub fn text(&self) -> String {
-        self.0
-            .lines()
-            .map(|l| l.strip_prefix(' ').unwrap_or(l))
-            .collect::<Vec<_>>()
-            .join("\n")
-    }
-
-    /// Required headings this documentation lacks.
-    pub fn missing_sections(&self) -> Vec<&'static str> {
-        Self::REQUIRED_SECTIONS
-            .into_iter()
-            .filter(|h| self.section(h).is_none())
-            .collect()
-    }
-}
-
-/// A control audits one target (for AWS, one account) described by the context `Ctx`.
-///
-/// Core knows no cloud: the provider crate chooses `Ctx` and collects its controls.
-#[async_trait]
-pub trait Control<Ctx: ?Sized + Sync>: Send + Sync + 'static {
-    fn meta(&self) -> &'static ControlMeta;
-
-    /// Audits the target. Never panics, never returns pass or fail when it could not decide:
-    /// anything that stops the evaluation is an [`Outcome::error`]. Manual controls keep
-    /// this default: a person assesses them.
-    async fn audit(&self, _ctx: &Ctx, _parameters: &Parameters) -> Outcome {
-        Outcome::skipped(crate::outcome::SkipReason::Manual)
-    }
-
-    /// The control's fix, where a safe one exists.
-    fn remediation(&self) -> Option<&dyn Remediation<Ctx>> {
+    /// The control's fix, where one exists.
+    fn fix(&self) -> Option<&dyn Remediation<Self::Target, Self::Parameters>> {
         None
     }
 }
 
-/// Declares a control's unit struct whose doc comment is its documentation, and a
-/// `DOC` constant holding the same text, so the code, `cisrun explain` and the README agree.
+/// A control's check.
+#[async_trait]
+pub trait Audit: Described {
+    /// Audits one target. Never panics; anything that stops the evaluation is an `Err` (or
+    /// an [`Outcome::error`]), never a pass or a fail it could not decide.
+    async fn audit(
+        &self,
+        target: &Self::Target,
+        input: Input<'_, Self::Parameters>,
+    ) -> Result<Outcome, ErrorDetail>;
+}
+
+/// A control as the runner and the catalogue see it: any platform, any parameter type.
+#[async_trait]
+pub trait DynControl: Send + Sync {
+    fn meta(&self) -> &ControlMeta;
+
+    /// The type of target it audits; its platform is the one whose target this is.
+    fn target_type(&self) -> TypeId;
+
+    /// The target type's name, for error messages.
+    fn target_type_name(&self) -> &'static str;
+
+    /// The schema of its parameters, `None` when it takes none.
+    fn parameter_schema(&self) -> Option<ParameterSchema>;
+
+    /// Reads and checks its `parameters:` block (`None`: the profile gives none).
+    fn read_parameters(
+        &self,
+        block: Option<&serde_yaml::Value>,
+    ) -> Result<CheckedParameters, String>;
+
+    /// Audits `target` with parameters this control read. Manual controls are skipped.
+    async fn audit(
+        &self,
+        target: &AnyTarget,
+        parameters: &CheckedParameters,
+        version: &str,
+    ) -> Outcome;
+
+    /// Its fix, erased, where one exists.
+    fn fix(&self) -> Option<&dyn DynFix>;
+}
+
+/// A control's fix as the runner sees it.
+#[async_trait]
+pub trait DynFix: Send + Sync {
+    fn safety(&self) -> FixSafety;
+    fn permissions(&self) -> &'static [&'static str];
+    fn check_parameters(&self, parameters: &CheckedParameters) -> Result<(), String>;
+    async fn plan(
+        &self,
+        target: &AnyTarget,
+        parameters: &CheckedParameters,
+        version: &str,
+    ) -> Result<Plan, RemediationError>;
+    async fn observe(
+        &self,
+        target: &AnyTarget,
+        step: &Step,
+    ) -> Result<serde_json::Value, RemediationError>;
+    async fn apply(&self, target: &AnyTarget, step: &Step) -> Result<(), RemediationError>;
+    async fn undo(&self, target: &AnyTarget, step: &Step) -> Result<(), RemediationError>;
+}
+
+/// A control with audit code, as registered.
+pub struct Automated<C>(pub C);
+
+/// A control that is documentation only (a person assesses it), as registered.
+pub struct Manual<C>(pub C);
+
+/// The runner handed a control a target or parameters of another type: a bug, reported as
+/// the control's error rather than a panic.
+fn mismatch(id: &str, what: &str) -> ErrorDetail {
+    ErrorDetail {
+        code: "InternalError".to_string(),
+        message: format!("control `{id}` was given {what} of another type"),
+        missing_permission: None,
+    }
+}
+
+fn typed<'a, C: Described>(
+    control: &C,
+    target: &'a AnyTarget,
+    parameters: &'a CheckedParameters,
+) -> Result<(&'a C::Target, &'a C::Parameters), ErrorDetail> {
+    let id = control.meta().id;
+    let target = target
+        .downcast_ref::<C::Target>()
+        .ok_or_else(|| mismatch(id, "a target"))?;
+    let parameters = parameters
+        .downcast_ref::<C::Parameters>()
+        .ok_or_else(|| mismatch(id, "parameters"))?;
+    Ok((target, parameters))
+}
+
+fn read_parameters_of<C: Described>(
+    block: Option<&serde_yaml::Value>,
+) -> Result<CheckedParameters, String> {
+    parameters::read::<C::Parameters>(block).map(|p| Arc::new(p) as CheckedParameters)
+}
+
+macro_rules! dyn_control_common {
+    () => {
+        fn meta(&self) -> &ControlMeta {
+            self.0.meta()
+        }
+        fn target_type(&self) -> TypeId {
+            TypeId::of::<C::Target>()
+        }
+        fn target_type_name(&self) -> &'static str {
+            std::any::type_name::<C::Target>()
+        }
+        fn parameter_schema(&self) -> Option<ParameterSchema> {
+            ParameterSchema::of::<C::Parameters>()
+        }
+        fn read_parameters(
+            &self,
+            block: Option<&serde_yaml::Value>,
+        ) -> Result<CheckedParameters, String> {
+            read_parameters_of::<C>(block)
+        }
+        fn fix(&self) -> Option<&dyn DynFix> {
+            self.0.fix().map(|_| self as &dyn DynFix)
+        }
+    };
+}
+
+#[async_trait]
+impl<C: Audit> DynControl for Automated<C> {
+    dyn_control_common!();
+
+    async fn audit(
+        &self,
+        target: &AnyTarget,
+        parameters: &CheckedParameters,
+        version: &str,
+    ) -> Outcome {
+        let (target, parameters) = match typed(&self.0, target, parameters) {
+            Ok(typed) => typed,
+            Err(error) => return Outcome::error(error),
+        };
+        self.0
+            .audit(
+                target,
+                Input {
+                    parameters,
+                    version,
+                },
+            )
+            .await
+            .unwrap_or_else(Outcome::error)
+    }
+}
+
+#[async_trait]
+impl<C: Described> DynControl for Manual<C> {
+    dyn_control_common!();
+
+    async fn audit(&self, _: &AnyTarget, _: &CheckedParameters, _: &str) -> Outcome {
+        Outcome::skipped(SkipReason::Manual)
+    }
+}
+
+/// The fix of a registered control, erased: [`Automated`] and [`Manual`] delegate to the
+/// declaration's [`Described::fix`].
+macro_rules! dyn_fix {
+    ($wrapper:ident) => {
+        #[async_trait]
+        impl<C: Described> DynFix for $wrapper<C> {
+            fn safety(&self) -> FixSafety {
+                self.0.fix().map_or(FixSafety::Unsafe, |f| f.safety())
+            }
+            fn permissions(&self) -> &'static [&'static str] {
+                self.0.fix().map_or(&[], |f| f.permissions())
+            }
+            fn check_parameters(&self, parameters: &CheckedParameters) -> Result<(), String> {
+                let (Some(fix), Some(parameters)) = (
+                    self.0.fix(),
+                    parameters.downcast_ref::<C::Parameters>(),
+                ) else {
+                    return Err(mismatch(self.0.meta().id, "parameters").message);
+                };
+                fix.check_parameters(parameters)
+            }
+            async fn plan(
+                &self,
+                target: &AnyTarget,
+                parameters: &CheckedParameters,
+                version: &str,
+            ) -> Result<Plan, RemediationError> {
+                let (target, parameters) = typed(&self.0, target, parameters)
+                    .map_err(RemediationError::Provider)?;
+                self.fix_or_refuse()?
+                    .plan(
+                        target,
+                        Input {
+                            parameters,
+                            version,
+                        },
+                    )
+                    .await
+            }
+            async fn observe(
+                &self,
+                target: &AnyTarget,
+                step: &Step,
+            ) -> Result<serde_json::Value, RemediationError> {
+                let target = self.target(target)?;
+                self.fix_or_refuse()?.observe(target, step).await
+            }
+            async fn apply(&self, target: &AnyTarget, step: &Step) -> Result<(), RemediationError> {
+                let target = self.target(target)?;
+                self.fix_or_refuse()?.apply(target, step).await
+            }
+            async fn undo(&self, target: &AnyTarget, step: &Step) -> Result<(), RemediationError> {
+                let target = self.target(target)?;
+                self.fix_or_refuse()?.undo(target, step).await
+            }
+        }
+
+        impl<C: Described> $wrapper<C> {
+            fn fix_or_refuse(
+                &self,
+            ) -> Result<&dyn Remediation<C::Target, C::Parameters>, RemediationError> {
+                self.0.fix().ok_or_else(|| {
+                    RemediationError::Refused(format!("control `{}` has no fix", self.0.meta().id))
+                })
+            }
+
+            fn target<'a>(&self, target: &'a AnyTarget) -> Result<&'a C::Target, RemediationError> {
+                target
+                    .downcast_ref::<C::Target>()
+                    .ok_or_else(|| RemediationError::Provider(mismatch(self.0.meta().id, "a target")))
+            }
+        }
+    };
+}
+
+dyn_fix!(Automated);
+dyn_fix!(Manual);
+
+/// Declares a control in one place: its doc comment is its documentation (with the
+/// benchmark's headings; the permission lines are generated from `permissions`), and the
+/// declaration gives its id, title, target type, the actions its audit needs, and
+/// optionally its parameters and its fix. It defines the unit struct, its metadata
+/// (`NAME::META`) and registers it; the control's check is an [`Audit`] impl beside it.
 ///
 /// ```
-/// cisrun_core::documented_control! {
+/// use cisrun_core::{Audit, ErrorDetail, Input, NoParameters, Outcome};
+///
+/// pub struct Host;
+///
+/// cisrun_core::control! {
 ///     /// ## Description
-///     /// Example.
-///     pub struct Example;
+///     /// An example.
+///     pub struct Example {
+///         id: "example-control",
+///         title: "An example control",
+///         target: Host,
+///         permissions: ["host:Read"],
+///     }
 /// }
-/// assert!(Example::DOC.text().contains("Example."));
+///
+/// #[async_trait::async_trait]
+/// impl Audit for Example {
+///     async fn audit(&self, _: &Host, _: Input<'_, NoParameters>) -> Result<Outcome, ErrorDetail> {
+///         Ok(Outcome::pass("fine", vec![]))
+///     }
+/// }
+///
+/// assert_eq!(Example::META.id, "example-control");
+/// assert!(Example::META.doc.text().contains("An example."));
 /// ```
 #[macro_export]
-macro_rules! documented_control {
-    ($(#[doc = $doc:literal])* $vis:vis struct $name:ident;) => {
+macro_rules! control {
+    (
+        $(#[doc = $doc:literal])*
+        $vis:vis struct $name:ident {
+            id: $id:literal,
+            title: $title:literal,
+            target: $target:ty,
+            permissions: [$($permission:expr),* $(,)?],
+            $(parameters: $parameters:ty,)?
+            $(fix: $fix:expr,)?
+        }
+    ) => {
+        $crate::__declare_control! {
+            $(#[doc = $doc])*
+            $vis struct $name {
+                id: $id,
+                title: $title,
+                assessment: Automated,
+                target: $target,
+                permissions: [$($permission),*],
+                parameters: [$($parameters)?],
+                fix: [$($fix)?],
+            }
+        }
+        $crate::register_control!($crate::control::Automated($name));
+    };
+}
+
+/// Declares a manual control: documentation a person follows, reported as skipped
+/// (manual). The same declaration as [`control!`], without an [`Audit`] impl.
+#[macro_export]
+macro_rules! manual_control {
+    (
+        $(#[doc = $doc:literal])*
+        $vis:vis struct $name:ident {
+            id: $id:literal,
+            title: $title:literal,
+            target: $target:ty,
+            $(permissions: [$($permission:expr),* $(,)?],)?
+        }
+    ) => {
+        $crate::__declare_control! {
+            $(#[doc = $doc])*
+            $vis struct $name {
+                id: $id,
+                title: $title,
+                assessment: Manual,
+                target: $target,
+                permissions: [$($($permission),*)?],
+                parameters: [],
+                fix: [],
+            }
+        }
+        $crate::register_control!($crate::control::Manual($name));
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __declare_control {
+    (
+        $(#[doc = $doc:literal])*
+        $vis:vis struct $name:ident {
+            id: $id:literal,
+            title: $title:literal,
+            assessment: $assessment:ident,
+            target: $target:ty,
+            permissions: [$($permission:expr),*],
+            parameters: [$($parameters:ty)?],
+            fix: [$($fix:expr)?],
+        }
+    ) => {
         $(#[doc = $doc])*
         $vis struct $name;
+
         impl $name {
-            /// This control's documentation (its doc comment).
-            pub const DOC: $crate::control::ControlDoc =
-                $crate::control::ControlDoc(concat!($($doc, "\n"),*));
+            /// This control's metadata, from its declaration.
+            pub const META: $crate::ControlMeta = $crate::ControlMeta {
+                id: $id,
+                title: $title,
+                assessment: $crate::Assessment::$assessment,
+                doc: $crate::ControlDoc(concat!($($doc, "\n"),*)),
+                permissions: &[$($permission),*],
+            };
         }
+
+        impl $crate::control::Described for $name {
+            type Target = $target;
+            type Parameters = $crate::__first_type!($($parameters)? ; $crate::NoParameters);
+
+            fn meta(&self) -> &$crate::ControlMeta {
+                &Self::META
+            }
+
+            $(
+                fn fix(
+                    &self,
+                ) -> Option<&dyn $crate::Remediation<Self::Target, Self::Parameters>> {
+                    Some(&$fix)
+                }
+            )?
+        }
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __first_type {
+    ($given:ty ; $default:ty) => {
+        $given
+    };
+    ( ; $default:ty) => {
+        $default
     };
 }

@@ -40,7 +40,7 @@ pub struct Evidence {
     pub status: Option<Status>,
     /// Against a baseline (`--baseline`): how this resource's finding changed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub change: Option<crate::baseline::Change>,
+    pub change: Option<crate::change::Change>,
 }
 
 impl Evidence {

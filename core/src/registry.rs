@@ -1,6 +1,5 @@
-//! What plugin crates register: benchmarks (with their version tables) and shipped profiles.
-//! Controls register in the provider crate that defines their context (`cisrun-checks` for
-//! AWS), through the same mechanism.
+//! What plugin crates register: platforms, controls, benchmarks (with their version tables)
+//! and shipped profiles, each through a macro of this crate.
 //!
 //! Registration uses `inventory`, re-exported here so that a plugin crate needs no
 //! dependency of its own on it. `inventory` registrations of a crate the linker drops vanish
@@ -9,6 +8,8 @@
 //! nothing.
 
 use crate::benchmark::BenchmarkSource;
+use crate::control::DynControl;
+use crate::platform::DynPlatform;
 
 #[doc(hidden)]
 pub mod __private {
@@ -21,6 +22,18 @@ pub struct Plugin {
     /// The crate's package name, e.g. `cisrun-checks`.
     pub name: &'static str,
     pub version: &'static str,
+}
+
+/// What [`register_platform!`] submits.
+pub struct PlatformRegistration {
+    pub plugin: &'static str,
+    pub platform: &'static dyn DynPlatform,
+}
+
+/// What [`register_control!`] (and [`control!`](crate::control!)) submits.
+pub struct ControlRegistration {
+    pub plugin: &'static str,
+    pub control: &'static dyn DynControl,
 }
 
 /// What [`register_benchmark!`] submits.
@@ -37,8 +50,28 @@ pub struct ProfileRegistration {
     pub yaml: &'static str,
 }
 
+inventory::collect!(PlatformRegistration);
+inventory::collect!(ControlRegistration);
 inventory::collect!(BenchmarkRegistration);
 inventory::collect!(ProfileRegistration);
+
+/// Every registered platform, sorted by name.
+pub fn platforms() -> Vec<&'static PlatformRegistration> {
+    let mut all: Vec<_> = inventory::iter::<PlatformRegistration>
+        .into_iter()
+        .collect();
+    all.sort_by_key(|p| p.platform.name());
+    all
+}
+
+/// Every registered control, sorted by id (inventory's own order is unspecified).
+pub fn controls() -> Vec<&'static ControlRegistration> {
+    let mut all: Vec<_> = inventory::iter::<ControlRegistration>
+        .into_iter()
+        .collect();
+    all.sort_by_key(|c| c.control.meta().id);
+    all
+}
 
 /// Every registered benchmark, sorted by id.
 pub fn benchmarks() -> Vec<&'static BenchmarkRegistration> {
@@ -56,6 +89,14 @@ pub fn profiles() -> Vec<&'static ProfileRegistration> {
     all
 }
 
+/// How many things (platforms, controls, benchmarks, profiles) `plugin` registered.
+pub fn registrations_of(plugin: &str) -> usize {
+    platforms().iter().filter(|p| p.plugin == plugin).count()
+        + controls().iter().filter(|c| c.plugin == plugin).count()
+        + benchmarks().iter().filter(|b| b.plugin == plugin).count()
+        + profiles().iter().filter(|p| p.plugin == plugin).count()
+}
+
 /// Declares the calling crate a cisrun plugin: `cisrun_core::declare_plugin!();` in its
 /// `lib.rs` defines `pub static PLUGIN`, which the binary names to link the crate.
 #[macro_export]
@@ -69,28 +110,79 @@ macro_rules! declare_plugin {
     };
 }
 
-/// Registers a benchmark and its version tables (oldest first):
+/// Registers a platform: `register_platform!(Aws);` where `Aws` implements
+/// [`Platform`](crate::Platform).
+#[macro_export]
+macro_rules! register_platform {
+    ($platform:expr) => {
+        $crate::registry::__private::inventory::submit! {
+            $crate::registry::PlatformRegistration {
+                plugin: env!("CARGO_PKG_NAME"),
+                platform: &$crate::platform::Registered($platform),
+            }
+        }
+    };
+}
+
+/// Registers one control instance: `control!` does it for a declared control; a family
+/// registers each of its instances with it, e.g.
+/// `register_control!(cisrun_core::control::Automated(Alarm { .. }))`.
+#[macro_export]
+macro_rules! register_control {
+    ($control:expr) => {
+        $crate::registry::__private::inventory::submit! {
+            $crate::registry::ControlRegistration {
+                plugin: env!("CARGO_PKG_NAME"),
+                control: &$control,
+            }
+        }
+    };
+}
+
+/// Registers a benchmark of a platform and its version tables (oldest first):
 ///
 /// ```ignore
 /// cisrun_core::register_benchmark! {
 ///     id: "acme-aws-baseline",
 ///     title: "ACME AWS baseline",
+///     platform: "aws",
 ///     versions: ["v1" => include_str!("../benchmarks/acme-aws-baseline/v1.tsv")],
 /// }
 /// ```
+///
+/// `short_title:` (optional) is the name reports such as OCSF give the standard.
 #[macro_export]
 macro_rules! register_benchmark {
-    (id: $id:expr, title: $title:expr, versions: [$($version:expr => $table:expr),* $(,)?] $(,)?) => {
+    (
+        id: $id:expr,
+        title: $title:expr,
+        $(short_title: $short:expr,)?
+        platform: $platform:expr,
+        versions: [$($version:expr => $table:expr),* $(,)?] $(,)?
+    ) => {
         $crate::registry::__private::inventory::submit! {
             $crate::registry::BenchmarkRegistration {
                 plugin: env!("CARGO_PKG_NAME"),
                 source: $crate::benchmark::BenchmarkSource {
                     id: $id,
                     title: $title,
+                    short_title: $crate::__first_expr!($(Some($short))? ; None),
+                    platform: $platform,
                     versions: &[$($crate::benchmark::VersionSource { version: $version, table: $table }),*],
                 },
             }
         }
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __first_expr {
+    ($given:expr ; $default:expr) => {
+        $given
+    };
+    ( ; $default:expr) => {
+        $default
     };
 }
 

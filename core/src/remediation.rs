@@ -6,8 +6,8 @@
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-use crate::control::Parameters;
 use crate::outcome::ErrorDetail;
+use crate::parameters::{Input, NoParameters};
 
 /// Whether a fix may run unattended (in CI) or needs a person to read the plan first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -97,42 +97,36 @@ pub enum RemediationError {
     },
 }
 
-impl Parameters {
-    /// [`Parameters::get`] for a fix: an error names the control's `parameters.<id>` block.
-    pub fn for_fix<T: crate::ControlParameters>(
-        &self,
-        control_id: &str,
-    ) -> Result<T, RemediationError> {
-        self.get().map_err(|e| {
-            RemediationError::Parameters(format!("parameters.{control_id}: {}", e.message))
-        })
-    }
-}
-
-/// A control's fix. Implemented next to the control it fixes.
+/// A control's fix, on targets of type `T` with the control's parameters `P`. Implemented
+/// beside the control it fixes (in `fix.rs` when the control is a folder).
 #[async_trait]
-pub trait Remediation<Ctx: ?Sized + Sync>: Send + Sync {
+pub trait Remediation<T, P = NoParameters>: Send + Sync
+where
+    T: Send + Sync + 'static,
+    P: Send + Sync + 'static,
+{
     fn safety(&self) -> FixSafety;
 
-    /// The IAM actions `observe`, `apply` and `undo` need, beyond the audit's.
+    /// The actions `observe`, `apply` and `undo` need, beyond the audit's.
     fn permissions(&self) -> &'static [&'static str];
 
     /// What the fix needs beyond what the profile reader already checked (e.g. a parameter
-    /// that only remediation requires). Runs before anything is read or changed.
-    fn check_parameters(&self, _parameters: &Parameters) -> Result<(), RemediationError> {
+    /// that only remediation requires). Runs before anything is read or changed; the error
+    /// names the parameter.
+    fn check_parameters(&self, _parameters: &P) -> Result<(), String> {
         Ok(())
     }
 
     /// Reads the target and the parameters and says what would change. Changes nothing.
-    async fn plan(&self, ctx: &Ctx, parameters: &Parameters) -> Result<Plan, RemediationError>;
+    async fn plan(&self, target: &T, input: Input<'_, P>) -> Result<Plan, RemediationError>;
 
     /// The current state of what `step` touches, as the journal records it (before and after).
-    async fn observe(&self, ctx: &Ctx, step: &Step) -> Result<serde_json::Value, RemediationError>;
+    async fn observe(&self, target: &T, step: &Step) -> Result<serde_json::Value, RemediationError>;
 
     /// Carries out one step.
-    async fn apply(&self, ctx: &Ctx, step: &Step) -> Result<(), RemediationError>;
+    async fn apply(&self, target: &T, step: &Step) -> Result<(), RemediationError>;
 
     /// Undoes one step that [`Remediation::apply`] carried out. The runner has already
     /// checked for drift; this only reverses the change.
-    async fn undo(&self, ctx: &Ctx, step: &Step) -> Result<(), RemediationError>;
+    async fn undo(&self, target: &T, step: &Step) -> Result<(), RemediationError>;
 }

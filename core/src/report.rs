@@ -1,5 +1,7 @@
-//! The report model of a run, and its JSON and JUnit renderings.
+//! The report model of a run: what every report format renders, and what `merge`, `diff`
+//! and `--baseline` read back from JSON.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
@@ -27,16 +29,48 @@ pub struct ControlResult {
     pub plan: Option<crate::remediation::Plan>,
     /// Against a baseline (`--baseline`): how this result changed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub change: Option<crate::baseline::Change>,
+    pub change: Option<crate::change::Change>,
 }
 
-/// Every result for one audited account.
+/// Every result for one audited target. The JSON keys `account_id` and `account_name` are
+/// the target's id and name whatever the platform (they date from the AWS-only reports, and
+/// dashboards and baselines read them).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AccountReport {
-    pub account_id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub account_name: Option<String>,
+pub struct TargetReport {
+    /// The target's id: an AWS account id, a host's root directory.
+    #[serde(rename = "account_id")]
+    pub id: String,
+    #[serde(
+        rename = "account_name",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub name: Option<String>,
+    /// The kind of target (its platform's), e.g. `aws-account`; empty in reports written
+    /// before platforms had kinds.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub kind: String,
+    /// Facts the platform reports about the target (AWS: partition).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub attributes: BTreeMap<String, serde_json::Value>,
     pub results: Vec<ControlResult>,
+}
+
+impl TargetReport {
+    /// A target's report from its identity.
+    pub fn of(
+        kind: &str,
+        identity: &crate::platform::TargetIdentity,
+        results: Vec<ControlResult>,
+    ) -> Self {
+        Self {
+            id: identity.id.clone(),
+            name: identity.name.clone(),
+            kind: kind.to_string(),
+            attributes: identity.attributes.clone(),
+            results,
+        }
+    }
 }
 
 /// What was run.
@@ -86,7 +120,9 @@ impl RunInfo {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunReport {
     pub run: RunInfo,
-    pub accounts: Vec<AccountReport>,
+    /// One entry per target (`accounts` in JSON: see [`TargetReport`]).
+    #[serde(rename = "accounts")]
+    pub targets: Vec<TargetReport>,
     /// The comparison with a baseline report, when one was given (`--baseline`, `diff`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline: Option<crate::baseline::Comparison>,
@@ -118,7 +154,7 @@ impl Totals {
 impl RunReport {
     pub fn totals(&self) -> Totals {
         let mut totals = Totals::default();
-        for result in self.accounts.iter().flat_map(|a| &a.results) {
+        for result in self.targets.iter().flat_map(|a| &a.results) {
             totals.add(result.outcome.status);
         }
         totals
@@ -130,14 +166,13 @@ impl RunReport {
         t.fail == 0 && t.error == 0
     }
 
-    /// Puts accounts in id order and each account's results in CIS-number order, so that
+    /// Puts targets in id order and each target's results in CIS-number order, so that
     /// reports are byte-stable whatever order the work finished in.
     pub fn normalize(&mut self) {
-        self.accounts
-            .sort_by(|a, b| a.account_id.cmp(&b.account_id));
-        for account in &mut self.accounts {
-            account.results.sort_by(|a, b| {
-                crate::catalogue::compare_numbers(&a.number, &b.number)
+        self.targets.sort_by(|a, b| a.id.cmp(&b.id));
+        for target in &mut self.targets {
+            target.results.sort_by(|a, b| {
+                crate::benchmark::compare_numbers(&a.number, &b.number)
                     .then_with(|| a.control_id.cmp(&b.control_id))
             });
         }
@@ -162,8 +197,8 @@ pub enum ReportError {
         path: String,
         source: std::io::Error,
     },
-    #[error("cannot render JUnit XML: {0}")]
-    Junit(String),
+    #[error("cannot render the {format} report: {message}")]
+    Render { format: String, message: String },
     #[error("{path} is not a cisrun JSON report: {message}")]
     Parse { path: String, message: String },
 }
@@ -203,7 +238,8 @@ pub fn read_json_report(path: &Path) -> Result<RunReport, ReportError> {
     })
 }
 
-pub(crate) fn seconds(d: f64) -> Duration {
+/// A report's duration in seconds as a `Duration` (zero when not a positive number).
+pub fn seconds(d: f64) -> Duration {
     if d.is_finite() && d > 0.0 {
         Duration::from_secs_f64(d)
     } else {

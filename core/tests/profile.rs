@@ -1,31 +1,13 @@
 //! Profile parsing rules that the shipped catalogue (one control) cannot exercise: a test
 //! catalogue with controls numbered 1.1 and 1.10, and exceptions that overlap.
 
-use cisrun_core::benchmark::parse_table;
 use cisrun_core::catalogue::Catalogue;
-use cisrun_core::{Assessment, Benchmark, ControlDoc, ControlMeta, Profile};
+use cisrun_core::control::Automated;
+use cisrun_core::testing::{self, TestControl};
+use cisrun_core::Profile;
 
-const DOC: ControlDoc = ControlDoc(
-    "## Description\nd\n## Rationale\nr\n## Impact\ni\n## Audit\na\n## Remediation\nr\n## Default value\nv\n## References\nx\n",
-);
-
-static ONE: ControlMeta = ControlMeta {
-    id: "test-one",
-    title: "One",
-    assessment: Assessment::Automated,
-    doc: DOC,
-    parameters: None,
-    permissions: &[],
-};
-
-static TEN: ControlMeta = ControlMeta {
-    id: "test-ten",
-    title: "Ten",
-    assessment: Assessment::Automated,
-    doc: DOC,
-    parameters: None,
-    permissions: &[],
-};
+static ONE: Automated<TestControl> = testing::control("test-one", "One");
+static TEN: Automated<TestControl> = testing::control("test-ten", "Ten");
 
 const TABLE: &str = "number\tlevel\tassessment\tsection\tcontrol_id\ttitle\n\
                      1.1\t1\tautomated\t1\ttest-one\tOne\n\
@@ -34,13 +16,9 @@ const TABLE: &str = "number\tlevel\tassessment\tsection\tcontrol_id\ttitle\n\
 
 fn catalogue() -> Catalogue {
     Catalogue::new(
-        vec![Benchmark {
-            id: "test-bench".into(),
-            title: "Test".into(),
-            plugin: "tests".into(),
-            versions: vec![parse_table("test-bench", "v1", TABLE).expect("table")],
-        }],
+        vec![testing::benchmark("test-bench", &[("v1", TABLE)])],
         vec![&ONE, &TEN],
+        vec![&testing::PLATFORM],
     )
     .expect("test catalogue")
 }
