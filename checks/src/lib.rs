@@ -1,33 +1,37 @@
-//! cisrun's controls for CIS AWS Foundations, and the AWS plumbing every AWS control shares.
+//! The AWS platform and cisrun's controls for CIS AWS Foundations, with the AWS plumbing
+//! every AWS control shares.
 //!
-//! Each control is one file in `src/controls/`; `build.rs` declares it as a module and the
-//! control registers itself with [`register_control!`]. The benchmark's version tables are
-//! data in `benchmarks/`. Nothing else lists controls or numbers.
+//! Each control is one file (or, with a fix, one folder) in `src/controls/`; `build.rs`
+//! declares it as a module and the control declares and registers itself with
+//! [`cisrun_core::control!`]. The benchmark's version tables are data in `benchmarks/`.
+//! Nothing else lists controls or numbers.
 //!
-//! Plugin crates outside this repository depend on this crate for [`AwsAccount`], the
-//! shared fetchers in [`data`] and [`register_control!`].
+//! Plugin crates outside this repository depend on this crate for [`AwsAccount`] (the
+//! target their AWS controls audit) and the shared fetchers in [`data`].
 
 pub mod accounts;
 pub mod aws;
 pub mod data;
+pub mod platform;
 pub mod policy;
 pub mod regions;
-pub mod registry;
 
-/// Every control, one module per file in `src/controls/`.
+/// Every control, one module per file (or folder) in `src/controls/`.
 pub mod controls;
 
-pub use aws::{AwsAccount, AwsError};
-pub use registry::{catalogue, controls, find, AwsControl, Registration};
+#[cfg(test)]
+mod catalogue_tests;
 
-#[doc(hidden)]
-pub use cisrun_core::registry::__private;
+pub use aws::{AwsAccount, AwsError, DataKey};
+pub use platform::Aws;
 
 cisrun_core::declare_plugin!();
 
 cisrun_core::register_benchmark! {
     id: "cis-aws-foundations",
     title: "CIS Amazon Web Services Foundations Benchmark",
+    short_title: "CIS AWS Foundations Benchmark",
+    platform: "aws",
     versions: [
         "v1.2.0" => include_str!("../benchmarks/cis-aws-foundations/v1.2.0.tsv"),
         "v1.3.0" => include_str!("../benchmarks/cis-aws-foundations/v1.3.0.tsv"),

@@ -6,13 +6,17 @@
 //! [`cisrun_core::Findings`]; it never lists regions or builds clients itself.
 //!
 //! ```ignore
+//! const EBS_DEFAULT: DataKey<bool> = DataKey::new("ec2:GetEbsEncryptionByDefault");
 //! let settings = account
-//!     .in_each_region("ec2:GetEbsEncryptionByDefault", |region| {
+//!     .in_each_region(&EBS_DEFAULT, |region| {
 //!         let ec2 = account.client::<aws_sdk_ec2::Client>(&region);
 //!         async move { /* one call, mapped with AwsError::from_sdk */ }
 //!     })
 //!     .await?;
 //! ```
+//!
+//! A data module registers the SDK client of its service with [`regional_client!`], so a
+//! new service touches its own data module (and the `Cargo.toml`s) only.
 
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
@@ -21,13 +25,12 @@ use std::sync::{Arc, Mutex};
 
 use aws_config::SdkConfig;
 use aws_sdk_ec2::config::Region;
-use cisrun_core::profile::Regions;
 use cisrun_core::{Findings, Outcome};
 use futures::future::join_all;
 use tokio::sync::Semaphore;
 
-use crate::aws::{AwsAccount, AwsError};
-use crate::counted_client;
+use crate::aws::{AwsAccount, AwsError, DataKey};
+use crate::platform::settings::Regions;
 
 /// Requests in flight per account and AWS service, unless the runner says otherwise: low
 /// enough that a run over many accounts and regions does not trip AWS's per-account
@@ -36,6 +39,9 @@ pub const DEFAULT_REQUESTS_PER_SERVICE: usize = 8;
 
 /// The action that lists an account's enabled regions; every regional control needs it.
 pub const DESCRIBE_REGIONS: &str = "ec2:DescribeRegions";
+
+/// The regions regional controls read, once per account.
+const REGIONS: DataKey<Vec<String>> = DataKey::new(DESCRIBE_REGIONS);
 
 /// The region of global calls when the configuration names none.
 pub const DEFAULT_HOME_REGION: &str = "us-east-1";
@@ -73,73 +79,22 @@ pub trait RegionalClient: Clone + Send + Sync + 'static {
     fn build(config: &SdkConfig) -> Self;
 }
 
+/// Makes an SDK crate's client one cisrun builds per region: `regional_client!(aws_sdk_kms
+/// => "kms");` in the service's data module (the service is its IAM action prefix).
+#[macro_export]
 macro_rules! regional_client {
-    ($($sdk:ident => $service:literal),* $(,)?) => {$(
-        impl RegionalClient for $sdk::Client {
+    ($sdk:ident => $service:literal) => {
+        impl $crate::regions::RegionalClient for $sdk::Client {
             const SERVICE: &'static str = $service;
-            fn build(config: &SdkConfig) -> Self {
-                counted_client!($sdk, config)
+            fn build(config: &aws_config::SdkConfig) -> Self {
+                $crate::counted_client!($sdk, config)
             }
         }
-    )*};
+    };
 }
 
-regional_client! {
-    aws_sdk_accessanalyzer => "access-analyzer",
-    aws_sdk_config => "config",
-    aws_sdk_ec2 => "ec2",
-    aws_sdk_efs => "elasticfilesystem",
-    aws_sdk_kms => "kms",
-    aws_sdk_rds => "rds",
-    aws_sdk_securityhub => "securityhub",
-}
-
-impl RegionalClient for aws_sdk_s3::Client {
-    const SERVICE: &'static str = "s3";
-    fn build(config: &SdkConfig) -> Self {
-        // A custom endpoint (an emulator, a proxy) rarely serves virtual-hosted buckets.
-        let path_style = config.endpoint_url().is_some();
-        aws_sdk_s3::Client::from_conf(
-            aws_sdk_s3::config::Builder::from(config)
-                .force_path_style(path_style)
-                .interceptor(crate::aws::RequestCounter)
-                .interceptor(crate::aws::response::ResponseGuard::default())
-                .build(),
-        )
-    }
-}
-
-impl RegionalClient for aws_sdk_s3control::Client {
-    const SERVICE: &'static str = "s3";
-    fn build(config: &SdkConfig) -> Self {
-        let mut builder = aws_sdk_s3control::config::Builder::from(config)
-            .interceptor(crate::aws::RequestCounter)
-            .interceptor(crate::aws::response::ResponseGuard::default());
-        // S3 Control puts the account id in the host (`<account>.s3-control...`), which a
-        // custom endpoint (an emulator, a proxy) does not serve: send to it as given.
-        if let Some(url) = config.endpoint_url() {
-            builder = builder.endpoint_resolver(AsGiven(url.to_string()));
-        }
-        aws_sdk_s3control::Client::from_conf(builder.build())
-    }
-}
-
-/// An S3 Control endpoint used as given, without the account-id host prefix.
-#[derive(Debug)]
-struct AsGiven(String);
-
-impl aws_sdk_s3control::config::endpoint::ResolveEndpoint for AsGiven {
-    fn resolve_endpoint<'a>(
-        &'a self,
-        _params: &'a aws_sdk_s3control::config::endpoint::Params,
-    ) -> aws_sdk_s3control::config::endpoint::EndpointFuture<'a> {
-        aws_sdk_s3control::config::endpoint::EndpointFuture::ready(Ok(
-            aws_sdk_s3control::config::endpoint::Endpoint::builder()
-                .url(self.0.clone())
-                .build(),
-        ))
-    }
-}
+// EC2 lists the account's regions, so its client is the platform's own.
+regional_client!(aws_sdk_ec2 => "ec2");
 
 /// One region's share of regional data.
 #[derive(Debug)]
@@ -179,23 +134,18 @@ pub fn judge_each_region<T>(
     any_unread
 }
 
-/// A regional control's verdict on `subject` from a fetcher's answer: the fetcher's own
-/// failure (the regions could not be listed) is the control's error; otherwise every region
-/// is judged as [`judge_each_region`] does and [`Findings::outcome`] decides.
+/// A regional control's verdict on `subject` from a fetcher's regions (the fetcher's own
+/// failure, when the regions cannot be listed, is the control's error through `?`): every
+/// region is judged as [`judge_each_region`] does and [`Findings::outcome`] decides.
 pub fn regional_outcome<T>(
     subject: &str,
-    regions: Result<Vec<InRegion<T>>, AwsError>,
+    regions: Vec<InRegion<T>>,
     unread_resource: impl Fn(&str) -> String,
     judge: impl FnMut(&mut Findings, &str, &T),
 ) -> Outcome {
-    match regions {
-        Err(error) => Outcome::error(error.to_detail()),
-        Ok(regions) => {
-            let mut findings = Findings::new(subject);
-            judge_each_region(&mut findings, &regions, unread_resource, judge);
-            findings.outcome()
-        }
-    }
+    let mut findings = Findings::new(subject);
+    judge_each_region(&mut findings, &regions, unread_resource, judge);
+    findings.outcome()
 }
 
 impl AwsAccount {
@@ -243,7 +193,7 @@ impl AwsAccount {
     /// The regions regional controls read: those enabled for the account (opt-in regions only
     /// once opted in), narrowed by the profile. One `ec2:DescribeRegions` per account.
     pub async fn regions(&self) -> Result<Arc<Vec<String>>, AwsError> {
-        self.fetch_once(DESCRIBE_REGIONS, || async {
+        self.fetch_once(&REGIONS, || async {
             let enabled = match &self.scope.known_regions {
                 Some(known) => known.clone(),
                 None => self.enabled_regions().await?,
@@ -261,6 +211,11 @@ impl AwsAccount {
             Ok(kept)
         })
         .await
+    }
+
+    /// The regions regional controls read, if they were already listed (for reports).
+    pub fn regions_read(&self) -> Option<Vec<String>> {
+        self.fetched(&REGIONS, "").map(|regions| regions.to_vec())
     }
 
     async fn enabled_regions(&self) -> Result<Vec<String>, AwsError> {
@@ -323,13 +278,13 @@ impl AwsAccount {
         request.await
     }
 
-    /// Fetches data of `kind` (the action that reads it, e.g. `ec2:GetEbsEncryptionByDefault`)
-    /// for `scope` (a region, or a resource such as a bucket) at most once per account and
-    /// run, within the request bound of the action's service. `fetch` must not call other
-    /// cached fetchers: they would compete for the same slots.
+    /// Fetches the data of `key` for `scope` (a region, or a resource such as a bucket) at
+    /// most once per account and run, within the request bound of the key's service.
+    /// `fetch` must not call other cached fetchers: they would compete for the same slots
+    /// (a joined view uses [`AwsAccount::fetch_once`], which holds none).
     pub async fn fetch_limited<T, F, Fut>(
         &self,
-        kind: &str,
+        key: &DataKey<T>,
         scope: &str,
         fetch: F,
     ) -> Result<Arc<T>, AwsError>
@@ -338,11 +293,8 @@ impl AwsAccount {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<T, AwsError>>,
     {
-        let service = kind.split(':').next().unwrap_or(kind);
-        self.fetch_once(&format!("{kind}@{scope}"), || {
-            self.limited(service, fetch())
-        })
-        .await
+        self.fetch_scoped(key, scope, || self.limited(key.service(), fetch()))
+            .await
     }
 
     /// Fetches data of `kind` in every region of the account, concurrently within the request
@@ -351,7 +303,7 @@ impl AwsAccount {
     /// regions themselves is the whole call's.
     pub async fn in_each_region<T, F, Fut>(
         &self,
-        kind: &str,
+        key: &DataKey<T>,
         fetch: F,
     ) -> Result<Vec<InRegion<T>>, AwsError>
     where
@@ -365,7 +317,7 @@ impl AwsAccount {
             InRegion {
                 region: region.clone(),
                 data: self
-                    .fetch_limited(kind, region, || fetch(region.clone()))
+                    .fetch_limited(key, region, || fetch(region.clone()))
                     .await,
             }
         }))
@@ -379,7 +331,11 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::time::Duration;
 
-    use cisrun_core::profile::RegionName;
+    use crate::platform::settings::RegionName;
+
+    const READ: DataKey<String> = DataKey::new("svc:Read");
+    const READ_NUMBER: DataKey<u32> = DataKey::new("svc:Read");
+    const READ_NOTHING: DataKey<()> = DataKey::new("svc:Read");
 
     fn account(regions: &[&str]) -> AwsAccount {
         let iam = aws_sdk_iam::Client::from_conf(
@@ -409,7 +365,7 @@ mod tests {
         let calls = AtomicUsize::new(0);
         for _ in 0..3 {
             let fetched = account
-                .in_each_region("svc:Read", |region| {
+                .in_each_region(&READ, |region| {
                     calls.fetch_add(1, Ordering::SeqCst);
                     async move { Ok::<_, AwsError>(region) }
                 })
@@ -424,7 +380,7 @@ mod tests {
     async fn one_region_failing_is_that_regions_error_only() {
         let account = account(&["us-east-1", "eu-west-1"]);
         let fetched = account
-            .in_each_region("svc:Read", |region| async move {
+            .in_each_region(&READ_NUMBER, |region| async move {
                 if region == "eu-west-1" {
                     Err(AwsError {
                         code: "AccessDenied".into(),
@@ -454,7 +410,7 @@ mod tests {
         let in_flight = AtomicUsize::new(0);
         let most = AtomicUsize::new(0);
         account
-            .in_each_region("svc:Read", |_| async {
+            .in_each_region(&READ_NOTHING, |_| async {
                 let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
                 most.fetch_max(now, Ordering::SeqCst);
                 tokio::time::sleep(Duration::from_millis(5)).await;

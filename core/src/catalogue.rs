@@ -27,7 +27,10 @@ pub enum CatalogueError {
         "control `{id}` audits `{target}`, which is the target of no registered platform: \
          link the plugin crate that registers its platform"
     )]
-    NoPlatform { id: &'static str, target: &'static str },
+    NoPlatform {
+        id: &'static str,
+        target: &'static str,
+    },
     #[error(
         "benchmark `{benchmark}` is for platform `{platform}`, which no linked plugin \
          registers"
@@ -358,8 +361,9 @@ mod tests {
 
     static KNOWN: Automated<TestControl> = testing::control("known", "Known");
     static STRAY: Automated<TestControl> = testing::control("stray", "Stray");
-    static OTHER_PLATFORM: Manual<testing::OtherControl> =
-        Manual(testing::OtherControl(testing::meta("known", "Known elsewhere")));
+    static OTHER_PLATFORM: Manual<testing::OtherControl> = Manual(testing::OtherControl(
+        testing::meta("known", "Known elsewhere"),
+    ));
 
     fn bench() -> Benchmark {
         let header = "number\tlevel\tassessment\tsection\tcontrol_id\ttitle\n";
@@ -390,23 +394,33 @@ mod tests {
     #[test]
     fn controls_and_benchmarks_need_their_platform() {
         let err = Catalogue::new(vec![bench()], vec![&KNOWN], vec![]).unwrap_err();
-        assert!(matches!(err, CatalogueError::NoPlatform { id: "known", .. }), "{err}");
+        assert!(
+            matches!(err, CatalogueError::NoPlatform { id: "known", .. }),
+            "{err}"
+        );
         let mut foreign = bench();
         foreign.platform = "elsewhere".into();
         let err = Catalogue::new(vec![foreign], vec![&KNOWN], platforms()).unwrap_err();
-        assert!(matches!(err, CatalogueError::UnknownPlatform { .. }), "{err}");
+        assert!(
+            matches!(err, CatalogueError::UnknownPlatform { .. }),
+            "{err}"
+        );
         let err = Catalogue::new(
             vec![bench()],
             vec![&OTHER_PLATFORM],
             vec![&testing::PLATFORM, &testing::OTHER_PLATFORM],
         )
         .unwrap_err();
-        assert!(matches!(err, CatalogueError::WrongPlatform { id: "known", .. }), "{err}");
+        assert!(
+            matches!(err, CatalogueError::WrongPlatform { id: "known", .. }),
+            "{err}"
+        );
     }
 
     #[test]
     fn resolves_ids_and_numbers_and_reports_coverage() {
-        let catalogue = Catalogue::new(vec![bench()], vec![&KNOWN], platforms()).expect("catalogue");
+        let catalogue =
+            Catalogue::new(vec![bench()], vec![&KNOWN], platforms()).expect("catalogue");
         assert_eq!(
             catalogue
                 .resolve("1.2", "b", "v1")

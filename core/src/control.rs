@@ -208,10 +208,9 @@ macro_rules! dyn_fix {
                 self.0.fix().map_or(&[], |f| f.permissions())
             }
             fn check_parameters(&self, parameters: &CheckedParameters) -> Result<(), String> {
-                let (Some(fix), Some(parameters)) = (
-                    self.0.fix(),
-                    parameters.downcast_ref::<C::Parameters>(),
-                ) else {
+                let (Some(fix), Some(parameters)) =
+                    (self.0.fix(), parameters.downcast_ref::<C::Parameters>())
+                else {
                     return Err(mismatch(self.0.meta().id, "parameters").message);
                 };
                 fix.check_parameters(parameters)
@@ -222,8 +221,8 @@ macro_rules! dyn_fix {
                 parameters: &CheckedParameters,
                 version: &str,
             ) -> Result<Plan, RemediationError> {
-                let (target, parameters) = typed(&self.0, target, parameters)
-                    .map_err(RemediationError::Provider)?;
+                let (target, parameters) =
+                    typed(&self.0, target, parameters).map_err(RemediationError::Provider)?;
                 self.fix_or_refuse()?
                     .plan(
                         target,
@@ -262,9 +261,9 @@ macro_rules! dyn_fix {
             }
 
             fn target<'a>(&self, target: &'a AnyTarget) -> Result<&'a C::Target, RemediationError> {
-                target
-                    .downcast_ref::<C::Target>()
-                    .ok_or_else(|| RemediationError::Provider(mismatch(self.0.meta().id, "a target")))
+                target.downcast_ref::<C::Target>().ok_or_else(|| {
+                    RemediationError::Provider(mismatch(self.0.meta().id, "a target"))
+                })
             }
         }
     };

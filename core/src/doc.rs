@@ -129,7 +129,8 @@ mod tests {
 
     #[test]
     fn permissions_are_written_into_the_audit_and_remediation_sections() {
-        let text = DOC.with_permissions(&["iam:GetRole", "iam:ListRoles"], Some(&["iam:CreateRole"]));
+        let text =
+            DOC.with_permissions(&["iam:GetRole", "iam:ListRoles"], Some(&["iam:CreateRole"]));
         let audit = ControlDoc(Box::leak(text.clone().into_boxed_str()));
         assert_eq!(
             audit.section("Audit").as_deref(),

@@ -112,7 +112,9 @@ mod tests {
 
     impl ControlParameters for Limit {
         fn validate(&self) -> Result<(), String> {
-            (self.max > 0).then_some(()).ok_or("max must be at least 1".into())
+            (self.max > 0)
+                .then_some(())
+                .ok_or("max must be at least 1".into())
         }
     }
 

@@ -35,6 +35,11 @@ impl Partition {
     /// in exactly one job and bucket sizes differ by at most one.
     pub fn select<T: Ord>(&self, mut items: Vec<T>) -> Vec<T> {
         items.sort();
+        self.deal(items)
+    }
+
+    /// Keeps this job's share of items already in a stable order, dealt round-robin.
+    pub fn deal<T>(&self, items: Vec<T>) -> Vec<T> {
         items
             .into_iter()
             .enumerate()

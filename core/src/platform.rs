@@ -187,6 +187,11 @@ pub trait Platform: Clone + Send + Sync + 'static {
     /// Checks a target id written in a profile (an exception's `account:`).
     fn check_target_id(id: &str) -> Result<(), String>;
 
+    /// The JSON Schema of a target id, for `cisrun schema` (default: any string).
+    fn target_id_schema() -> Option<serde_json::Value> {
+        None
+    }
+
     /// Starts a run with these settings.
     async fn open(
         &self,
@@ -240,6 +245,8 @@ pub struct Connected {
 pub trait DynSession: Send + Sync {
     async fn targets(&self) -> Result<Vec<TargetRef>, PlatformError>;
     async fn connect(&self, target: &TargetRef) -> Result<Connected, ErrorDetail>;
+    /// A reached target's identity now (after an audit the platform may know more).
+    fn identity(&self, target: &Connected) -> TargetIdentity;
 }
 
 /// A platform as the runner sees it.
@@ -264,6 +271,7 @@ pub trait DynPlatform: Send + Sync {
         generator: &mut schemars::SchemaGenerator,
     ) -> Vec<(&'static str, schemars::Schema)>;
     fn check_target_id(&self, id: &str) -> Result<(), String>;
+    fn target_id_schema(&self) -> Option<serde_json::Value>;
     async fn open(
         &self,
         profile: &Profile,
@@ -296,6 +304,13 @@ impl<P: Platform> DynSession for Session<P> {
             identity: self.platform.identity(&reached),
             target: Box::new(reached),
         })
+    }
+
+    fn identity(&self, target: &Connected) -> TargetIdentity {
+        target
+            .target
+            .downcast_ref::<P::Target>()
+            .map_or_else(|| target.identity.clone(), |t| self.platform.identity(t))
     }
 }
 
@@ -343,6 +358,9 @@ impl<P: Platform> DynPlatform for Registered<P> {
     }
     fn check_target_id(&self, id: &str) -> Result<(), String> {
         P::check_target_id(id)
+    }
+    fn target_id_schema(&self) -> Option<serde_json::Value> {
+        P::target_id_schema()
     }
     async fn open(
         &self,

@@ -66,9 +66,7 @@ pub fn platforms() -> Vec<&'static PlatformRegistration> {
 
 /// Every registered control, sorted by id (inventory's own order is unspecified).
 pub fn controls() -> Vec<&'static ControlRegistration> {
-    let mut all: Vec<_> = inventory::iter::<ControlRegistration>
-        .into_iter()
-        .collect();
+    let mut all: Vec<_> = inventory::iter::<ControlRegistration>.into_iter().collect();
     all.sort_by_key(|c| c.control.meta().id);
     all
 }

@@ -121,7 +121,8 @@ where
     async fn plan(&self, target: &T, input: Input<'_, P>) -> Result<Plan, RemediationError>;
 
     /// The current state of what `step` touches, as the journal records it (before and after).
-    async fn observe(&self, target: &T, step: &Step) -> Result<serde_json::Value, RemediationError>;
+    async fn observe(&self, target: &T, step: &Step)
+        -> Result<serde_json::Value, RemediationError>;
 
     /// Carries out one step.
     async fn apply(&self, target: &T, step: &Step) -> Result<(), RemediationError>;

@@ -177,11 +177,6 @@ impl RunReport {
             });
         }
     }
-
-    pub fn to_json(&self) -> String {
-        // Serializing plain data with string keys cannot fail.
-        serde_json::to_string_pretty(self).unwrap_or_default()
-    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -221,6 +216,36 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
         .tempfile_in(dir)
         .map_err(io_error)?;
     temp.write_all(bytes).map_err(io_error)?;
+    temp.as_file().sync_all().map_err(io_error)?;
+    temp.persist(path).map_err(|e| io_error(e.error))?;
+    Ok(())
+}
+
+/// Writes what `write` produces to `path` atomically, as [`write_atomically`] does, streamed
+/// through a buffer rather than held in memory whole.
+pub fn write_atomically_with(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> Result<(), ReportError>,
+) -> Result<(), ReportError> {
+    let io_error = |source| ReportError::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(dir).map_err(io_error)?;
+    let temp = tempfile::Builder::new()
+        .prefix(".cisrun-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(io_error)?;
+    let mut buffered = std::io::BufWriter::new(temp);
+    write(&mut buffered)?;
+    let temp = buffered
+        .into_inner()
+        .map_err(|e| io_error(e.into_error()))?;
     temp.as_file().sync_all().map_err(io_error)?;
     temp.persist(path).map_err(|e| io_error(e.error))?;
     Ok(())

@@ -144,7 +144,11 @@ impl Described for TestControl {
 
 #[async_trait]
 impl Audit for TestControl {
-    async fn audit(&self, _: &TestTarget, _: Input<'_, NoParameters>) -> Result<Outcome, ErrorDetail> {
+    async fn audit(
+        &self,
+        _: &TestTarget,
+        _: Input<'_, NoParameters>,
+    ) -> Result<Outcome, ErrorDetail> {
         Ok(Outcome::pass("passes", Vec::new()))
     }
 }
@@ -241,4 +245,42 @@ pub fn big_report(targets: usize, controls: usize) -> crate::report::RunReport {
         targets,
         baseline: None,
     }
+}
+
+/// Runs a control's audit as the runner does, with its parameters' defaults and no
+/// benchmark version: an error is the outcome's. For unit tests of controls.
+pub async fn audit<C: Audit>(control: &C, target: &C::Target) -> Outcome {
+    match crate::parameters::read::<C::Parameters>(None) {
+        Ok(parameters) => audit_as(control, target, &parameters, "").await,
+        Err(message) => Outcome::error(ErrorDetail {
+            code: "InvalidParameters".to_string(),
+            message,
+            missing_permission: None,
+        }),
+    }
+}
+
+/// [`audit`] with these parameters and benchmark version.
+pub async fn audit_as<C: Audit>(
+    control: &C,
+    target: &C::Target,
+    parameters: &C::Parameters,
+    version: &str,
+) -> Outcome {
+    control
+        .audit(
+            target,
+            Input {
+                parameters,
+                version,
+            },
+        )
+        .await
+        .unwrap_or_else(Outcome::error)
+}
+
+/// Parameters of type `P` from a YAML block, checked as the profile reader checks them.
+pub fn parameters<P: crate::ControlParameters>(yaml: &str) -> Result<P, String> {
+    let block: serde_yaml::Value = serde_yaml::from_str(yaml).map_err(|e| e.to_string())?;
+    crate::parameters::read::<P>(Some(&block))
 }

@@ -11,9 +11,9 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
-use crate::baseline::Change;
-use crate::outcome::Status;
-use crate::report::RunReport;
+use cisrun_core::outcome::Status;
+use cisrun_core::report::RunReport;
+use cisrun_core::Change;
 
 /// Text safe inside HTML element content or a quoted attribute.
 pub fn escape(text: &str) -> String {
@@ -86,13 +86,15 @@ impl Strings {
 pub fn data(report: &RunReport) -> Value {
     let mut strings = Strings::default();
     let mut columns: BTreeMap<(String, String), (String, u8, String)> = BTreeMap::new();
-    for result in report.accounts.iter().flat_map(|a| &a.results) {
+    for result in report.targets.iter().flat_map(|a| &a.results) {
         columns
             .entry((result.number.clone(), result.control_id.clone()))
             .or_insert_with(|| (result.title.clone(), result.level, result.section.clone()));
     }
     let mut keys: Vec<(String, String)> = columns.keys().cloned().collect();
-    keys.sort_by(|a, b| crate::catalogue::compare_numbers(&a.0, &b.0).then_with(|| a.1.cmp(&b.1)));
+    keys.sort_by(|a, b| {
+        cisrun_core::benchmark::compare_numbers(&a.0, &b.0).then_with(|| a.1.cmp(&b.1))
+    });
     let index: BTreeMap<&(String, String), usize> =
         keys.iter().enumerate().map(|(i, k)| (k, i)).collect();
     let controls: Vec<Value> = keys
@@ -103,7 +105,7 @@ pub fn data(report: &RunReport) -> Value {
         })
         .collect();
     let accounts: Vec<Value> = report
-        .accounts
+        .targets
         .iter()
         .map(|account| {
             let results: Vec<Value> = account
@@ -136,7 +138,7 @@ pub fn data(report: &RunReport) -> Value {
                     ])
                 })
                 .collect();
-            json!([account.account_id, account.account_name, results])
+            json!([account.id, account.name, results])
         })
         .collect();
     let totals = report.totals();
@@ -158,6 +160,32 @@ pub fn data(report: &RunReport) -> Value {
 }
 
 /// Renders the page.
+/// The HTML report.
+pub struct HtmlFormat;
+
+impl crate::ReportFormat for HtmlFormat {
+    fn name(&self) -> &'static str {
+        "html"
+    }
+    fn help(&self) -> &'static str {
+        "Write a self-contained HTML report here (`-`: standard output)."
+    }
+    fn what(&self) -> &'static str {
+        "HTML report"
+    }
+    fn write(
+        &self,
+        report: &RunReport,
+        _: &crate::Context<'_>,
+        out: &mut dyn std::io::Write,
+    ) -> Result<(), cisrun_core::report::ReportError> {
+        out.write_all(render(report).as_bytes())
+            .map_err(|e| crate::io_error("html", e))
+    }
+}
+
+crate::register_format!(HtmlFormat, 40);
+
 pub fn render(report: &RunReport) -> String {
     let run = &report.run;
     let title = format!(
@@ -369,8 +397,8 @@ mod tests {
     #[test]
     fn no_text_can_close_the_data_element() {
         let mut report = crate::markdown::tests::big_report(1, 2);
-        report.accounts[0].account_name = Some("</script><script>alert(1)</script>".into());
-        report.accounts[0].results[0].outcome.message = "<!-- \u{2028} & ".into();
+        report.targets[0].name = Some("</script><script>alert(1)</script>".into());
+        report.targets[0].results[0].outcome.message = "<!-- \u{2028} & ".into();
         let page = render(&report);
         let data_start = page.find("id=\"cisrun-data\">").expect("data element");
         let data_end = data_start + page[data_start..].find("</script>").expect("end");

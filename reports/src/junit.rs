@@ -10,8 +10,8 @@
 
 use junit_report::{Duration as JDuration, OffsetDateTime, Report, TestCase, TestSuite};
 
-use crate::outcome::{SkipReason, Status};
-use crate::report::{seconds, ControlResult, ReportError, RunReport};
+use cisrun_core::outcome::{SkipReason, Status};
+use cisrun_core::report::{seconds, ControlResult, ReportError, RunReport};
 
 /// Replaces characters XML 1.0 cannot carry with a visible `\u{..}` escape, so nothing is
 /// silently lost and the document stays well-formed.
@@ -123,38 +123,53 @@ pub fn testsuite_name(account_id: &str, account_name: Option<&str>) -> String {
     }
 }
 
-impl RunReport {
-    /// Renders the JUnit XML report. (Defined here, not in `report`, so that the report
-    /// model does not depend on its renderings.)
-    pub fn to_junit(&self) -> Result<Vec<u8>, ReportError> {
-        render(self)
+/// The JUnit XML report, validated in CI against Jenkins' schema.
+pub struct JunitFormat;
+
+impl crate::ReportFormat for JunitFormat {
+    fn name(&self) -> &'static str {
+        "junit"
+    }
+    fn help(&self) -> &'static str {
+        "Write a JUnit XML report here (`-`: standard output)."
+    }
+    fn what(&self) -> &'static str {
+        "JUnit report"
+    }
+    fn write(
+        &self,
+        report: &RunReport,
+        _: &crate::Context<'_>,
+        out: &mut dyn std::io::Write,
+    ) -> Result<(), ReportError> {
+        let xml = render(report)?;
+        out.write_all(&xml).map_err(|e| crate::io_error("junit", e))
     }
 }
 
-fn render(report: &RunReport) -> Result<Vec<u8>, ReportError> {
+crate::register_format!(JunitFormat, 10);
+
+/// Renders the JUnit XML report.
+pub fn render(report: &RunReport) -> Result<Vec<u8>, ReportError> {
     let timestamp = chrono::DateTime::parse_from_rfc3339(&report.run.started_at)
         .ok()
         .and_then(|t| OffsetDateTime::from_unix_timestamp(t.timestamp()).ok())
         .unwrap_or(OffsetDateTime::UNIX_EPOCH);
     let mut junit = Report::new();
-    for account in &report.accounts {
+    for account in &report.targets {
         let mut suite = TestSuite::new(&xml_safe(&testsuite_name(
-            &account.account_id,
-            account.account_name.as_deref(),
+            &account.id,
+            account.name.as_deref(),
         )));
         suite.package = xml_safe(&format!("cisrun/{}", report.run.profile));
         suite.set_timestamp(timestamp);
-        suite.add_testcases(
-            account
-                .results
-                .iter()
-                .map(|r| testcase(&account.account_id, r)),
-        );
+        suite.add_testcases(account.results.iter().map(|r| testcase(&account.id, r)));
         junit.add_testsuite(suite);
     }
     let mut out = Vec::new();
-    junit
-        .write_xml(&mut out)
-        .map_err(|e| ReportError::Junit(e.to_string()))?;
+    junit.write_xml(&mut out).map_err(|e| ReportError::Render {
+        format: "junit".to_string(),
+        message: e.to_string(),
+    })?;
     Ok(out)
 }

@@ -7,9 +7,9 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use crate::baseline::Change;
-use crate::outcome::Status;
-use crate::report::{AccountReport, ControlResult, RunReport};
+use cisrun_core::outcome::Status;
+use cisrun_core::report::{ControlResult, RunReport, TargetReport};
+use cisrun_core::Change;
 
 /// GitHub's step-summary limit is 1 MiB and a GitLab note's 1,000,000 characters: the
 /// summary stays under both.
@@ -76,14 +76,40 @@ fn status_label(result: &ControlResult) -> String {
     }
 }
 
-fn account_title(account: &AccountReport) -> String {
-    match &account.account_name {
-        Some(name) if !name.is_empty() => format!("{} ({})", account.account_id, cell(name)),
-        _ => account.account_id.clone(),
+fn account_title(account: &TargetReport) -> String {
+    match &account.name {
+        Some(name) if !name.is_empty() => format!("{} ({})", account.id, cell(name)),
+        _ => account.id.clone(),
     }
 }
 
 /// Renders the summary.
+/// The Markdown summary.
+pub struct MarkdownFormat;
+
+impl crate::ReportFormat for MarkdownFormat {
+    fn name(&self) -> &'static str {
+        "markdown"
+    }
+    fn help(&self) -> &'static str {
+        "Write a Markdown summary here, e.g. \"$GITHUB_STEP_SUMMARY\" (`-`: standard output)."
+    }
+    fn what(&self) -> &'static str {
+        "Markdown summary"
+    }
+    fn write(
+        &self,
+        report: &RunReport,
+        _: &crate::Context<'_>,
+        out: &mut dyn std::io::Write,
+    ) -> Result<(), cisrun_core::report::ReportError> {
+        out.write_all(render(report).as_bytes())
+            .map_err(|e| crate::io_error("markdown", e))
+    }
+}
+
+crate::register_format!(MarkdownFormat, 30);
+
 pub fn render(report: &RunReport) -> String {
     let run = &report.run;
     let totals = report.totals();
@@ -110,7 +136,7 @@ pub fn render(report: &RunReport) -> String {
         totals.pass,
         totals.skipped,
         totals.total(),
-        report.accounts.len()
+        report.targets.len()
     );
     if let Some(c) = &report.baseline {
         let _ = writeln!(
@@ -131,7 +157,7 @@ pub fn render(report: &RunReport) -> String {
 
     // The controls that fail most, across accounts (the whole picture, whatever is cut).
     let mut by_control: BTreeMap<(String, String), (String, usize, usize, usize)> = BTreeMap::new();
-    for result in report.accounts.iter().flat_map(|a| &a.results) {
+    for result in report.targets.iter().flat_map(|a| &a.results) {
         if !is_finding(result) {
             continue;
         }
@@ -146,12 +172,12 @@ pub fn render(report: &RunReport) -> String {
             entry.3 += 1;
         }
     }
-    if report.accounts.len() > 1 && !by_control.is_empty() {
+    if report.targets.len() > 1 && !by_control.is_empty() {
         let mut rows: Vec<_> = by_control.into_iter().collect();
         rows.sort_by(|a, b| {
             (b.1 .1 + b.1 .2)
                 .cmp(&(a.1 .1 + a.1 .2))
-                .then_with(|| crate::catalogue::compare_numbers(&a.0 .0, &b.0 .0))
+                .then_with(|| cisrun_core::benchmark::compare_numbers(&a.0 .0, &b.0 .0))
         });
         out.push_str("### Controls with findings\n\n");
         out.push_str("| CIS | Control | Accounts failing | Accounts erroring | New |\n");
@@ -168,17 +194,12 @@ pub fn render(report: &RunReport) -> String {
     }
 
     // Each account with findings: accounts with new findings first.
-    let mut with_findings: Vec<&AccountReport> = report
-        .accounts
+    let mut with_findings: Vec<&TargetReport> = report
+        .targets
         .iter()
         .filter(|a| a.results.iter().any(is_finding))
         .collect();
-    with_findings.sort_by_key(|a| {
-        (
-            !a.results.iter().any(|r| is_finding(r) && is_new(r)),
-            &a.account_id,
-        )
-    });
+    with_findings.sort_by_key(|a| (!a.results.iter().any(|r| is_finding(r) && is_new(r)), &a.id));
     if !with_findings.is_empty() {
         out.push_str("### Failing and errored controls\n\n");
     }
@@ -189,7 +210,7 @@ pub fn render(report: &RunReport) -> String {
         findings.sort_by(|a, b| {
             (!is_new(a))
                 .cmp(&!is_new(b))
-                .then_with(|| crate::catalogue::compare_numbers(&a.number, &b.number))
+                .then_with(|| cisrun_core::benchmark::compare_numbers(&a.number, &b.number))
         });
         let mut section = String::new();
         let (fail, error) = findings
@@ -239,14 +260,14 @@ pub fn render(report: &RunReport) -> String {
         // Results fixed in place, with the resources their finding no longer names, then
         // findings gone altogether.
         let mut fixed: BTreeMap<(String, String), (String, String, Vec<String>)> = BTreeMap::new();
-        for account in &report.accounts {
+        for account in &report.targets {
             for result in account
                 .results
                 .iter()
                 .filter(|r| r.change == Some(Change::Fixed))
             {
                 fixed.insert(
-                    (account.account_id.clone(), result.control_id.clone()),
+                    (account.id.clone(), result.control_id.clone()),
                     (result.number.clone(), result.title.clone(), Vec::new()),
                 );
             }
@@ -289,8 +310,8 @@ pub fn render(report: &RunReport) -> String {
         }
     }
 
-    let passing: Vec<&AccountReport> = report
-        .accounts
+    let passing: Vec<&TargetReport> = report
+        .targets
         .iter()
         .filter(|a| !a.results.iter().any(is_finding))
         .collect();
@@ -323,8 +344,8 @@ pub fn render(report: &RunReport) -> String {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::outcome::{Evidence, Outcome};
-    use crate::report::RunInfo;
+    use cisrun_core::outcome::{Evidence, Outcome};
+    use cisrun_core::report::RunInfo;
 
     fn run_info() -> RunInfo {
         RunInfo {
@@ -341,12 +362,20 @@ pub(crate) mod tests {
         }
     }
 
+    /// A catalogue with the test platform only.
+    pub(crate) fn catalogue() -> cisrun_core::Catalogue {
+        cisrun_core::Catalogue::new(vec![], vec![], vec![&cisrun_core::testing::PLATFORM])
+            .expect("a catalogue")
+    }
+
     /// `accounts` × `controls`, every result failing with a long message and evidence.
     pub(crate) fn big_report(accounts: usize, controls: usize) -> RunReport {
         let accounts = (0..accounts)
-            .map(|a| AccountReport {
-                account_id: format!("{:012}", a + 1),
-                account_name: Some(format!("team-{a} | prod <x>")),
+            .map(|a| TargetReport {
+                id: format!("{:012}", a + 1),
+                name: Some(format!("team-{a} | prod <x>")),
+                kind: String::new(),
+                attributes: Default::default(),
                 results: (0..controls)
                     .map(|c| ControlResult {
                         control_id: format!("aws-control-{c}"),
@@ -382,7 +411,7 @@ pub(crate) mod tests {
             .collect();
         RunReport {
             run: run_info(),
-            accounts,
+            targets: accounts,
             baseline: None,
         }
     }
@@ -403,10 +432,10 @@ pub(crate) mod tests {
         let mut report = big_report(1000, 60);
         // Half the accounts pass, and everything that failed before is listed as fixed.
         let mut fixed = Vec::new();
-        for account in report.accounts.iter_mut().skip(500) {
+        for account in report.targets.iter_mut().skip(500) {
             for result in &mut account.results {
-                fixed.push(crate::baseline::FixedFinding {
-                    account_id: account.account_id.clone(),
+                fixed.push(cisrun_core::baseline::FixedFinding {
+                    account_id: account.id.clone(),
                     account_name: None,
                     control_id: result.control_id.clone(),
                     number: result.number.clone(),
@@ -420,7 +449,7 @@ pub(crate) mod tests {
                 result.outcome = Outcome::pass("ok", vec![]);
             }
         }
-        report.baseline = Some(crate::baseline::Comparison {
+        report.baseline = Some(cisrun_core::baseline::Comparison {
             fixed,
             ..Default::default()
         });
@@ -435,7 +464,7 @@ pub(crate) mod tests {
     #[test]
     fn all_passing_accounts_collapse() {
         let mut report = big_report(50, 3);
-        for result in report.accounts.iter_mut().flat_map(|a| &mut a.results) {
+        for result in report.targets.iter_mut().flat_map(|a| &mut a.results) {
             result.outcome = Outcome::pass("ok", vec![]);
         }
         let text = render(&report);
@@ -450,10 +479,10 @@ pub(crate) mod tests {
     #[test]
     fn new_findings_come_first_and_text_cannot_break_the_table() {
         let mut report = big_report(1, 3);
-        report.accounts[0].results[2].outcome =
+        report.targets[0].results[2].outcome =
             Outcome::fail("line one | <script>\nline two", vec![]);
-        report.accounts[0].results[2].change = Some(Change::New);
-        report.accounts[0].results[1].change = Some(Change::Unchanged);
+        report.targets[0].results[2].change = Some(Change::New);
+        report.targets[0].results[1].change = Some(Change::Unchanged);
         let text = render(&report);
         let first = text.find("**new**").expect("a new finding");
         let unchanged = text.find("| ❌ fail | 1.2 |").expect("the unchanged one");

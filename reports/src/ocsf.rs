@@ -8,12 +8,17 @@
 //! `finding_info.types` the CIS level. The finding's own `status_id` is 1 "new" for a fail or
 //! an error, 4 "resolved" for a pass, 3 "suppressed" for a skip; `severity_id` is 3
 //! "medium" for a fail or an error, 1 "informational" otherwise (CIS grades no severity).
-//! A result without evidence gives one event whose resource is the account.
+//! A result without evidence gives one event whose resource is the target. What is
+//! platform-specific (the `cloud` or `device` object, the partition, resource types) comes
+//! from the target's platform ([`OcsfTarget`]).
 
 use serde_json::{json, Value};
 
-use crate::outcome::Status;
-use crate::report::{AccountReport, ControlResult, RunReport};
+use cisrun_core::outcome::Status;
+use cisrun_core::platform::OcsfTarget;
+use cisrun_core::report::{ControlResult, RunReport, TargetReport};
+
+use crate::Context;
 
 /// The OCSF schema version the events follow.
 pub const OCSF_VERSION: &str = "1.5.0";
@@ -42,14 +47,6 @@ fn severity(status: Status) -> (u8, &'static str) {
     }
 }
 
-fn benchmark_name(benchmark: &str, version: &str) -> String {
-    let name = match benchmark {
-        "cis-aws-foundations" => "CIS AWS Foundations Benchmark".to_string(),
-        other => other.to_string(),
-    };
-    format!("{name} {version}")
-}
-
 /// The start of the run in milliseconds since the epoch (0 when unreadable).
 fn time_ms(started_at: &str) -> i64 {
     chrono::DateTime::parse_from_rfc3339(started_at).map_or(0, |t| t.timestamp_millis())
@@ -65,23 +62,31 @@ struct Subject<'a> {
     region: Option<&'a str>,
 }
 
+/// What one target's events share: its platform's OCSF description and the standard.
+struct Target<'a> {
+    report: &'a TargetReport,
+    ocsf: OcsfTarget,
+    standard: String,
+}
+
 fn event(
     report: &RunReport,
-    account: &AccountReport,
+    target: &Target<'_>,
     result: &ControlResult,
     subject: Subject<'_>,
 ) -> Value {
+    let account = target.report;
     let run = &report.run;
     let (resource_uid, detail, change) = (subject.uid, subject.detail, subject.change);
     let status = subject.status;
     let (compliance_id, compliance_name) = compliance_status(status);
     let (finding_id, finding_name) = finding_status(status);
     let (severity_id, severity_name) = severity(status);
-    let standard = benchmark_name(&run.benchmark, &run.version);
+    let standard = target.standard.clone();
     let time = time_ms(&run.started_at);
     let uid = format!(
         "cisrun/{}/{}/{}/{}/{}",
-        run.benchmark, run.version, account.account_id, result.control_id, resource_uid
+        run.benchmark, run.version, account.id, result.control_id, resource_uid
     );
     let mut status_detail = result.outcome.message.clone();
     if let Some(skip) = &result.outcome.skip {
@@ -91,12 +96,12 @@ fn event(
             }
         }
     }
-    let resource_type = if resource_uid == account.account_id {
-        "AWS::::Account"
+    let resource_type = if resource_uid == account.id {
+        target.ocsf.target_type.as_str()
     } else {
-        "AWS::Resource"
+        target.ocsf.resource_type.as_str()
     };
-    json!({
+    let mut event = json!({
         "activity_id": 1,
         "activity_name": "Create",
         "category_uid": 2,
@@ -118,7 +123,7 @@ fn event(
             "version": OCSF_VERSION,
             "uid": uid,
             "event_code": result.control_id,
-            "profiles": ["cloud"],
+            "profiles": target.ocsf.profiles,
             "product": {
                 "name": "cisrun",
                 "vendor_name": "cisrun",
@@ -151,20 +156,10 @@ fn event(
         "resources": [{
             "uid": resource_uid,
             "type": resource_type,
-            "cloud_partition": "aws",
+            "cloud_partition": target.ocsf.partition,
             "region": subject.region,
             "data": { "detail": detail },
         }],
-        "cloud": {
-            "provider": "AWS",
-            "region": subject.region,
-            "account": {
-                "uid": account.account_id,
-                "name": account.account_name.clone().unwrap_or_else(|| account.account_id.clone()),
-                "type_id": 10,
-                "type": "AWS Account",
-            },
-        },
         "unmapped": {
             "cis_level": result.level,
             "cis_section": result.section,
@@ -173,34 +168,70 @@ fn event(
             "cisrun_status": status.as_str(),
             "baseline_change": change,
         },
-    })
+    });
+    if let Some(cloud) = &target.ocsf.cloud {
+        let mut cloud = cloud.clone();
+        cloud["region"] = json!(subject.region);
+        event["cloud"] = cloud;
+    }
+    if let Some(device) = &target.ocsf.device {
+        event["device"] = device.clone();
+    }
+    event
 }
 
-/// Every event of the report.
-pub fn events(report: &RunReport) -> Vec<Value> {
-    let mut events = Vec::new();
-    for account in &report.accounts {
+/// How a target's events describe it: its platform's OCSF fields, or generic ones when no
+/// compiled-in platform knows its kind.
+fn target<'a>(report: &RunReport, account: &'a TargetReport, context: &Context<'_>) -> Target<'a> {
+    let ocsf = context
+        .platform_of(report, account)
+        .map(|p| p.ocsf(account))
+        .unwrap_or_else(|| OcsfTarget {
+            target_type: "Target".to_string(),
+            resource_type: "Resource".to_string(),
+            ..OcsfTarget::default()
+        });
+    Target {
+        report: account,
+        ocsf,
+        standard: format!(
+            "{} {}",
+            context.standard_name(&report.run.benchmark),
+            report.run.version
+        ),
+    }
+}
+
+/// Every event of the report, one target at a time.
+pub fn for_each_event(
+    report: &RunReport,
+    context: &Context<'_>,
+    mut emit: impl FnMut(Value) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    for account in &report.targets {
+        let target = target(report, account, context);
+        let target = &target;
         for result in &account.results {
             if result.outcome.evidence.is_empty() {
                 let change = result.change.map(|c| c.as_str());
-                events.push(event(
+                emit(event(
                     report,
-                    account,
+                    target,
                     result,
                     Subject {
-                        uid: &account.account_id,
+                        uid: &account.id,
                         detail: &result.outcome.message,
                         change,
                         status: result.outcome.status,
                         region: None,
                     },
-                ));
+                ))?;
             } else {
                 for evidence in &result.outcome.evidence {
                     let change = evidence.change.or(result.change).map(|c| c.as_str());
-                    events.push(event(
+                    emit(event(
                         report,
-                        account,
+                        target,
                         result,
                         Subject {
                             uid: &evidence.resource,
@@ -209,27 +240,61 @@ pub fn events(report: &RunReport) -> Vec<Value> {
                             status: evidence.status.unwrap_or(result.outcome.status),
                             region: evidence.region.as_deref(),
                         },
-                    ));
+                    ))?;
                 }
             }
         }
     }
+    Ok(())
+}
+
+/// Every event of the report, in memory (tests, small reports).
+pub fn events(report: &RunReport, context: &Context<'_>) -> Vec<Value> {
+    let mut events = Vec::new();
+    // Collecting into memory cannot fail.
+    let _ = for_each_event(report, context, |event| {
+        events.push(event);
+        Ok(())
+    });
     events
 }
 
-/// The events as a JSON array, one event a line.
-pub fn render(report: &RunReport) -> String {
-    let events = events(report);
-    let mut out = String::from("[\n");
-    for (i, event) in events.iter().enumerate() {
-        if i > 0 {
-            out.push_str(",\n");
-        }
-        out.push_str(&event.to_string());
+/// OCSF Compliance Finding events, streamed as a JSON array, one event a line.
+pub struct OcsfFormat;
+
+impl crate::ReportFormat for OcsfFormat {
+    fn name(&self) -> &'static str {
+        "ocsf"
     }
-    out.push_str("\n]\n");
-    out
+    fn help(&self) -> &'static str {
+        "Write OCSF Compliance Finding events (a JSON array) here (`-`: standard output)."
+    }
+    fn what(&self) -> &'static str {
+        "OCSF findings"
+    }
+    fn write(
+        &self,
+        report: &RunReport,
+        context: &Context<'_>,
+        out: &mut dyn std::io::Write,
+    ) -> Result<(), cisrun_core::report::ReportError> {
+        let mut first = true;
+        out.write_all(b"[\n")
+            .and_then(|()| {
+                for_each_event(report, context, |event| {
+                    if !first {
+                        out.write_all(b",\n")?;
+                    }
+                    first = false;
+                    serde_json::to_writer(&mut *out, &event).map_err(std::io::Error::other)
+                })
+            })
+            .and_then(|()| out.write_all(b"\n]\n"))
+            .map_err(|e| crate::io_error("ocsf", e))
+    }
 }
+
+crate::register_format!(OcsfFormat, 50);
 
 #[cfg(test)]
 mod tests {
@@ -238,11 +303,17 @@ mod tests {
     #[test]
     fn one_event_per_resource_or_per_result_without_evidence() {
         let report = crate::markdown::tests::big_report(2, 3);
-        let events = events(&report);
+        let catalogue = crate::markdown::tests::catalogue();
+        let context = Context {
+            catalogue: &catalogue,
+        };
+        let events = events(&report, &context);
         // Per account: control 0 or 1 or 2 passes (no evidence: 1 event), the others fail
         // with 5 resources each.
         assert_eq!(events.len(), 2 * (1 + 5 + 5));
-        let text = render(&report);
+        let text =
+            String::from_utf8(crate::render(&OcsfFormat, &report, &context).expect("rendered"))
+                .expect("UTF-8");
         let parsed: Vec<Value> = serde_json::from_str(&text).expect("a JSON array");
         assert_eq!(parsed.len(), events.len());
         let fail = parsed

@@ -4,10 +4,10 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use cisrun_core::junit::{cdata_safe, testcase_name, testsuite_name, xml_safe};
 use cisrun_core::{
-    AccountReport, ControlResult, ErrorDetail, Evidence, Outcome, RunInfo, RunReport, SkipReason,
+    ControlResult, ErrorDetail, Evidence, Outcome, RunInfo, RunReport, SkipReason, TargetReport,
 };
+use cisrun_reports::junit::{cdata_safe, testcase_name, testsuite_name, xml_safe};
 use quick_xml::events::Event;
 use quick_xml::Reader;
 
@@ -130,15 +130,19 @@ fn hostile_report() -> RunReport {
     ];
     RunReport {
         run: run_info(),
-        accounts: vec![
-            AccountReport {
-                account_id: "123456789012".to_string(),
-                account_name: Some(format!("Prod {NASTY}")),
+        targets: vec![
+            TargetReport {
+                id: "123456789012".to_string(),
+                name: Some(format!("Prod {NASTY}")),
+                kind: String::new(),
+                attributes: Default::default(),
                 results,
             },
-            AccountReport {
-                account_id: "210987654321".to_string(),
-                account_name: None,
+            TargetReport {
+                id: "210987654321".to_string(),
+                name: None,
+                kind: String::new(),
+                attributes: Default::default(),
                 results: vec![result(
                     "ctl-pass",
                     "1.1",
@@ -146,9 +150,11 @@ fn hostile_report() -> RunReport {
                     Outcome::pass("ok", Vec::new()),
                 )],
             },
-            AccountReport {
-                account_id: "333333333333".to_string(),
-                account_name: Some(String::new()),
+            TargetReport {
+                id: "333333333333".to_string(),
+                name: Some(String::new()),
+                kind: String::new(),
+                attributes: Default::default(),
                 results: Vec::new(),
             },
         ],
@@ -316,14 +322,14 @@ fn xml_safe_escapes_forbidden_characters_visibly() {
 
 #[test]
 fn every_outcome_with_hostile_text_validates_against_the_jenkins_schema() {
-    let xml = hostile_report().to_junit().expect("render JUnit");
+    let xml = cisrun_reports::junit::render(&hostile_report()).expect("render JUnit");
     assert_valid(&xml);
 }
 
 #[test]
 fn nothing_is_lost_reading_the_report_back() {
     let report = hostile_report();
-    let xml = report.to_junit().expect("render JUnit");
+    let xml = cisrun_reports::junit::render(&report).expect("render JUnit");
     let (suites, cases) = parse(&xml);
 
     // Suites: the account id, and the account's name in parentheses when known.
@@ -342,7 +348,7 @@ fn nothing_is_lost_reading_the_report_back() {
     assert_eq!(testsuite_name("123456789012", None), "123456789012");
     assert_eq!(cases.len(), 8, "{cases:#?}");
 
-    let account = &report.accounts[0];
+    let account = &report.targets[0];
     for expected in &account.results {
         let classname = xml_safe(&format!("123456789012.{}", expected.control_id));
         let got = case(&cases, &classname);
@@ -424,7 +430,7 @@ fn nothing_is_lost_reading_the_report_back() {
 
 #[test]
 fn cdata_terminators_survive_and_control_characters_are_visible() {
-    let xml = hostile_report().to_junit().expect("render JUnit");
+    let xml = cisrun_reports::junit::render(&hostile_report()).expect("render JUnit");
     let (_, cases) = parse(&xml);
     let fail = case(&cases, "123456789012.ctl-fail");
     for text in [&fail.body, &fail.kind_message] {
@@ -450,10 +456,10 @@ fn cdata_terminators_survive_and_control_characters_are_visible() {
 fn an_empty_run_and_an_account_without_results_validate() {
     let empty = RunReport {
         run: run_info(),
-        accounts: Vec::new(),
+        targets: Vec::new(),
         baseline: None,
     };
-    let xml = empty.to_junit().expect("render JUnit");
+    let xml = cisrun_reports::junit::render(&empty).expect("render JUnit");
     assert_valid(&xml);
     let (suites, cases) = parse(&xml);
     assert!(suites.is_empty() && cases.is_empty());
@@ -475,13 +481,13 @@ fn attributes_and_bodies_with_only_hostile_characters_validate() {
         "\u{0}]]>\u{0}",
     ] {
         let mut report = hostile_report();
-        for result in &mut report.accounts[0].results {
+        for result in &mut report.targets[0].results {
             result.title = text.to_string();
             result.outcome.message = text.to_string();
             result.outcome.notes = vec![text.to_string()];
         }
-        report.accounts[0].account_name = Some(text.to_string());
-        let xml = report.to_junit().expect("render JUnit");
+        report.targets[0].name = Some(text.to_string());
+        let xml = cisrun_reports::junit::render(&report).expect("render JUnit");
         assert_valid(&xml);
         let (_, cases) = parse(&xml);
         let fail = case(&cases, "123456789012.ctl-fail");

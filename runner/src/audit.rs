@@ -1,10 +1,10 @@
-//! `cisrun audit`: resolve the targets, audit each account, report.
+//! `cisrun audit`: find the targets, audit each one, report.
 
 use std::time::Instant;
 
-use anyhow::Result;
-use cisrun_checks::aws::{load_config, AwsSettings};
-use cisrun_core::{AccountReport, Catalogue, RunInfo, RunReport};
+use anyhow::{Context, Result};
+use cisrun_core::platform::DynSession;
+use cisrun_core::{Catalogue, RunInfo, RunReport, TargetRef, TargetReport};
 use futures::stream::{self, StreamExt};
 
 use crate::cli::{AuditArgs, FailOnArg};
@@ -12,11 +12,11 @@ use crate::engine::{self, AuditPlan};
 use crate::output::finish_run;
 use crate::progress::Progress;
 use crate::shipped;
-use crate::targets::{self, Connector, Target};
 
 pub async fn run(catalogue: &Catalogue, args: AuditArgs) -> Result<u8> {
     let profile = shipped::load(&args.profile, catalogue)?;
-    let outputs = args.reports.prepare(FailOnArg::All)?;
+    let platform = crate::platform_of(&profile, catalogue)?;
+    let outputs = args.reports.prepare(catalogue, FailOnArg::All)?;
     let selected = engine::select(&profile, catalogue);
     let started_at = chrono::Utc::now();
     let clock = Instant::now();
@@ -27,40 +27,43 @@ pub async fn run(catalogue: &Catalogue, args: AuditArgs) -> Result<u8> {
         Default::default(),
         None,
     ))?;
-    tracing::info!(profile = %profile.display_name(), recommendations = selected.len(), "starting audit");
+    tracing::info!(profile = %profile.display_name(), platform = platform.name(), recommendations = selected.len(), "starting audit");
 
     let plan = AuditPlan {
         profile: &profile,
+        platform,
         selected: &selected,
         today: started_at.date_naive(),
         deadline: args.limits.deadline,
     };
-    let config = load_config(AwsSettings::default()).await;
-    let max_pages = usize::try_from(args.limits.max_pages).unwrap_or(usize::MAX);
-    let targets = targets::resolve(&config, &profile, args.partition, max_pages).await?;
+    let session = platform
+        .open(&profile, args.limits.run_limits())
+        .await
+        .context("cannot start the run")?;
+    let targets = crate::partitioned(
+        session.targets().await.context("cannot list the targets")?,
+        args.partition,
+    );
     tracing::info!(
-        accounts = targets.len(),
+        targets = targets.len(),
         concurrency = args.concurrency,
         partition = ?args.partition.map(|p| p.to_string()),
         "targets resolved"
     );
-    let connector = Connector::new(&config, &profile).with_limits(&args.limits);
-    let mut progress = Progress::new(targets.len());
-    let mut accounts = Vec::with_capacity(targets.len());
+    let mut progress = Progress::new(targets.len(), platform.target_noun());
+    let mut reports = Vec::with_capacity(targets.len());
     let mut done = stream::iter(&targets)
-        .map(|target| audit_target(&plan, &connector, target))
+        .map(|target| audit_target(&plan, session.as_ref(), target))
         .buffer_unordered(usize::from(args.concurrency));
-    while let Some(account) = done.next().await {
-        progress.finished(&account);
-        accounts.push(account);
+    while let Some(report) = done.next().await {
+        progress.finished(&report);
+        reports.push(report);
     }
     drop(done);
     progress.finish();
-    tracing::info!(
-        requests = cisrun_checks::aws::requests_sent(),
-        accounts = accounts.len(),
-        "AWS requests sent"
-    );
+    if let Some(requests) = platform.requests_sent() {
+        tracing::info!(requests, targets = reports.len(), "requests sent");
+    }
     let report = RunReport {
         run: RunInfo::for_profile(
             &profile,
@@ -69,20 +72,20 @@ pub async fn run(catalogue: &Catalogue, args: AuditArgs) -> Result<u8> {
             clock.elapsed(),
             args.partition.map(|p| p.to_string()),
         ),
-        accounts,
+        targets: reports,
         baseline: None,
     };
     finish_run(report, &outputs)
 }
 
-/// Reaches one account and audits it.
+/// Reaches one target and audits it.
 async fn audit_target(
     plan: &AuditPlan<'_>,
-    connector: &Connector,
-    target: &Target,
-) -> AccountReport {
-    match plan.connect(connector, target).await {
-        Ok(account) => plan.audit_account(&account).await,
+    session: &dyn DynSession,
+    target: &TargetRef,
+) -> TargetReport {
+    match plan.connect(session, target).await {
+        Ok(connected) => plan.audit_target(session, &connected).await,
         Err(unreachable) => unreachable,
     }
 }

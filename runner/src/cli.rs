@@ -4,7 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-/// Audit cloud accounts against CIS benchmark profiles, fix what fails, publish JUnit.
+/// Audit targets (cloud accounts, hosts) against CIS benchmark profiles, fix what fails,
+/// publish JUnit.
 #[derive(Debug, Parser)]
 #[command(name = "cisrun", version, about, long_about = None)]
 pub struct Cli {
@@ -38,8 +39,8 @@ pub enum Command {
     Coverage(CoverageArgs),
     /// Print the JSON Schema of the profile format, with every control's parameters.
     Schema,
-    /// Print the least-privilege IAM policy a profile needs (or, without --profile, the
-    /// actions of every control as a Markdown table).
+    /// Print the least privilege a profile needs (for AWS, an IAM policy), or, without
+    /// --profile, the actions of every control as a Markdown table.
     Permissions(PermissionsArgs),
     /// Audit the profile's targets and report.
     Audit(AuditArgs),
@@ -166,6 +167,17 @@ pub struct LimitArgs {
     pub deadline: std::time::Duration,
 }
 
+impl LimitArgs {
+    /// The limits as the platform sees them.
+    pub fn run_limits(&self) -> cisrun_core::RunLimits {
+        cisrun_core::RunLimits {
+            requests_per_service: usize::from(self.requests_per_service),
+            max_pages: usize::try_from(self.max_pages).unwrap_or(usize::MAX),
+            deadline: self.deadline,
+        }
+    }
+}
+
 /// A duration such as `90s`, `30m` or `2h` (a bare number is seconds).
 fn duration(value: &str) -> Result<std::time::Duration, String> {
     let value = value.trim();
@@ -251,31 +263,88 @@ impl From<FailOnArg> for cisrun_core::baseline::FailOn {
 
 /// The reports a run writes, its baseline and its exit policy. `-` as a path is standard
 /// output (one report at most); the readable summary then goes to standard error.
-#[derive(Debug, Clone, Default, Args)]
+///
+/// Every registered report format is an option of its own (`--junit FILE`, `--ocsf FILE`,
+/// ...): a new format is one file in `cisrun-reports` and needs no change here.
+#[derive(Debug, Clone, Default)]
 pub struct ReportArgs {
-    /// Write a JUnit XML report here (`-`: standard output).
-    #[arg(long, value_name = "FILE")]
-    pub junit: Option<PathBuf>,
-    /// Write the JSON report here (`-`: standard output).
-    #[arg(long, value_name = "FILE")]
-    pub json: Option<PathBuf>,
-    /// Write a Markdown summary here, e.g. "$GITHUB_STEP_SUMMARY" (`-`: standard output).
-    #[arg(long, value_name = "FILE")]
-    pub markdown: Option<PathBuf>,
-    /// Write a self-contained HTML report here (`-`: standard output).
-    #[arg(long, value_name = "FILE")]
-    pub html: Option<PathBuf>,
-    /// Write OCSF Compliance Finding events (a JSON array) here (`-`: standard output).
-    #[arg(long, value_name = "FILE")]
-    pub ocsf: Option<PathBuf>,
-    /// A JSON report of an earlier run of the same profile: label every result and resource
-    /// finding new, unchanged or fixed against it.
-    #[arg(long, value_name = "PREVIOUS.json")]
+    /// Each format option given, in the formats' order: (format name, path).
+    pub outputs: Vec<(&'static str, PathBuf)>,
+    /// A JSON report of an earlier run of the same profile.
     pub baseline: Option<PathBuf>,
-    /// What gives exit code 1: all (any failure or error), new (new failures and errors
-    /// against --baseline), failures (failures only), none. Default: all (diff: new).
-    #[arg(long, value_enum, value_name = "POLICY")]
     pub fail_on: Option<FailOnArg>,
+}
+
+impl ReportArgs {
+    /// The path given for format `name`, if any.
+    pub fn path_of(&self, name: &str) -> Option<&PathBuf> {
+        self.outputs
+            .iter()
+            .find(|(format, _)| *format == name)
+            .map(|(_, path)| path)
+    }
+}
+
+impl clap::FromArgMatches for ReportArgs {
+    fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        let mut args = Self::default();
+        args.update_from_arg_matches(matches)?;
+        Ok(args)
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
+        self.outputs = cisrun_reports::formats()
+            .into_iter()
+            .filter_map(|format| {
+                matches
+                    .get_one::<PathBuf>(format.name())
+                    .map(|path| (format.name(), path.clone()))
+            })
+            .collect();
+        self.baseline = matches.get_one::<PathBuf>("baseline").cloned();
+        self.fail_on = matches.get_one::<FailOnArg>("fail_on").copied();
+        Ok(())
+    }
+}
+
+impl clap::Args for ReportArgs {
+    fn augment_args(mut command: clap::Command) -> clap::Command {
+        for format in cisrun_reports::formats() {
+            command = command.arg(
+                clap::Arg::new(format.name())
+                    .long(format.name())
+                    .value_name("FILE")
+                    .value_parser(clap::value_parser!(PathBuf))
+                    .help(format.help()),
+            );
+        }
+        command
+            .arg(
+                clap::Arg::new("baseline")
+                    .long("baseline")
+                    .value_name("PREVIOUS.json")
+                    .value_parser(clap::value_parser!(PathBuf))
+                    .help(
+                        "A JSON report of an earlier run of the same profile: label every result \
+                         and resource finding new, unchanged or fixed against it.",
+                    ),
+            )
+            .arg(
+                clap::Arg::new("fail_on")
+                    .long("fail-on")
+                    .value_name("POLICY")
+                    .value_parser(clap::builder::EnumValueParser::<FailOnArg>::new())
+                    .help(
+                        "What gives exit code 1: all (any failure or error), new (new failures \
+                         and errors against --baseline), failures (failures only), none. \
+                         Default: all (diff: new).",
+                    ),
+            )
+    }
+
+    fn augment_args_for_update(command: clap::Command) -> clap::Command {
+        Self::augment_args(command)
+    }
 }
 
 /// A journal is a file: `remediate --apply` appends to it as it goes, so that an interrupted

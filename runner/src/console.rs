@@ -37,11 +37,12 @@ fn not_implemented(result: &ControlResult) -> bool {
     matches!(result.outcome.skip, Some(SkipReason::NotImplemented))
 }
 
-/// Prints each account's results and the totals. Recommendations without a control are
-/// one line per account, not one each: the log shows what was assessed.
-pub fn print_summary(out: &mut impl Write, report: &RunReport) -> std::io::Result<()> {
+/// Prints each target's results and the totals (`noun` is what the platform calls a
+/// target: `account`, `host`). Recommendations without a control are one line per target,
+/// not one each: the log shows what was assessed.
+pub fn print_summary(out: &mut impl Write, report: &RunReport, noun: &str) -> std::io::Result<()> {
     let run = &report.run;
-    let compact = report.accounts.len() > COMPACT_ABOVE_ACCOUNTS;
+    let compact = report.targets.len() > COMPACT_ABOVE_ACCOUNTS;
     writeln!(
         out,
         "cisrun {}: {} ({} {}, Level {})",
@@ -51,7 +52,7 @@ pub fn print_summary(out: &mut impl Write, report: &RunReport) -> std::io::Resul
         run.version,
         run.level
     )?;
-    for account in &report.accounts {
+    for account in &report.targets {
         let assessed: Vec<&ControlResult> = account
             .results
             .iter()
@@ -65,7 +66,7 @@ pub fn print_summary(out: &mut impl Write, report: &RunReport) -> std::io::Resul
             .collect();
         let all_pass = assessed.iter().all(|r| r.outcome.status == Status::Pass);
         if compact && all_pass && !run.command.starts_with("remediate") {
-            let name = account.account_name.as_deref().map(printable);
+            let name = account.name.as_deref().map(printable);
             let name = name.map(|n| format!(" ({n})")).unwrap_or_default();
             let skipped = if missing.is_empty() {
                 String::new()
@@ -74,20 +75,15 @@ pub fn print_summary(out: &mut impl Write, report: &RunReport) -> std::io::Resul
             };
             writeln!(
                 out,
-                "account {}{name}: all {} result(s) pass{skipped}",
-                account.account_id,
+                "{noun} {}{name}: all {} result(s) pass{skipped}",
+                account.id,
                 assessed.len()
             )?;
             continue;
         }
-        match &account.account_name {
-            Some(name) => writeln!(
-                out,
-                "\naccount {} ({})",
-                account.account_id,
-                printable(name)
-            )?,
-            None => writeln!(out, "\naccount {}", account.account_id)?,
+        match &account.name {
+            Some(name) => writeln!(out, "\n{noun} {} ({})", account.id, printable(name))?,
+            None => writeln!(out, "\n{noun} {}", account.id)?,
         }
         for result in assessed {
             let change = match result.change {
@@ -163,8 +159,8 @@ pub fn print_summary(out: &mut impl Write, report: &RunReport) -> std::io::Resul
     let totals = report.totals();
     writeln!(
         out,
-        "\n{} account(s), {} result(s): {} pass, {} fail, {} error, {} skipped in {:.2}s",
-        report.accounts.len(),
+        "\n{} {noun}(s), {} result(s): {} pass, {} fail, {} error, {} skipped in {:.2}s",
+        report.targets.len(),
         totals.total(),
         totals.pass,
         totals.fail,
@@ -177,7 +173,7 @@ pub fn print_summary(out: &mut impl Write, report: &RunReport) -> std::io::Resul
 #[cfg(test)]
 mod tests {
     use super::*;
-    use cisrun_core::{AccountReport, ControlResult, Outcome, RunInfo};
+    use cisrun_core::{ControlResult, Outcome, RunInfo, TargetReport};
 
     fn report(accounts: usize, failing: &str) -> RunReport {
         let accounts = (0..accounts)
@@ -188,9 +184,11 @@ mod tests {
                 } else {
                     Outcome::pass("attached", vec![])
                 };
-                AccountReport {
-                    account_id: id,
-                    account_name: None,
+                TargetReport {
+                    id,
+                    name: None,
+                    kind: String::new(),
+                    attributes: Default::default(),
                     results: vec![ControlResult {
                         control_id: "aws-iam-support-role".into(),
                         number: "1.17".into(),
@@ -218,14 +216,14 @@ mod tests {
                 duration_seconds: 1.0,
                 partition: None,
             },
-            accounts,
+            targets: accounts,
             baseline: None,
         }
     }
 
     fn printed(report: &RunReport) -> String {
         let mut out = Vec::new();
-        print_summary(&mut out, report).expect("write to memory");
+        print_summary(&mut out, report, "account").expect("write to memory");
         String::from_utf8(out).expect("utf-8")
     }
 

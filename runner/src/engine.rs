@@ -1,4 +1,5 @@
-//! Runs the selected recommendations on every target account and gathers a [`RunReport`].
+//! Runs the selected recommendations on every target and gathers a [`RunReport`], whatever
+//! the platform.
 //!
 //! A profile selects recommendations of one benchmark version, implemented or not: one
 //! without a compiled-in control is reported as skipped (not implemented), so a dashboard
@@ -6,21 +7,19 @@
 
 use std::time::Instant;
 
-use cisrun_checks::{AwsAccount, AwsControl};
+use cisrun_core::platform::{Connected, DynPlatform, DynSession};
 use cisrun_core::profile::Exception;
 use cisrun_core::{
-    AccountReport, Assessment, Catalogue, ControlResult, ErrorDetail, Outcome, Profile,
-    Recommendation, SkipReason,
+    Assessment, Catalogue, ControlResult, DynControl, ErrorDetail, Outcome, Profile,
+    Recommendation, SkipReason, TargetIdentity, TargetRef, TargetReport,
 };
 use futures::future::join_all;
-
-use crate::targets::{Connector, Target};
 
 /// One recommendation a profile selects, and the control that implements it, if any.
 #[derive(Clone)]
 pub struct Selected {
     pub recommendation: Recommendation,
-    pub control: Option<&'static AwsControl>,
+    pub control: Option<&'static dyn DynControl>,
 }
 
 /// The recommendations `profile` selects, in number order, with their controls.
@@ -29,15 +28,16 @@ pub fn select(profile: &Profile, catalogue: &Catalogue) -> Vec<Selected> {
         .selected(catalogue)
         .into_iter()
         .map(|recommendation| Selected {
-            control: cisrun_checks::find(&recommendation.control_id),
+            control: catalogue.get(&recommendation.control_id),
             recommendation,
         })
         .collect()
 }
 
-/// What the engine needs to audit one account.
+/// What the engine needs to audit one target.
 pub struct AuditPlan<'a> {
     pub profile: &'a Profile,
+    pub platform: &'static dyn DynPlatform,
     pub selected: &'a [Selected],
     /// Exceptions expire after this day.
     pub today: chrono::NaiveDate,
@@ -61,21 +61,24 @@ impl AuditPlan<'_> {
         }
     }
 
-    /// Audits every selected recommendation on `account`, concurrently; shared data is
+    /// The report of a target from its identity.
+    pub fn report(&self, identity: &TargetIdentity, results: Vec<ControlResult>) -> TargetReport {
+        TargetReport::of(self.platform.target_kind(), identity, results)
+    }
+
+    /// Audits every selected recommendation on `target`, concurrently; shared data is
     /// fetched once.
-    pub async fn audit_account(&self, account: &AwsAccount) -> AccountReport {
+    pub async fn audit_target(&self, session: &dyn DynSession, target: &Connected) -> TargetReport {
         let deadline = tokio::time::Instant::now() + self.deadline;
         let results = join_all(self.selected.iter().map(|selected| async move {
             let started = Instant::now();
-            let outcome = self.audit_control_by(deadline, selected, account).await;
+            let outcome = self.audit_control_by(deadline, selected, target).await;
             self.result(selected, outcome, started)
         }))
         .await;
-        AccountReport {
-            account_id: account.account_id.clone(),
-            account_name: account.account_name.clone(),
-            results,
-        }
+        // After the audit: the platform may know more of the target now (its regions).
+        let identity = session.identity(target);
+        self.report(&identity, results)
     }
 
     /// [`AuditPlan::audit_control`], stopped at `deadline`: a control still running then is
@@ -84,15 +87,16 @@ impl AuditPlan<'_> {
         &self,
         deadline: tokio::time::Instant,
         selected: &Selected,
-        account: &AwsAccount,
+        target: &Connected,
     ) -> Outcome {
-        match tokio::time::timeout_at(deadline, self.audit_control(selected, account)).await {
+        match tokio::time::timeout_at(deadline, self.audit_control(selected, target)).await {
             Ok(outcome) => outcome,
             Err(_) => Outcome::error(ErrorDetail {
                 code: "DeadlineExceeded".to_string(),
                 message: format!(
-                    "the audit of this target did not finish within --deadline {}s; the \
-                     control was stopped",
+                    "the audit of this {} did not finish within --deadline {}s; the control \
+                     was stopped",
+                    self.platform.target_noun(),
                     self.deadline.as_secs()
                 ),
                 missing_permission: None,
@@ -100,11 +104,11 @@ impl AuditPlan<'_> {
         }
     }
 
-    pub async fn audit_control(&self, selected: &Selected, account: &AwsAccount) -> Outcome {
+    pub async fn audit_control(&self, selected: &Selected, target: &Connected) -> Outcome {
         let recommendation = &selected.recommendation;
         let exception =
             self.profile
-                .exception_on(&recommendation.control_id, &account.account_id, self.today);
+                .exception_on(&recommendation.control_id, &target.identity.id, self.today);
         if let Some(exception) = exception.filter(|e| !e.expired(self.today)) {
             return Outcome::skipped(SkipReason::Excepted {
                 reason: exception.reason.0.clone(),
@@ -117,9 +121,18 @@ impl AuditPlan<'_> {
                 Outcome::skipped(SkipReason::Manual)
             }
             Some(control) => {
-                let outcome = control
-                    .audit(account, &self.profile.parameters_for(control.meta().id))
-                    .await;
+                let outcome = match self.profile.parameters_for(control.meta().id) {
+                    Ok(parameters) => {
+                        control
+                            .audit(target.target.as_ref(), parameters, &self.profile.version)
+                            .await
+                    }
+                    Err(message) => Outcome::error(ErrorDetail {
+                        code: "InvalidParameters".to_string(),
+                        message,
+                        missing_permission: None,
+                    }),
+                };
                 if recommendation.assessment == Assessment::Manual {
                     outcome.with_note(format!(
                         "{} {} marks this recommendation manual; cisrun checks what it can \
@@ -138,31 +151,23 @@ impl AuditPlan<'_> {
         }
     }
 
-    /// Reaches a target, or reports every selected recommendation as an error for it: an
-    /// account that cannot be reached does not stop the others.
+    /// Reaches a target, or reports every selected recommendation as an error for it: a
+    /// target that cannot be reached does not stop the others.
     pub async fn connect(
         &self,
-        connector: &Connector,
-        target: &Target,
-    ) -> Result<AwsAccount, AccountReport> {
-        connector.connect(target).await.map_err(|error| {
-            tracing::warn!(%error, account = %target.label(), "cannot reach the account");
-            self.unreachable_account(
-                target.account_id.as_deref().unwrap_or("unknown"),
-                target.account_name.clone(),
-                &error.to_detail(),
-            )
+        session: &dyn DynSession,
+        target: &TargetRef,
+    ) -> Result<Connected, TargetReport> {
+        session.connect(target).await.map_err(|error| {
+            let noun = self.platform.target_noun();
+            tracing::warn!(error = %error.message, target = %target.label(noun), "cannot reach the {noun}");
+            self.unreachable(target, &error)
         })
     }
 
-    /// Every selected control as an error: the account itself could not be reached. What
+    /// Every selected control as an error: the target itself could not be reached. What
     /// nothing would have assessed (not implemented, manual) stays skipped.
-    pub fn unreachable_account(
-        &self,
-        account_id: &str,
-        account_name: Option<String>,
-        detail: &ErrorDetail,
-    ) -> AccountReport {
+    pub fn unreachable(&self, target: &TargetRef, detail: &ErrorDetail) -> TargetReport {
         let results = self
             .selected
             .iter()
@@ -177,11 +182,12 @@ impl AuditPlan<'_> {
                 self.result(selected, outcome, Instant::now())
             })
             .collect();
-        AccountReport {
-            account_id: account_id.to_string(),
-            account_name,
-            results,
-        }
+        let identity = TargetIdentity {
+            id: target.id.clone().unwrap_or_else(|| "unknown".to_string()),
+            name: target.name.clone(),
+            attributes: Default::default(),
+        };
+        self.report(&identity, results)
     }
 }
 

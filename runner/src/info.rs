@@ -4,8 +4,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use anyhow::{bail, Context, Result};
-use cisrun_checks::AwsControl;
-use cisrun_core::{Assessment, Catalogue, ControlMeta, Coverage, Profile};
+use cisrun_core::{Assessment, Catalogue, ControlMeta, Coverage, DynControl, Profile};
 use serde_json::json;
 
 use crate::cli::{CoverageArgs, CoverageFormat, Format, ListFormat};
@@ -62,8 +61,8 @@ pub fn numbers_summary(catalogue: &Catalogue, control_id: &str) -> String {
         .join("; ")
 }
 
-fn remediation_label(control: &AwsControl) -> &'static str {
-    match control.remediation().map(|r| r.safety()) {
+fn remediation_label(control: &dyn DynControl) -> &'static str {
+    match control.fix().map(|r| r.safety()) {
         Some(cisrun_core::FixSafety::Safe) => "yes (safe)",
         Some(cisrun_core::FixSafety::Unsafe) => "yes (unsafe)",
         None => "no",
@@ -79,7 +78,15 @@ fn assessment_label(meta: &ControlMeta) -> &'static str {
 
 /// The catalogue in Markdown: every control's metadata and its documentation, from the
 /// same doc comment `cisrun explain` prints.
-fn catalogue_markdown(catalogue: &Catalogue, controls: &[&'static AwsControl]) -> String {
+/// A control's documentation as users read it: its doc comment, with the permissions it
+/// declares written into its `Audit` and `Remediation` sections.
+fn documentation(control: &dyn DynControl) -> String {
+    let meta = control.meta();
+    meta.doc
+        .with_permissions(meta.permissions, control.fix().map(|f| f.permissions()))
+}
+
+fn catalogue_markdown(catalogue: &Catalogue, controls: &[&'static dyn DynControl]) -> String {
     let mut out = String::new();
     for control in controls {
         let m = control.meta();
@@ -102,7 +109,7 @@ fn catalogue_markdown(catalogue: &Catalogue, controls: &[&'static AwsControl]) -
                     .join(", ")
             }
         );
-        for line in m.doc.text().trim().lines() {
+        for line in documentation(*control).trim().lines() {
             // The control's `## Section` headings sit under the `###` control heading.
             match line.strip_prefix("## ") {
                 Some(heading) => {
@@ -120,9 +127,9 @@ fn catalogue_markdown(catalogue: &Catalogue, controls: &[&'static AwsControl]) -
 }
 
 pub fn list(catalogue: &Catalogue, format: ListFormat) -> Result<u8> {
-    let controls = cisrun_checks::controls();
+    let controls = catalogue.controls();
     match format {
-        ListFormat::Markdown => print!("{}", catalogue_markdown(catalogue, &controls)),
+        ListFormat::Markdown => print!("{}", catalogue_markdown(catalogue, controls)),
         ListFormat::Json => {
             let rows: Vec<_> = controls
                 .iter()
@@ -145,10 +152,11 @@ pub fn list(catalogue: &Catalogue, format: ListFormat) -> Result<u8> {
                         "assessment": m.assessment,
                         "automated": m.assessment == Assessment::Automated,
                         "numbers": numbers,
-                        "remediation": c.remediation().is_some(),
-                        "fix_safety": c.remediation().map(|r| r.safety()),
+                        "platform": catalogue.platform_of(*c).map(|p| p.name()),
+                        "remediation": c.fix().is_some(),
+                        "fix_safety": c.fix().map(|r| r.safety()),
                         "permissions": m.permissions,
-                        "parameters": m.parameters.is_some(),
+                        "parameters": c.parameter_schema().is_some(),
                     })
                 })
                 .collect();
@@ -161,7 +169,7 @@ pub fn list(catalogue: &Catalogue, format: ListFormat) -> Result<u8> {
                 "{:<40} {:<9} {:<12} TITLE / NUMBERS",
                 "ID", "AUTOMATED", "REMEDIATION"
             );
-            for c in &controls {
+            for c in controls {
                 let m = c.meta();
                 let automated = if m.assessment == Assessment::Automated {
                     "yes"
@@ -191,11 +199,11 @@ pub fn list(catalogue: &Catalogue, format: ListFormat) -> Result<u8> {
 }
 
 pub fn explain(catalogue: &Catalogue, id: &str) -> Result<u8> {
-    let meta = catalogue.get(id).with_context(|| {
+    let control = catalogue.get(id).with_context(|| {
         let close: Vec<&str> = catalogue
             .controls()
             .iter()
-            .map(|c| c.id)
+            .map(|c| c.meta().id)
             .filter(|c| strsim::levenshtein(c, id) <= 3)
             .collect();
         if close.is_empty() {
@@ -204,10 +212,11 @@ pub fn explain(catalogue: &Catalogue, id: &str) -> Result<u8> {
             format!("unknown control `{id}`; did you mean {}?", close.join(", "))
         }
     })?;
+    let meta = control.meta();
     println!("# {} — {}\n", meta.id, meta.title);
     println!("Numbers: {}", numbers_summary(catalogue, meta.id));
     println!("cisrun: {}\n", assessment_label(meta));
-    println!("{}", meta.doc.text().trim());
+    println!("{}", documentation(control).trim());
     Ok(EXIT_OK)
 }
 

@@ -39,8 +39,8 @@ fn kind_of(path: &Path) -> Result<Kind> {
     }
 }
 
-pub fn run(args: MergeArgs) -> Result<u8> {
-    let outputs = args.reports.prepare(FailOnArg::All)?;
+pub fn run(catalogue: &cisrun_core::Catalogue, args: MergeArgs) -> Result<u8> {
+    let outputs = args.reports.prepare(catalogue, FailOnArg::All)?;
     let mut kinds = BTreeSet::new();
     for input in &args.inputs {
         kinds.insert(kind_of(input)?);
@@ -58,14 +58,14 @@ pub fn run(args: MergeArgs) -> Result<u8> {
         finish_run(report, &outputs)
     } else {
         let reports = outputs.args();
-        let json_only = [
-            ("--json", reports.json.is_some()),
-            ("--markdown", reports.markdown.is_some()),
-            ("--html", reports.html.is_some()),
-            ("--ocsf", reports.ocsf.is_some()),
-            ("--baseline", outputs.has_baseline()),
-        ];
-        if let Some((option, _)) = json_only.iter().find(|(_, given)| *given) {
+        let json_only: Vec<String> = reports
+            .outputs
+            .iter()
+            .filter(|(name, _)| *name != "junit")
+            .map(|(name, _)| format!("--{name}"))
+            .chain(outputs.has_baseline().then(|| "--baseline".to_string()))
+            .collect();
+        if let Some(option) = json_only.first() {
             bail!(
                 "{option} needs JSON inputs: JUnit reports do not carry everything a JSON \
                  report holds"
@@ -78,12 +78,16 @@ pub fn run(args: MergeArgs) -> Result<u8> {
             inputs.push((input.clone(), text));
         }
         let merged = merge_junit(&inputs)?;
-        if let Some(path) = &reports.junit {
+        if let Some(path) = reports.path_of("junit") {
             emit(path, merged.xml.as_bytes(), "JUnit report")?;
         }
         let line = format!(
-            "cisrun merge: {} account(s), {} test(s): {} failure(s), {} error(s)",
-            merged.suites, merged.tests, merged.failures, merged.errors
+            "cisrun merge: {} {}(s), {} test(s): {} failure(s), {} error(s)",
+            merged.suites,
+            crate::target_noun(catalogue),
+            merged.tests,
+            merged.failures,
+            merged.errors
         );
         if outputs.stdout_taken() {
             eprintln!("{line}");
@@ -161,11 +165,11 @@ pub fn merge_reports(reports: Vec<(PathBuf, RunReport)>) -> Result<RunReport> {
     }
     check_partitions(&partitions)?;
     for (path, report) in &reports {
-        for account in &report.accounts {
-            if let Some(other) = owner.insert(account.account_id.clone(), path.clone()) {
+        for account in &report.targets {
+            if let Some(other) = owner.insert(account.id.clone(), path.clone()) {
                 bail!(
                     "account {} appears twice ({} and {}): refusing to merge",
-                    account.account_id,
+                    account.id,
                     other.display(),
                     path.display()
                 );
@@ -179,7 +183,7 @@ pub fn merge_reports(reports: Vec<(PathBuf, RunReport)>) -> Result<RunReport> {
     let comparison = cisrun_core::baseline::combine(&parts);
     let mut merged = RunReport {
         run,
-        accounts,
+        targets: accounts,
         baseline: None,
     };
     match comparison {
@@ -315,11 +319,16 @@ fn read_suites(path: &Path, text: &str) -> Result<Vec<Suite>> {
 fn suite_head(path: &Path, start: &BytesStart<'_>) -> Result<Suite> {
     let name = attribute(start, "name")?
         .with_context(|| format!("{}: a <testsuite> has no name", path.display()))?;
-    // cisrun names suites `<account id>` or `<account id> (<account name>)`.
-    let account_id = name.split(' ').next().unwrap_or_default().to_string();
+    // cisrun names suites `<target id>` or `<target id> (<target name>)`, in package
+    // `cisrun/<profile>`.
+    let account_id = name
+        .split_once(" (")
+        .map_or(name.as_str(), |(id, _)| id)
+        .to_string();
+    let package = attribute(start, "package")?.unwrap_or_default();
     ensure!(
-        account_id.len() == 12 && account_id.bytes().all(|b| b.is_ascii_digit()),
-        "{}: testsuite `{name}` is not a cisrun account suite",
+        !account_id.is_empty() && package.starts_with("cisrun/"),
+        "{}: testsuite `{name}` is not a cisrun target suite",
         path.display()
     );
     let mut attributes = Vec::new();

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use cisrun_core::baseline::{self, FailOn};
-use cisrun_core::report::{read_json_report, write_atomically, ReportError};
-use cisrun_core::{RunInfo, RunReport};
+use cisrun_core::report::{read_json_report, write_atomically, write_atomically_with, ReportError};
+use cisrun_core::{Catalogue, RunInfo, RunReport};
 
 use crate::cli::{FailOnArg, ReportArgs};
 use crate::{EXIT_FINDINGS, EXIT_OK};
@@ -19,6 +19,7 @@ pub struct Outputs {
     args: ReportArgs,
     baseline: Option<(PathBuf, RunReport)>,
     fail_on: FailOn,
+    catalogue: Catalogue,
 }
 
 /// `-` as a report path: standard output.
@@ -27,23 +28,17 @@ pub fn is_stdout(path: &Path) -> bool {
 }
 
 impl ReportArgs {
-    /// Every report path given, with its option's name.
-    fn paths(&self) -> Vec<(&'static str, &Path)> {
-        [
-            ("--junit", &self.junit),
-            ("--json", &self.json),
-            ("--markdown", &self.markdown),
-            ("--html", &self.html),
-            ("--ocsf", &self.ocsf),
-        ]
-        .into_iter()
-        .filter_map(|(name, path)| path.as_deref().map(|p| (name, p)))
-        .collect()
+    /// Every report path given, with its option (`--junit`).
+    fn paths(&self) -> Vec<(String, &Path)> {
+        self.outputs
+            .iter()
+            .map(|(name, path)| (format!("--{name}"), path.as_path()))
+            .collect()
     }
 
     /// Checks the options and reads the baseline; `default` is the command's policy.
-    pub fn prepare(&self, default: FailOnArg) -> Result<Outputs> {
-        let to_stdout: Vec<&str> = self
+    pub fn prepare(&self, catalogue: &Catalogue, default: FailOnArg) -> Result<Outputs> {
+        let to_stdout: Vec<String> = self
             .paths()
             .into_iter()
             .filter(|(_, p)| is_stdout(p))
@@ -67,6 +62,7 @@ impl ReportArgs {
             args: self.clone(),
             baseline,
             fail_on: self.fail_on.unwrap_or(default).into(),
+            catalogue: catalogue.clone(),
         })
     }
 }
@@ -104,11 +100,15 @@ pub fn finish_run(mut report: RunReport, outputs: &Outputs) -> Result<u8> {
         outputs.check_run(&report.run)?;
         baseline::apply(&mut report, baseline);
     }
-    write_reports(&report, &outputs.args)?;
+    write_reports(&report, &outputs.args, &outputs.catalogue)?;
+    let context = cisrun_reports::Context {
+        catalogue: &outputs.catalogue,
+    };
+    let noun = context.target_noun(&report);
     if outputs.stdout_taken() {
-        crate::console::print_summary(&mut std::io::stderr().lock(), &report)?;
+        crate::console::print_summary(&mut std::io::stderr().lock(), &report, noun)?;
     } else {
-        crate::console::print_summary(&mut std::io::stdout().lock(), &report)?;
+        crate::console::print_summary(&mut std::io::stdout().lock(), &report, noun)?;
     }
     let fails = outputs.fail_on.fails(&report);
     if !fails && !report.succeeded() {
@@ -149,36 +149,20 @@ pub fn emit(path: &Path, bytes: &[u8], what: &str) -> Result<()> {
     Ok(())
 }
 
-/// Writes every report asked for.
-pub fn write_reports(report: &RunReport, args: &ReportArgs) -> Result<()> {
-    if let Some(path) = &args.junit {
-        emit(path, &report.to_junit()?, "JUnit report")?;
-    }
-    if let Some(path) = &args.json {
-        let mut json = report.to_json();
-        json.push('\n');
-        emit(path, json.as_bytes(), "JSON report")?;
-    }
-    if let Some(path) = &args.markdown {
-        emit(
-            path,
-            cisrun_core::markdown::render(report).as_bytes(),
-            "Markdown summary",
-        )?;
-    }
-    if let Some(path) = &args.html {
-        emit(
-            path,
-            cisrun_core::html::render(report).as_bytes(),
-            "HTML report",
-        )?;
-    }
-    if let Some(path) = &args.ocsf {
-        emit(
-            path,
-            cisrun_core::ocsf::render(report).as_bytes(),
-            "OCSF findings",
-        )?;
+/// Writes every report asked for, each format streamed to its file atomically (or to
+/// standard output for `-`).
+pub fn write_reports(report: &RunReport, args: &ReportArgs, catalogue: &Catalogue) -> Result<()> {
+    let context = cisrun_reports::Context { catalogue };
+    for (name, path) in &args.outputs {
+        let format = cisrun_reports::format(name)
+            .with_context(|| format!("no report format `{name}` is compiled in"))?;
+        if is_stdout(path) {
+            let bytes = cisrun_reports::render(format, report, &context)?;
+            emit(path, &bytes, format.what())?;
+        } else {
+            write_atomically_with(path, |out| format.write(report, &context, out))?;
+            tracing::info!(path = %path.display(), "wrote {}", format.what());
+        }
     }
     Ok(())
 }

@@ -1,11 +1,11 @@
-//! Progress of a many-account run on stderr: a bar on a terminal, plain lines otherwise
-//! (CI logs), nothing for a single-account run.
+//! Progress of a many-target run on stderr: a bar on a terminal, plain lines otherwise
+//! (CI logs), nothing for a single-target run.
 
 use std::io::IsTerminal;
 use std::time::Duration;
 
 use cisrun_core::report::Totals;
-use cisrun_core::AccountReport;
+use cisrun_core::TargetReport;
 use indicatif::{ProgressBar, ProgressStyle};
 
 pub enum Progress {
@@ -19,33 +19,34 @@ pub enum Progress {
 }
 
 impl Progress {
-    pub fn new(total: usize) -> Self {
+    /// Progress over `total` targets that people call `noun`s.
+    pub fn new(total: usize, noun: &str) -> Self {
         if total <= 1 {
             return Self::Quiet;
         }
         if !std::io::stderr().is_terminal() {
-            eprintln!("cisrun: auditing {total} accounts");
+            eprintln!("cisrun: auditing {total} {noun}s");
             return Self::Lines { done: 0, total };
         }
         let bar = ProgressBar::new(total as u64);
-        let style = ProgressStyle::with_template(
-            "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} accounts ({eta} left) {msg}",
-        )
+        let style = ProgressStyle::with_template(&format!(
+            "{{spinner}} [{{elapsed_precise}}] {{bar:40}} {{pos}}/{{len}} {noun}s ({{eta}} left) {{msg}}"
+        ))
         .unwrap_or_else(|_| ProgressStyle::default_bar());
         bar.set_style(style);
         bar.enable_steady_tick(Duration::from_millis(200));
         Self::Bar(bar)
     }
 
-    /// One account is done.
-    pub fn finished(&mut self, account: &AccountReport) {
+    /// One target is done.
+    pub fn finished(&mut self, account: &TargetReport) {
         let mut totals = Totals::default();
         for result in &account.results {
             totals.add(result.outcome.status);
         }
-        let label = match &account.account_name {
-            Some(name) => format!("{} ({name})", account.account_id),
-            None => account.account_id.clone(),
+        let label = match &account.name {
+            Some(name) => format!("{} ({name})", account.id),
+            None => account.id.clone(),
         };
         match self {
             Self::Quiet => {}

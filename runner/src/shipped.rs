@@ -4,13 +4,7 @@ use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 use cisrun_core::registry::ProfileRegistration;
-use cisrun_core::{Catalogue, Profile};
-
-/// A profile's source text and the name errors give its file.
-pub struct ProfileSource {
-    pub file: String,
-    pub text: String,
-}
+use cisrun_core::{Catalogue, Profile, ProfileSource};
 
 fn shipped(name: &str) -> Option<&'static ProfileRegistration> {
     cisrun_core::registry::profiles()
@@ -25,17 +19,8 @@ fn looks_like_path(reference: &str) -> bool {
         || reference.ends_with(".yml")
 }
 
-/// The text of `--profile`: a path to a YAML file, or the name of a shipped profile.
-pub fn source(reference: &str) -> Result<ProfileSource> {
-    if looks_like_path(reference) {
-        let text = std::fs::read(reference)
-            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
-            .with_context(|| format!("cannot read profile {reference}"))?;
-        return Ok(ProfileSource {
-            file: reference.to_string(),
-            text,
-        });
-    }
+/// The text of a shipped profile named `reference`.
+fn source(reference: &str) -> Result<ProfileSource> {
     if let Some(profile) = shipped(reference) {
         return Ok(ProfileSource {
             file: format!("<shipped>/{}.yaml", profile.name),
@@ -52,14 +37,15 @@ pub fn source(reference: &str) -> Result<ProfileSource> {
     )
 }
 
-/// Loads `--profile`: a path to a YAML file, or the name of a shipped profile.
+/// Loads `--profile`: a path to a YAML file, or the name of a shipped profile. The text is
+/// read once; the profile keeps it (`Profile::source`) for the journal.
 pub fn load(reference: &str, catalogue: &Catalogue) -> Result<Profile> {
     if looks_like_path(reference) {
         // Profile::load names the file (and the line and column) in every error.
         return Ok(Profile::load(Path::new(reference), catalogue)?);
     }
     let source = source(reference)?;
-    let mut profile = Profile::parse(&source.file, &source.text, catalogue)
+    let mut profile = Profile::parse_source(&source, catalogue)
         .with_context(|| format!("shipped profile {reference} is invalid"))?;
     profile.name.get_or_insert_with(|| reference.to_string());
     Ok(profile)

@@ -30,13 +30,13 @@ use tokio::sync::OnceCell;
 /// How patient cisrun is with AWS. The defaults suit CI: bounded, with the SDK's standard
 /// retry mode (which backs off on throttling).
 #[derive(Debug, Clone, Copy)]
-pub struct AwsSettings {
+pub struct ClientSettings {
     pub max_attempts: u32,
     pub connect_timeout: Duration,
     pub operation_timeout: Duration,
 }
 
-impl Default for AwsSettings {
+impl Default for ClientSettings {
     fn default() -> Self {
         // AWS_MAX_ATTEMPTS is the SDKs' standard knob; cisrun's default is a little more
         // patient than the SDK's 3, since a CI audit would rather wait than report an error.
@@ -56,7 +56,7 @@ impl Default for AwsSettings {
 /// Loads configuration the way the AWS CLI does: the standard credential chain,
 /// `AWS_PROFILE`, `AWS_REGION`, `AWS_ENDPOINT_URL`. IAM is global, so without a region
 /// cisrun signs for `us-east-1`.
-pub async fn load_config(settings: AwsSettings) -> SdkConfig {
+pub async fn load_config(settings: ClientSettings) -> SdkConfig {
     let region = RegionProviderChain::default_provider().or_else("us-east-1");
     aws_config::defaults(BehaviorVersion::latest())
         .region(region)
@@ -236,6 +236,14 @@ impl AwsError {
     }
 }
 
+/// An audit's AWS call that failed is the control's error: `fetch(account).await?` in an
+/// [`Audit`](cisrun_core::Audit) makes the result an error naming the action.
+impl From<AwsError> for ErrorDetail {
+    fn from(error: AwsError) -> Self {
+        error.to_detail()
+    }
+}
+
 /// A fix's AWS call that failed is the provider's error, with the same detail an audit gives.
 impl From<AwsError> for RemediationError {
     fn from(error: AwsError) -> Self {
@@ -334,6 +342,37 @@ fn error_chain(error: &dyn std::error::Error) -> String {
 
 type Fetched = Result<Arc<dyn Any + Send + Sync>, AwsError>;
 
+/// A kind of account data fetched once per account (and scope: a region, a bucket): its
+/// name (the action that reads it, e.g. `iam:GetAccountAuthorizationDetails`) and the type
+/// of its value. The cache keys on both, so two kinds of data cannot meet under one key:
+/// asking for a key's data with another type does not compile.
+pub struct DataKey<T> {
+    name: &'static str,
+    value: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<T> DataKey<T> {
+    pub const fn new(name: &'static str) -> Self {
+        Self {
+            name,
+            value: std::marker::PhantomData,
+        }
+    }
+
+    /// The action that reads the data.
+    pub const fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// The AWS service of the action, e.g. `iam`: the unit of the request bound.
+    pub fn service(&self) -> &'static str {
+        self.name.split(':').next().unwrap_or(self.name)
+    }
+}
+
+/// Where a fetched value is cached: its type, its kind's name and its scope.
+type CacheKey = (std::any::TypeId, &'static str, String);
+
 /// One AWS account as the controls see it. Data that several controls need is fetched once
 /// per account through [`AwsAccount::fetch_once`].
 pub struct AwsAccount {
@@ -346,7 +385,7 @@ pub struct AwsAccount {
     pub caller_arn: String,
     config: SdkConfig,
     iam: aws_sdk_iam::Client,
-    cache: Mutex<HashMap<String, Arc<OnceCell<Fetched>>>>,
+    cache: Mutex<HashMap<CacheKey, Arc<OnceCell<Fetched>>>>,
     /// Where regional controls look, and how many requests they send at once.
     pub(crate) scope: crate::regions::RegionScope,
     /// The most pages one listing may have (`--max-pages`).
@@ -435,9 +474,29 @@ impl AwsAccount {
         format!("arn:{}:iam::aws:policy/{name}", self.partition)
     }
 
-    /// Fetches data under `key` at most once per account, even when controls ask
-    /// concurrently; errors are remembered too, so every control sees the same answer.
-    pub async fn fetch_once<T, F, Fut>(&self, key: &str, fetch: F) -> Result<Arc<T>, AwsError>
+    /// Fetches the data of `key` at most once per account, even when controls ask
+    /// concurrently; errors are remembered too, so every control sees the same answer. A
+    /// fetcher may build on other fetchers (a joined view): it holds no request slot itself.
+    pub async fn fetch_once<T, F, Fut>(
+        &self,
+        key: &DataKey<T>,
+        fetch: F,
+    ) -> Result<Arc<T>, AwsError>
+    where
+        T: Any + Send + Sync,
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<T, AwsError>>,
+    {
+        self.fetch_scoped(key, "", fetch).await
+    }
+
+    /// [`AwsAccount::fetch_once`] for one scope of the data (a region, a bucket, a policy).
+    pub async fn fetch_scoped<T, F, Fut>(
+        &self,
+        key: &DataKey<T>,
+        scope: &str,
+        fetch: F,
+    ) -> Result<Arc<T>, AwsError>
     where
         T: Any + Send + Sync,
         F: FnOnce() -> Fut,
@@ -445,7 +504,10 @@ impl AwsAccount {
     {
         let cell = {
             let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-            cache.entry(key.to_string()).or_default().clone()
+            cache
+                .entry((std::any::TypeId::of::<T>(), key.name, scope.to_string()))
+                .or_default()
+                .clone()
         };
         let fetched = cell
             .get_or_init(|| async {
@@ -455,13 +517,24 @@ impl AwsAccount {
             })
             .await;
         match fetched {
+            // The cache keys on the type: the downcast cannot fail, but is not unwrapped.
             Ok(value) => value.clone().downcast::<T>().map_err(|_| AwsError {
                 code: "InternalError".to_string(),
-                message: format!("cached data under `{key}` has another type"),
-                action: key.to_string(),
+                message: format!("cached data of `{}` has another type", key.name),
+                action: key.name.to_string(),
                 access_denied: false,
             }),
             Err(error) => Err(error.clone()),
+        }
+    }
+
+    /// The data of `key` in `scope` if it was already fetched (and read), without asking.
+    pub fn fetched<T: Any + Send + Sync>(&self, key: &DataKey<T>, scope: &str) -> Option<Arc<T>> {
+        let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        let cell = cache.get(&(std::any::TypeId::of::<T>(), key.name, scope.to_string()))?;
+        match cell.get()? {
+            Ok(value) => value.clone().downcast::<T>().ok(),
+            Err(_) => None,
         }
     }
 }

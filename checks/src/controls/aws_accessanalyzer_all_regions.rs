@@ -1,15 +1,13 @@
-//! CIS AWS Foundations: IAM (External) Access Analyzer enabled in every region (1.20 in
-//! v1.4.0–v4.0.1, 1.19 in v5.0.0, 2.19 in v6.0.0, 2.18 in v7.0.0).
+//! CIS AWS Foundations: IAM (External) Access Analyzer enabled in every region.
 
 use async_trait::async_trait;
-use cisrun_core::{Assessment, Control, ControlMeta, Outcome, Parameters};
+use cisrun_core::{Audit, ErrorDetail, Input, NoParameters, Outcome};
 
 use crate::aws::AwsAccount;
 use crate::data::accessanalyzer::{analyzers, Analyzer, LIST_ANALYZERS};
 use crate::regions::{regional_outcome, DESCRIBE_REGIONS};
-use crate::register_control;
 
-cisrun_core::documented_control! {
+cisrun_core::control! {
     /// ## Description
     /// IAM Access Analyzer's external access analyzer finds resources (S3 buckets, KMS keys,
     /// IAM roles, queues, ...) shared with principals outside the account or organization.
@@ -40,8 +38,6 @@ cisrun_core::documented_control! {
     ///   if a region could not be read (the evidence names the region and the action);
     ///   otherwise **pass**.
     ///
-    /// Permissions: `ec2:DescribeRegions`, `access-analyzer:ListAnalyzers`.
-    ///
     /// ## Remediation
     /// In each region without one:
     /// `aws accessanalyzer create-analyzer --analyzer-name external-access --type ACCOUNT --region <region>`
@@ -54,19 +50,13 @@ cisrun_core::documented_control! {
     /// ## References
     /// - https://docs.aws.amazon.com/IAM/latest/UserGuide/what-is-access-analyzer.html
     /// - https://docs.aws.amazon.com/access-analyzer/latest/APIReference/API_ListAnalyzers.html
-    pub struct AccessAnalyzerAllRegions;
+    pub struct AccessAnalyzerAllRegions {
+        id: "aws-accessanalyzer-all-regions",
+        title: "Ensure that IAM External Access Analyzer is enabled for all regions",
+        target: AwsAccount,
+        permissions: [DESCRIBE_REGIONS, LIST_ANALYZERS],
+    }
 }
-
-static META: ControlMeta = ControlMeta {
-    id: "aws-accessanalyzer-all-regions",
-    title: "Ensure that IAM External Access Analyzer is enabled for all regions",
-    assessment: Assessment::Automated,
-    doc: AccessAnalyzerAllRegions::DOC,
-    parameters: None,
-    permissions: &[DESCRIBE_REGIONS, LIST_ANALYZERS],
-};
-
-register_control!(AccessAnalyzerAllRegions);
 
 /// A region's analyzers as a finding resource, when none of them passes.
 fn analyzers_arn(account: &AwsAccount, region: &str) -> String {
@@ -91,15 +81,15 @@ fn describe(analyzers: &[Analyzer]) -> String {
 }
 
 #[async_trait]
-impl Control<AwsAccount> for AccessAnalyzerAllRegions {
-    fn meta(&self) -> &'static ControlMeta {
-        &META
-    }
-
-    async fn audit(&self, account: &AwsAccount, _parameters: &Parameters) -> Outcome {
-        regional_outcome(
+impl Audit for AccessAnalyzerAllRegions {
+    async fn audit(
+        &self,
+        account: &AwsAccount,
+        _input: Input<'_, NoParameters>,
+    ) -> Result<Outcome, ErrorDetail> {
+        Ok(regional_outcome(
             "regions' external access analyzers",
-            analyzers(account).await,
+            analyzers(account).await?,
             |region| analyzers_arn(account, region),
             |findings, region, list| match list
                 .iter()
@@ -112,7 +102,7 @@ impl Control<AwsAccount> for AccessAnalyzerAllRegions {
                 ),
                 None => findings.fail(analyzers_arn(account, region), Some(region), describe(list)),
             },
-        )
+        ))
     }
 }
 
@@ -191,9 +181,7 @@ mod tests {
     }
 
     async fn audit(account: &AwsAccount) -> Outcome {
-        AccessAnalyzerAllRegions
-            .audit(account, &Parameters::default())
-            .await
+        cisrun_core::testing::audit(&AccessAnalyzerAllRegions, account).await
     }
 
     #[tokio::test]

@@ -1,12 +1,8 @@
-//! CIS AWS Foundations: current account contact details (1.1 in v1.2.0–v5.0.0, 2.1 in
-//! v6.0.0, 2.2 in v7.0.0). Manual: documentation only.
-
-use cisrun_core::{Assessment, Control, ControlMeta};
+//! CIS AWS Foundations: current account contact details. Manual: documentation only.
 
 use crate::aws::AwsAccount;
-use crate::register_control;
 
-cisrun_core::documented_control! {
+cisrun_core::manual_control! {
     /// ## Description
     /// Keep the account's contact e-mail address and telephone number current, and make them reach
     /// more than one person: an e-mail alias that forwards to several people, and where possible a
@@ -40,23 +36,9 @@ cisrun_core::documented_control! {
     /// ## References
     /// - https://docs.aws.amazon.com/awsaccountbilling/latest/aboutv2/manage-account-payment.html#contact-info
     /// - https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-update-contact-primary.html
-    pub struct ContactDetails;
-}
-
-static META: ControlMeta = ControlMeta {
-    id: "aws-account-contact-details",
-    title: "Maintain current AWS account contact details",
-    assessment: Assessment::Manual,
-    doc: ContactDetails::DOC,
-    parameters: None,
-    permissions: &[],
-};
-
-register_control!(ContactDetails);
-
-/// Documentation only: the default `audit` reports the control as skipped (manual).
-impl Control<AwsAccount> for ContactDetails {
-    fn meta(&self) -> &'static ControlMeta {
-        &META
+    pub struct ContactDetails {
+        id: "aws-account-contact-details",
+        title: "Maintain current AWS account contact details",
+        target: AwsAccount,
     }
 }

@@ -1,14 +1,13 @@
-//! CIS AWS Foundations: a security contact is registered (1.2 in v1.4.0–v5.0.0, 2.2 in
-//! v6.0.0, 2.3 in v7.0.0). Manual in the benchmark; cisrun checks presence automatically.
+//! CIS AWS Foundations: a security contact is registered. Manual in the benchmark; cisrun
+//! checks presence automatically.
 
 use async_trait::async_trait;
-use cisrun_core::{Assessment, Control, ControlMeta, Evidence, Outcome, Parameters};
+use cisrun_core::{Audit, ErrorDetail, Evidence, Input, NoParameters, Outcome};
 
 use crate::aws::AwsAccount;
 use crate::data::account::{security_contact, AlternateContact, GET_ALTERNATE_CONTACT};
-use crate::register_control;
 
-cisrun_core::documented_control! {
+cisrun_core::control! {
     /// ## Description
     /// AWS lets each account name an alternate contact for security matters, besides the
     /// primary contact. Register one.
@@ -38,8 +37,6 @@ cisrun_core::documented_control! {
     /// - moto 5.2.5 emulates `GetAlternateContact`/`PutAlternateContact`, both sides are
     ///   tested end to end.
     ///
-    /// Permissions: `account:GetAlternateContact`.
-    ///
     /// ## Remediation
     /// In the console, open *Account* from the account menu and, under *Alternate
     /// contacts*, fill in *Security contact*. Or:
@@ -53,19 +50,13 @@ cisrun_core::documented_control! {
     /// - https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-update-contact-alternate.html
     /// - https://docs.aws.amazon.com/accounts/latest/reference/API_GetAlternateContact.html
     /// - https://docs.aws.amazon.com/cli/latest/reference/account/get-alternate-contact.html
-    pub struct SecurityContact;
+    pub struct SecurityContact {
+        id: "aws-account-security-contact",
+        title: "Ensure security contact information is registered",
+        target: AwsAccount,
+        permissions: [GET_ALTERNATE_CONTACT],
+    }
 }
-
-static META: ControlMeta = ControlMeta {
-    id: "aws-account-security-contact",
-    title: "Ensure security contact information is registered",
-    assessment: Assessment::Automated,
-    doc: SecurityContact::DOC,
-    parameters: None,
-    permissions: &[GET_ALTERNATE_CONTACT],
-};
-
-register_control!(SecurityContact);
 
 /// The verdict on the security contact (`None`: none registered).
 fn verdict(account: &AwsAccount, contact: Option<&AlternateContact>) -> Outcome {
@@ -109,16 +100,14 @@ fn verdict(account: &AwsAccount, contact: Option<&AlternateContact>) -> Outcome 
 }
 
 #[async_trait]
-impl Control<AwsAccount> for SecurityContact {
-    fn meta(&self) -> &'static ControlMeta {
-        &META
-    }
-
-    async fn audit(&self, account: &AwsAccount, _parameters: &Parameters) -> Outcome {
-        match security_contact(account).await {
-            Ok(contact) => verdict(account, contact.as_ref().as_ref()),
-            Err(error) => Outcome::error(error.to_detail()),
-        }
+impl Audit for SecurityContact {
+    async fn audit(
+        &self,
+        account: &AwsAccount,
+        _input: Input<'_, NoParameters>,
+    ) -> Result<Outcome, ErrorDetail> {
+        let contact = security_contact(account).await?;
+        Ok(verdict(account, contact.as_ref().as_ref()))
     }
 }
 
@@ -140,9 +129,7 @@ mod tests {
         let iam = mock_client!(aws_sdk_iam, []);
         let account = AwsAccount::for_tests(iam, "123456789012", "aws");
         use_account_client(&account, mock_client!(aws_sdk_account, [&rule])).await;
-        SecurityContact
-            .audit(&account, &Parameters::default())
-            .await
+        cisrun_core::testing::audit(&SecurityContact, &account).await
     }
 
     #[tokio::test]

@@ -1,12 +1,9 @@
-//! CIS AWS Foundations: security challenge questions (1.3 in v1.2.0–v4.0.1). Manual:
-//! documentation only; no API exposes the questions.
-
-use cisrun_core::{Assessment, Control, ControlMeta};
+//! CIS AWS Foundations: security challenge questions. Manual: documentation only; no API
+//! exposes the questions.
 
 use crate::aws::AwsAccount;
-use crate::register_control;
 
-cisrun_core::documented_control! {
+cisrun_core::manual_control! {
     /// ## Description
     /// The AWS account settings let the owner register security challenge questions, which AWS
     /// customer service can use to authenticate someone who calls about the account. Register them.
@@ -38,23 +35,9 @@ cisrun_core::documented_control! {
     ///
     /// ## References
     /// - https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-security-challenge.html
-    pub struct SecurityQuestions;
-}
-
-static META: ControlMeta = ControlMeta {
-    id: "aws-account-security-questions",
-    title: "Ensure security questions are registered in the AWS account",
-    assessment: Assessment::Manual,
-    doc: SecurityQuestions::DOC,
-    parameters: None,
-    permissions: &[],
-};
-
-register_control!(SecurityQuestions);
-
-/// Documentation only: the default `audit` reports the control as skipped (manual).
-impl Control<AwsAccount> for SecurityQuestions {
-    fn meta(&self) -> &'static ControlMeta {
-        &META
+    pub struct SecurityQuestions {
+        id: "aws-account-security-questions",
+        title: "Ensure security questions are registered in the AWS account",
+        target: AwsAccount,
     }
 }

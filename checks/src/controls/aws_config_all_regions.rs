@@ -1,17 +1,15 @@
-//! CIS AWS Foundations: AWS Config enabled in every region (3.5 in v1.4.0–v2.0.0, 3.3 in
-//! v3.0.0–v5.0.0, 4.3 in v6.0.0–v7.0.0).
+//! CIS AWS Foundations: AWS Config enabled in every region.
 
 use async_trait::async_trait;
-use cisrun_core::{Assessment, Control, ControlMeta, Findings, Outcome, Parameters};
+use cisrun_core::{Audit, ErrorDetail, Findings, Input, NoParameters, Outcome};
 
 use crate::aws::AwsAccount;
 use crate::data::config::{
     recorders, Recorder, DESCRIBE_CONFIGURATION_RECORDERS, DESCRIBE_CONFIGURATION_RECORDER_STATUS,
 };
 use crate::regions::{judge_each_region, DESCRIBE_REGIONS};
-use crate::register_control;
 
-cisrun_core::documented_control! {
+cisrun_core::control! {
     /// ## Description
     /// AWS Config records the configuration of supported resources and every change to it.
     /// It is enabled per region by a configuration recorder: every region needs one that
@@ -52,9 +50,6 @@ cisrun_core::documented_control! {
     /// - Prowler checks only that a recorder is recording and not failing; it ignores
     ///   `allSupported` and the global resource types.
     ///
-    /// Permissions: `ec2:DescribeRegions`, `config:DescribeConfigurationRecorders`,
-    /// `config:DescribeConfigurationRecorderStatus`.
-    ///
     /// ## Remediation
     /// In each region: create a delivery channel with an S3 bucket
     /// (`aws configservice put-delivery-channel`), a recorder that records all supported
@@ -71,23 +66,15 @@ cisrun_core::documented_control! {
     /// - https://docs.aws.amazon.com/config/latest/developerguide/stop-start-recorder.html
     /// - https://docs.aws.amazon.com/config/latest/developerguide/select-resources.html
     /// - https://docs.aws.amazon.com/config/latest/APIReference/API_RecordingGroup.html
-    pub struct ConfigAllRegions;
-}
-
-static META: ControlMeta = ControlMeta {
-    id: "aws-config-all-regions",
-    title: "Ensure AWS Config is enabled in all regions",
-    assessment: Assessment::Automated,
-    doc: ConfigAllRegions::DOC,
-    parameters: None,
-    permissions: &[
-        DESCRIBE_REGIONS,
+    pub struct ConfigAllRegions {
+        id: "aws-config-all-regions",
+        title: "Ensure AWS Config is enabled in all regions",
+        target: AwsAccount,
+        permissions: [DESCRIBE_REGIONS,
         DESCRIBE_CONFIGURATION_RECORDERS,
-        DESCRIBE_CONFIGURATION_RECORDER_STATUS,
-    ],
-};
-
-register_control!(ConfigAllRegions);
+        DESCRIBE_CONFIGURATION_RECORDER_STATUS],
+    }
+}
 
 fn recorder_arn(account: &AwsAccount, region: &str, recorder: Option<&Recorder>) -> String {
     match recorder {
@@ -128,79 +115,78 @@ fn shortfall(recorder: &Recorder) -> Option<String> {
 const GLOBAL: &str = "global resource types (IAM users, groups, roles and policies)";
 
 #[async_trait]
-impl Control<AwsAccount> for ConfigAllRegions {
-    fn meta(&self) -> &'static ControlMeta {
-        &META
-    }
-
-    async fn audit(&self, account: &AwsAccount, _parameters: &Parameters) -> Outcome {
-        let regions = match recorders(account).await {
-            Ok(regions) => regions,
-            Err(error) => return Outcome::error(error.to_detail()),
-        };
-        let mut findings = Findings::new("AWS Config settings");
-        let mut global_in: Vec<String> = Vec::new();
-        let any_unread = judge_each_region(
-            &mut findings,
-            &regions,
-            |region| recorder_arn(account, region, None),
-            |findings, name, list| {
-                let good = list
-                    .iter()
-                    .find(|r| r.service_principal.is_none() && shortfall(r).is_none());
-                match good {
-                    Some(recorder) => {
-                        if recorder.include_global_resource_types {
-                            global_in.push(name.to_string());
+impl Audit for ConfigAllRegions {
+    async fn audit(
+        &self,
+        account: &AwsAccount,
+        _input: Input<'_, NoParameters>,
+    ) -> Result<Outcome, ErrorDetail> {
+        Ok({
+            let regions = recorders(account).await?;
+            let mut findings = Findings::new("AWS Config settings");
+            let mut global_in: Vec<String> = Vec::new();
+            let any_unread = judge_each_region(
+                &mut findings,
+                &regions,
+                |region| recorder_arn(account, region, None),
+                |findings, name, list| {
+                    let good = list
+                        .iter()
+                        .find(|r| r.service_principal.is_none() && shortfall(r).is_none());
+                    match good {
+                        Some(recorder) => {
+                            if recorder.include_global_resource_types {
+                                global_in.push(name.to_string());
+                            }
+                            findings.pass(
+                                recorder_arn(account, name, Some(recorder)),
+                                Some(name),
+                                format!(
+                                    "recorder {} records all supported resource types{}",
+                                    recorder.name,
+                                    if recorder.include_global_resource_types {
+                                        " and global resource types"
+                                    } else {
+                                        ""
+                                    }
+                                ),
+                            );
                         }
-                        findings.pass(
-                            recorder_arn(account, name, Some(recorder)),
+                        None if list.is_empty() => findings.fail(
+                            recorder_arn(account, name, None),
                             Some(name),
-                            format!(
-                                "recorder {} records all supported resource types{}",
-                                recorder.name,
-                                if recorder.include_global_resource_types {
-                                    " and global resource types"
-                                } else {
-                                    ""
-                                }
-                            ),
-                        );
+                            "no configuration recorder",
+                        ),
+                        None => {
+                            let reasons: Vec<String> = list.iter().filter_map(shortfall).collect();
+                            findings.fail(
+                                recorder_arn(account, name, list.first()),
+                                Some(name),
+                                reasons.join("; "),
+                            );
+                        }
                     }
-                    None if list.is_empty() => findings.fail(
-                        recorder_arn(account, name, None),
-                        Some(name),
-                        "no configuration recorder",
-                    ),
-                    None => {
-                        let reasons: Vec<String> = list.iter().filter_map(shortfall).collect();
-                        findings.fail(
-                            recorder_arn(account, name, list.first()),
-                            Some(name),
-                            reasons.join("; "),
-                        );
-                    }
-                }
-            },
-        );
-        let global = format!(
-            "arn:{}:config::{}:global-resource-types",
-            account.partition, account.account_id
-        );
-        if !global_in.is_empty() {
-            findings.pass(
-                global,
-                None,
-                format!("{GLOBAL} recorded in {}", global_in.join(", ")),
+                },
             );
-        } else if !any_unread {
-            findings.fail(
-                global,
-                None,
-                format!("no region's recording recorder includes {GLOBAL}"),
+            let global = format!(
+                "arn:{}:config::{}:global-resource-types",
+                account.partition, account.account_id
             );
-        }
-        findings.outcome()
+            if !global_in.is_empty() {
+                findings.pass(
+                    global,
+                    None,
+                    format!("{GLOBAL} recorded in {}", global_in.join(", ")),
+                );
+            } else if !any_unread {
+                findings.fail(
+                    global,
+                    None,
+                    format!("no region's recording recorder includes {GLOBAL}"),
+                );
+            }
+            findings.outcome()
+        })
     }
 }
 
@@ -296,9 +282,7 @@ mod tests {
     }
 
     async fn audit(account: &AwsAccount) -> Outcome {
-        ConfigAllRegions
-            .audit(account, &Parameters::default())
-            .await
+        cisrun_core::testing::audit(&ConfigAllRegions, account).await
     }
 
     fn global() -> Setup {

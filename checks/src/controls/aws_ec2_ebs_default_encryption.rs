@@ -1,11 +1,10 @@
-//! CIS AWS Foundations: EBS encryption by default in every region (2.2.1 in v1.4.0–v3.0.0,
-//! 5.1.1 in v4.0.1–v5.0.0, 6.1.1 in v6.0.0–v7.0.0). The template for a regional control:
-//! one shared per-region fetcher, one finding per region, the shared regional verdict, and a
-//! safe fix that is journaled per region.
+//! CIS AWS Foundations: EBS encryption by default in every region. The template for a
+//! regional control: one shared per-region fetcher, one finding per region, the shared
+//! regional verdict, and a safe fix that is journaled per region.
 
 use async_trait::async_trait;
 use cisrun_core::{
-    Assessment, Control, ControlMeta, FixSafety, Outcome, Parameters, Plan, Remediation,
+    Audit, ErrorDetail, FixSafety, Input, NoParameters, Outcome, Plan, Remediation,
     RemediationError, Step,
 };
 use serde::{Deserialize, Serialize};
@@ -15,9 +14,8 @@ use crate::data::ec2::{
     ebs_encryption_by_default, read_ebs_encryption_by_default, GET_EBS_ENCRYPTION_BY_DEFAULT,
 };
 use crate::regions::{regional_outcome, DESCRIBE_REGIONS};
-use crate::register_control;
 
-cisrun_core::documented_control! {
+cisrun_core::control! {
     /// ## Description
     /// Elastic Block Store (EBS) can encrypt every new volume (and the snapshots made from
     /// it) by default. The setting is per region: turn it on in every region.
@@ -44,8 +42,6 @@ cisrun_core::documented_control! {
     ///   (`ec2_ebs_volume_encryption`), not the default the benchmark audits; its v7.0.0
     ///   check only reports regions that hold volumes.
     ///
-    /// Permissions: `ec2:DescribeRegions`, `ec2:GetEbsEncryptionByDefault`.
-    ///
     /// ## Remediation
     /// `cisrun remediate --apply` turns the default on in every region where it is off
     /// (`ec2:EnableEbsEncryptionByDefault`, a safe fix: it changes only volumes created
@@ -59,19 +55,14 @@ cisrun_core::documented_control! {
     /// ## References
     /// - https://docs.aws.amazon.com/ebs/latest/userguide/encryption-by-default.html
     /// - https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_GetEbsEncryptionByDefault.html
-    pub struct EbsDefaultEncryption;
+    pub struct EbsDefaultEncryption {
+        id: "aws-ec2-ebs-default-encryption",
+        title: "Ensure EBS volume encryption is enabled in all regions",
+        target: AwsAccount,
+        permissions: [DESCRIBE_REGIONS, GET_EBS_ENCRYPTION_BY_DEFAULT],
+        fix: EnableEbsDefaultEncryption,
+    }
 }
-
-static META: ControlMeta = ControlMeta {
-    id: "aws-ec2-ebs-default-encryption",
-    title: "Ensure EBS volume encryption is enabled in all regions",
-    assessment: Assessment::Automated,
-    doc: EbsDefaultEncryption::DOC,
-    parameters: None,
-    permissions: &[DESCRIBE_REGIONS, GET_EBS_ENCRYPTION_BY_DEFAULT],
-};
-
-register_control!(EbsDefaultEncryption);
 
 /// The finding's resource: the region's setting.
 fn setting_arn(account: &AwsAccount, region: &str) -> String {
@@ -82,15 +73,15 @@ fn setting_arn(account: &AwsAccount, region: &str) -> String {
 }
 
 #[async_trait]
-impl Control<AwsAccount> for EbsDefaultEncryption {
-    fn meta(&self) -> &'static ControlMeta {
-        &META
-    }
-
-    async fn audit(&self, account: &AwsAccount, _parameters: &Parameters) -> Outcome {
-        regional_outcome(
+impl Audit for EbsDefaultEncryption {
+    async fn audit(
+        &self,
+        account: &AwsAccount,
+        _input: Input<'_, NoParameters>,
+    ) -> Result<Outcome, ErrorDetail> {
+        Ok(regional_outcome(
             "regions' EBS encryption defaults",
-            ebs_encryption_by_default(account).await,
+            ebs_encryption_by_default(account).await?,
             |region| setting_arn(account, region),
             |findings, region, encrypted| {
                 let resource = setting_arn(account, region);
@@ -104,11 +95,7 @@ impl Control<AwsAccount> for EbsDefaultEncryption {
                     );
                 }
             },
-        )
-    }
-
-    fn remediation(&self) -> Option<&dyn Remediation<AwsAccount>> {
-        Some(&EnableEbsDefaultEncryption)
+        ))
     }
 }
 
@@ -142,7 +129,7 @@ impl Remediation<AwsAccount> for EnableEbsDefaultEncryption {
     async fn plan(
         &self,
         account: &AwsAccount,
-        _parameters: &Parameters,
+        _input: Input<'_, NoParameters>,
     ) -> Result<Plan, RemediationError> {
         let regions = ebs_encryption_by_default(account).await?;
         let mut steps = Vec::new();
@@ -247,9 +234,7 @@ mod tests {
             ("eu-west-1", Some(false)),
             ("ap-south-1", None),
         ]);
-        let outcome = EbsDefaultEncryption
-            .audit(&account, &Parameters::default())
-            .await;
+        let outcome = cisrun_core::testing::audit(&EbsDefaultEncryption, &account).await;
         assert_eq!(outcome.status, Status::Fail, "{}", outcome.message);
         assert_eq!(
             outcome.evidence[0].resource,
@@ -261,9 +246,7 @@ mod tests {
     #[tokio::test]
     async fn an_unreadable_region_without_failures_is_an_error_naming_it() {
         let account = account(&[("us-east-1", Some(true)), ("ap-south-1", None)]);
-        let outcome = EbsDefaultEncryption
-            .audit(&account, &Parameters::default())
-            .await;
+        let outcome = cisrun_core::testing::audit(&EbsDefaultEncryption, &account).await;
         assert_eq!(outcome.status, Status::Error);
         assert!(
             outcome.message.contains("ap-south-1"),
@@ -280,9 +263,7 @@ mod tests {
     #[tokio::test]
     async fn every_region_on_passes() {
         let account = account(&[("us-east-1", Some(true)), ("eu-west-1", Some(true))]);
-        let outcome = EbsDefaultEncryption
-            .audit(&account, &Parameters::default())
-            .await;
+        let outcome = cisrun_core::testing::audit(&EbsDefaultEncryption, &account).await;
         assert_eq!(outcome.status, Status::Pass, "{}", outcome.message);
         assert_eq!(outcome.evidence.len(), 2);
     }
@@ -291,14 +272,26 @@ mod tests {
     async fn the_plan_turns_on_only_regions_that_are_off() {
         let account = account(&[("us-east-1", Some(true)), ("eu-west-1", Some(false))]);
         let plan = EnableEbsDefaultEncryption
-            .plan(&account, &Parameters::default())
+            .plan(
+                &account,
+                cisrun_core::Input {
+                    parameters: &Default::default(),
+                    version: "",
+                },
+            )
             .await
             .expect("a plan");
         assert_eq!(plan.steps.len(), 1);
         assert_eq!(region_of(&plan.steps[0]).expect("region"), "eu-west-1");
         let unreadable = account_with_unreadable();
         assert!(EnableEbsDefaultEncryption
-            .plan(&unreadable, &Parameters::default())
+            .plan(
+                &unreadable,
+                cisrun_core::Input {
+                    parameters: &Default::default(),
+                    version: ""
+                }
+            )
             .await
             .is_err());
     }

@@ -1,16 +1,14 @@
-//! CIS AWS Foundations: the EC2 metadata service only allows IMDSv2 (5.6 in v2.0.0–v3.0.0,
-//! 5.7 in v4.0.1–v5.0.0, 6.7 in v6.0.0–v7.0.0). Regional: every instance of every enabled
-//! region.
+//! CIS AWS Foundations: the EC2 metadata service only allows IMDSv2. Regional: every
+//! instance of every enabled region.
 
 use async_trait::async_trait;
-use cisrun_core::{Assessment, Control, ControlMeta, Outcome, Parameters};
+use cisrun_core::{Audit, ErrorDetail, Input, NoParameters, Outcome};
 
 use crate::aws::AwsAccount;
 use crate::data::ec2::{instances, DESCRIBE_INSTANCES};
 use crate::regions::{region_resource, regional_outcome, DESCRIBE_REGIONS};
-use crate::register_control;
 
-cisrun_core::documented_control! {
+cisrun_core::control! {
     /// ## Description
     /// The instance metadata service (IMDS) answers version 1 requests (plain GET) unless
     /// the instance requires session tokens (IMDSv2). Require IMDSv2 on every instance.
@@ -38,8 +36,6 @@ cisrun_core::documented_control! {
     /// - The account-level default for new instances (`ec2:GetInstanceMetadataDefaults`) is
     ///   not part of the verdict: instances are what the benchmark audits.
     ///
-    /// Permissions: `ec2:DescribeRegions`, `ec2:DescribeInstances`.
-    ///
     /// ## Remediation
     /// No automatic fix: turning IMDSv1 off breaks software that still uses it, which only
     /// the owner can check. Per instance:
@@ -54,30 +50,24 @@ cisrun_core::documented_control! {
     /// ## References
     /// - https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/configuring-instance-metadata-service.html
     /// - https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_InstanceMetadataOptionsResponse.html
-    pub struct Imdsv2Required;
+    pub struct Imdsv2Required {
+        id: "aws-ec2-imdsv2-required",
+        title: "Ensure that the EC2 Metadata Service only allows IMDSv2",
+        target: AwsAccount,
+        permissions: [DESCRIBE_REGIONS, DESCRIBE_INSTANCES],
+    }
 }
 
-static META: ControlMeta = ControlMeta {
-    id: "aws-ec2-imdsv2-required",
-    title: "Ensure that the EC2 Metadata Service only allows IMDSv2",
-    assessment: Assessment::Automated,
-    doc: Imdsv2Required::DOC,
-    parameters: None,
-    permissions: &[DESCRIBE_REGIONS, DESCRIBE_INSTANCES],
-};
-
-register_control!(Imdsv2Required);
-
 #[async_trait]
-impl Control<AwsAccount> for Imdsv2Required {
-    fn meta(&self) -> &'static ControlMeta {
-        &META
-    }
-
-    async fn audit(&self, account: &AwsAccount, _parameters: &Parameters) -> Outcome {
-        regional_outcome(
+impl Audit for Imdsv2Required {
+    async fn audit(
+        &self,
+        account: &AwsAccount,
+        _input: Input<'_, NoParameters>,
+    ) -> Result<Outcome, ErrorDetail> {
+        Ok(regional_outcome(
             "EC2 instances",
-            instances(account).await,
+            instances(account).await?,
             region_resource,
             |findings, region, instances| {
                 for instance in instances {
@@ -97,7 +87,7 @@ impl Control<AwsAccount> for Imdsv2Required {
                     }
                 }
             },
-        )
+        ))
     }
 }
 
@@ -127,7 +117,7 @@ mod tests {
                 Some(vec![Fake("i-3", Running, None, Optional, Enabled)]),
             ),
         ]);
-        let outcome = Imdsv2Required.audit(&account, &Parameters::default()).await;
+        let outcome = cisrun_core::testing::audit(&Imdsv2Required, &account).await;
         assert_eq!(outcome.status, Status::Fail, "{}", outcome.message);
         assert_eq!(
             outcome.message,
@@ -152,12 +142,12 @@ mod tests {
                 Some(vec![Fake("i-2", Running, None, Required, Enabled)]),
             ),
         ]);
-        let outcome = Imdsv2Required.audit(&account, &Parameters::default()).await;
+        let outcome = cisrun_core::testing::audit(&Imdsv2Required, &account).await;
         assert_eq!(outcome.status, Status::Pass, "{}", outcome.message);
         assert_eq!(outcome.message, "all 2 EC2 instances pass");
 
         let account = tests_denied();
-        let outcome = Imdsv2Required.audit(&account, &Parameters::default()).await;
+        let outcome = cisrun_core::testing::audit(&Imdsv2Required, &account).await;
         assert_eq!(outcome.status, Status::Error, "{}", outcome.message);
         assert!(
             outcome.message.contains("ap-south-1"),

@@ -1,15 +1,14 @@
-//! CIS AWS Foundations: EC2 instances use IAM roles (1.18 in v1.4.0–v4.0.1, 1.17 in v5.0.0,
-//! 2.17 in v6.0.0, 2.16 in v7.0.0). Regional: every instance of every enabled region.
+//! CIS AWS Foundations: EC2 instances use IAM roles. Regional: every instance of every
+//! enabled region.
 
 use async_trait::async_trait;
-use cisrun_core::{Assessment, Control, ControlMeta, Outcome, Parameters};
+use cisrun_core::{Audit, ErrorDetail, Input, NoParameters, Outcome};
 
 use crate::aws::AwsAccount;
 use crate::data::ec2::{instances, DESCRIBE_INSTANCES};
 use crate::regions::{region_resource, regional_outcome, DESCRIBE_REGIONS};
-use crate::register_control;
 
-cisrun_core::documented_control! {
+cisrun_core::control! {
     /// ## Description
     /// EC2 instances that call AWS should get their credentials from an IAM role attached
     /// through an instance profile, not from access keys stored on the instance.
@@ -35,8 +34,6 @@ cisrun_core::documented_control! {
     /// - cisrun cannot see whether software on an instance *uses* the role rather than
     ///   stored keys; an attached profile is what the benchmark's audit checks.
     ///
-    /// Permissions: `ec2:DescribeRegions`, `ec2:DescribeInstances`.
-    ///
     /// ## Remediation
     /// No automatic fix: which role (and which permissions) an instance needs is a design
     /// decision. Create a role for the workload and attach it:
@@ -49,30 +46,24 @@ cisrun_core::documented_control! {
     /// ## References
     /// - https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/iam-roles-for-amazon-ec2.html
     /// - https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeInstances.html
-    pub struct InstanceIamRoles;
+    pub struct InstanceIamRoles {
+        id: "aws-ec2-instance-iam-roles",
+        title: "Ensure IAM instance roles are used for AWS resource access from instances",
+        target: AwsAccount,
+        permissions: [DESCRIBE_REGIONS, DESCRIBE_INSTANCES],
+    }
 }
 
-static META: ControlMeta = ControlMeta {
-    id: "aws-ec2-instance-iam-roles",
-    title: "Ensure IAM instance roles are used for AWS resource access from instances",
-    assessment: Assessment::Automated,
-    doc: InstanceIamRoles::DOC,
-    parameters: None,
-    permissions: &[DESCRIBE_REGIONS, DESCRIBE_INSTANCES],
-};
-
-register_control!(InstanceIamRoles);
-
 #[async_trait]
-impl Control<AwsAccount> for InstanceIamRoles {
-    fn meta(&self) -> &'static ControlMeta {
-        &META
-    }
-
-    async fn audit(&self, account: &AwsAccount, _parameters: &Parameters) -> Outcome {
-        regional_outcome(
+impl Audit for InstanceIamRoles {
+    async fn audit(
+        &self,
+        account: &AwsAccount,
+        _input: Input<'_, NoParameters>,
+    ) -> Result<Outcome, ErrorDetail> {
+        Ok(regional_outcome(
             "EC2 instances",
-            instances(account).await,
+            instances(account).await?,
             region_resource,
             |findings, region, instances| {
                 for instance in instances {
@@ -93,7 +84,7 @@ impl Control<AwsAccount> for InstanceIamRoles {
                     }
                 }
             },
-        )
+        ))
     }
 }
 
@@ -228,9 +219,7 @@ pub(crate) mod tests {
                 Some(vec![Fake("i-3", Stopped, None, Optional, Enabled)]),
             ),
         ]);
-        let outcome = InstanceIamRoles
-            .audit(&account, &Parameters::default())
-            .await;
+        let outcome = cisrun_core::testing::audit(&InstanceIamRoles, &account).await;
         assert_eq!(outcome.status, Status::Fail, "{}", outcome.message);
         assert_eq!(outcome.evidence.len(), 3);
         assert_eq!(
@@ -255,9 +244,7 @@ pub(crate) mod tests {
             ),
             ("ap-south-1", None),
         ]);
-        let outcome = InstanceIamRoles
-            .audit(&account, &Parameters::default())
-            .await;
+        let outcome = cisrun_core::testing::audit(&InstanceIamRoles, &account).await;
         assert_eq!(outcome.status, Status::Error, "{}", outcome.message);
         assert!(
             outcome.message.contains("ap-south-1"),
@@ -278,9 +265,7 @@ pub(crate) mod tests {
             ("us-east-1", Some(vec![])),
             ("eu-west-1", Some(vec![])),
         ]);
-        let outcome = InstanceIamRoles
-            .audit(&account, &Parameters::default())
-            .await;
+        let outcome = cisrun_core::testing::audit(&InstanceIamRoles, &account).await;
         assert_eq!(outcome.status, Status::Pass);
         assert_eq!(outcome.message, "no EC2 instances found");
     }

@@ -1,16 +1,14 @@
-//! CIS AWS Foundations: EFS file systems are encrypted (2.4.1 in v1.5.0–v3.0.0, 2.3.1 in
-//! v4.0.1–v5.0.0, 3.3.1 in v6.0.0–v7.0.0). Regional: every file system of every enabled
-//! region.
+//! CIS AWS Foundations: EFS file systems are encrypted. Regional: every file system of
+//! every enabled region.
 
 use async_trait::async_trait;
-use cisrun_core::{Assessment, Control, ControlMeta, Outcome, Parameters};
+use cisrun_core::{Audit, ErrorDetail, Input, NoParameters, Outcome};
 
 use crate::aws::AwsAccount;
 use crate::data::efs::{file_systems, DESCRIBE_FILE_SYSTEMS};
 use crate::regions::{region_resource, regional_outcome, DESCRIBE_REGIONS};
-use crate::register_control;
 
-cisrun_core::documented_control! {
+cisrun_core::control! {
     /// ## Description
     /// Amazon EFS encrypts a file system's data and metadata at rest with a KMS key when the
     /// file system is created encrypted.
@@ -32,8 +30,6 @@ cisrun_core::documented_control! {
     /// - **fail** if any file system is unencrypted; otherwise **error** if a region could
     ///   not be read; otherwise **pass** (also when there are no file systems).
     ///
-    /// Permissions: `ec2:DescribeRegions`, `elasticfilesystem:DescribeFileSystems`.
-    ///
     /// ## Remediation
     /// No automatic fix (it means a data migration). Create an encrypted file system
     /// (`aws efs create-file-system --region <region> --encrypted`), copy the data, move the
@@ -45,30 +41,24 @@ cisrun_core::documented_control! {
     /// ## References
     /// - https://docs.aws.amazon.com/efs/latest/ug/encryption-at-rest.html
     /// - https://docs.aws.amazon.com/efs/latest/ug/API_DescribeFileSystems.html
-    pub struct EfsEncryption;
+    pub struct EfsEncryption {
+        id: "aws-efs-encryption",
+        title: "Ensure that encryption is enabled for EFS file systems",
+        target: AwsAccount,
+        permissions: [DESCRIBE_REGIONS, DESCRIBE_FILE_SYSTEMS],
+    }
 }
 
-static META: ControlMeta = ControlMeta {
-    id: "aws-efs-encryption",
-    title: "Ensure that encryption is enabled for EFS file systems",
-    assessment: Assessment::Automated,
-    doc: EfsEncryption::DOC,
-    parameters: None,
-    permissions: &[DESCRIBE_REGIONS, DESCRIBE_FILE_SYSTEMS],
-};
-
-register_control!(EfsEncryption);
-
 #[async_trait]
-impl Control<AwsAccount> for EfsEncryption {
-    fn meta(&self) -> &'static ControlMeta {
-        &META
-    }
-
-    async fn audit(&self, account: &AwsAccount, _parameters: &Parameters) -> Outcome {
-        regional_outcome(
+impl Audit for EfsEncryption {
+    async fn audit(
+        &self,
+        account: &AwsAccount,
+        _input: Input<'_, NoParameters>,
+    ) -> Result<Outcome, ErrorDetail> {
+        Ok(regional_outcome(
             "EFS file systems",
-            file_systems(account).await,
+            file_systems(account).await?,
             region_resource,
             |findings, region, file_systems| {
                 for fs in file_systems {
@@ -79,7 +69,7 @@ impl Control<AwsAccount> for EfsEncryption {
                     }
                 }
             },
-        )
+        ))
     }
 }
 
@@ -174,7 +164,7 @@ mod tests {
             ("us-east-1", Some(vec![fs("fs-1", true), fs("fs-2", true)])),
             ("eu-west-1", Some(vec![fs("fs-3", false)])),
         ]);
-        let outcome = EfsEncryption.audit(&account, &Parameters::default()).await;
+        let outcome = cisrun_core::testing::audit(&EfsEncryption, &account).await;
         assert_eq!(outcome.status, Status::Fail, "{}", outcome.message);
         assert_eq!(outcome.evidence.len(), 3);
         assert_eq!(
@@ -190,7 +180,7 @@ mod tests {
             ("us-east-1", Some(vec![fs("fs-1", true)])),
             ("ap-south-1", None),
         ]);
-        let outcome = EfsEncryption.audit(&account, &Parameters::default()).await;
+        let outcome = cisrun_core::testing::audit(&EfsEncryption, &account).await;
         assert_eq!(outcome.status, Status::Error, "{}", outcome.message);
         assert!(
             outcome.message.contains(DESCRIBE_FILE_SYSTEMS),

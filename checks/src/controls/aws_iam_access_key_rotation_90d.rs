@@ -1,20 +1,16 @@
-//! CIS AWS Foundations: access keys rotated every 90 days or less (1.14 in v1.4.0–v4.0.1).
+//! CIS AWS Foundations: access keys rotated every 90 days or less.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use cisrun_core::{
-    Assessment, Control, ControlMeta, ControlParameters, Evidence, Outcome, ParameterSpec,
-    Parameters, Remediation, RemediationError,
-};
+use cisrun_core::{Audit, ControlParameters, ErrorDetail, Evidence, Input, Outcome};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
 use crate::aws::AwsAccount;
 use crate::controls::aws_iam_unused_credentials_45d::{DeactivateKeys, KeyRule};
 use crate::data::iam::{credential_report, CredentialReport};
-use crate::register_control;
 
-cisrun_core::documented_control! {
+cisrun_core::control! {
     /// ## Description
     /// Rotate every active access key at least every 90 days: create a new key, move to it,
     /// then deactivate and delete the old one.
@@ -43,8 +39,6 @@ cisrun_core::documented_control! {
     ///     max_key_age_days: 90    # 0 to 90; more than 90 is refused
     /// ```
     ///
-    /// Permissions: `iam:GenerateCredentialReport`, `iam:GetCredentialReport`.
-    ///
     /// ## Remediation
     /// For each key listed: `aws iam create-access-key --user-name <user>`, move everything
     /// to the new key, then `aws iam update-access-key --user-name <user> --access-key-id
@@ -62,7 +56,14 @@ cisrun_core::documented_control! {
     /// ## References
     /// - https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html#rotating_access_keys_console
     /// - https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_getting-report.html
-    pub struct AccessKeyRotation;
+    pub struct AccessKeyRotation {
+        id: "aws-iam-access-key-rotation-90d",
+        title: "Ensure access keys are rotated every 90 days or less",
+        target: AwsAccount,
+        permissions: ["iam:GenerateCredentialReport", "iam:GetCredentialReport"],
+        parameters: RotationParameters,
+        fix: FIX,
+    }
 }
 
 /// The profile's `parameters: aws-iam-access-key-rotation-90d:` block.
@@ -90,26 +91,11 @@ impl ControlParameters for RotationParameters {
     }
 }
 
-static META: ControlMeta = ControlMeta {
-    id: "aws-iam-access-key-rotation-90d",
-    title: "Ensure access keys are rotated every 90 days or less",
-    assessment: Assessment::Automated,
-    doc: AccessKeyRotation::DOC,
-    parameters: Some(ParameterSpec::of::<RotationParameters>()),
-    permissions: &["iam:GenerateCredentialReport", "iam:GetCredentialReport"],
+static FIX: DeactivateKeys<RotationParameters> = DeactivateKeys {
+    rule: |p| KeyRule::Unrotated {
+        days: p.max_key_age_days,
+    },
 };
-
-register_control!(AccessKeyRotation);
-
-fn rule_from(parameters: &Parameters) -> Result<KeyRule, RemediationError> {
-    parameters
-        .for_fix::<RotationParameters>(META.id)
-        .map(|p| KeyRule::Unrotated {
-            days: p.max_key_age_days,
-        })
-}
-
-static FIX: DeactivateKeys = DeactivateKeys { rule: rule_from };
 
 fn verdict(report: &CredentialReport, days: u32, now: DateTime<Utc>) -> Outcome {
     let rule = KeyRule::Unrotated { days };
@@ -156,24 +142,18 @@ fn verdict(report: &CredentialReport, days: u32, now: DateTime<Utc>) -> Outcome 
 }
 
 #[async_trait]
-impl Control<AwsAccount> for AccessKeyRotation {
-    fn meta(&self) -> &'static ControlMeta {
-        &META
-    }
-
-    async fn audit(&self, account: &AwsAccount, parameters: &Parameters) -> Outcome {
-        let days = match parameters.get::<RotationParameters>() {
-            Ok(p) => p.max_key_age_days,
-            Err(detail) => return Outcome::error(detail),
-        };
-        match credential_report(account).await {
-            Ok(report) => verdict(&report, days, Utc::now()),
-            Err(error) => Outcome::error(error.to_detail()),
-        }
-    }
-
-    fn remediation(&self) -> Option<&dyn Remediation<AwsAccount>> {
-        Some(&FIX)
+impl Audit for AccessKeyRotation {
+    async fn audit(
+        &self,
+        account: &AwsAccount,
+        input: Input<'_, RotationParameters>,
+    ) -> Result<Outcome, ErrorDetail> {
+        let report = credential_report(account).await?;
+        Ok(verdict(
+            &report,
+            input.parameters.max_key_age_days,
+            Utc::now(),
+        ))
     }
 }
 
@@ -195,9 +175,7 @@ mod tests {
         let rules = report_rules(&[old, new]);
         let iam = mock_client!(aws_sdk_iam, RuleMode::MatchAny, &rules);
         let account = AwsAccount::for_tests(iam, "123456789012", "aws");
-        let outcome = AccessKeyRotation
-            .audit(&account, &Parameters::default())
-            .await;
+        let outcome = cisrun_core::testing::audit(&AccessKeyRotation, &account).await;
         assert_eq!(outcome.status, Status::Fail, "{outcome:?}");
         assert_eq!(
             outcome.message,
@@ -205,7 +183,7 @@ mod tests {
         );
         assert_eq!(outcome.evidence.len(), 2);
         assert_eq!(
-            AccessKeyRotation.remediation().map(|f| f.safety()),
+            cisrun_core::Described::fix(&AccessKeyRotation).map(|f| f.safety()),
             Some(FixSafety::Unsafe)
         );
     }
@@ -218,9 +196,7 @@ mod tests {
         let rules = report_rules(&[new]);
         let iam = mock_client!(aws_sdk_iam, RuleMode::MatchAny, &rules);
         let account = AwsAccount::for_tests(iam, "123456789012", "aws");
-        let outcome = AccessKeyRotation
-            .audit(&account, &Parameters::default())
-            .await;
+        let outcome = cisrun_core::testing::audit(&AccessKeyRotation, &account).await;
         assert_eq!(outcome.status, Status::Pass, "{outcome:?}");
     }
 }

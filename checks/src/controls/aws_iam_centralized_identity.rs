@@ -1,12 +1,8 @@
-//! CIS AWS Foundations: central identity management (1.21 in v1.4.0–v4.0.1, 1.20 in v5.0.0,
-//! 2.20 in v6.0.0, 2.19 in v7.0.0). Manual: documentation only.
-
-use cisrun_core::{Assessment, Control, ControlMeta};
+//! CIS AWS Foundations: central identity management. Manual: documentation only.
 
 use crate::aws::AwsAccount;
-use crate::register_control;
 
-cisrun_core::documented_control! {
+cisrun_core::manual_control! {
     /// ## Description
     /// In an environment of several accounts, keep the people's identities in one place, through
     /// federation with an external identity provider (or IAM Identity Center) or in one account of
@@ -41,23 +37,9 @@ cisrun_core::documented_control! {
     /// - https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers.html
     /// - https://docs.aws.amazon.com/singlesignon/latest/userguide/what-is.html
     /// - https://docs.aws.amazon.com/organizations/latest/userguide/orgs_introduction.html
-    pub struct CentralizedIdentity;
-}
-
-static META: ControlMeta = ControlMeta {
-    id: "aws-iam-centralized-identity",
-    title: "Ensure IAM users are managed centrally via identity federation or AWS Organizations for multi-account environments",
-    assessment: Assessment::Manual,
-    doc: CentralizedIdentity::DOC,
-    parameters: None,
-    permissions: &[],
-};
-
-register_control!(CentralizedIdentity);
-
-/// Documentation only: the default `audit` reports the control as skipped (manual).
-impl Control<AwsAccount> for CentralizedIdentity {
-    fn meta(&self) -> &'static ControlMeta {
-        &META
+    pub struct CentralizedIdentity {
+        id: "aws-iam-centralized-identity",
+        title: "Ensure IAM users are managed centrally via identity federation or AWS Organizations for multi-account environments",
+        target: AwsAccount,
     }
 }

@@ -1,15 +1,13 @@
-//! CIS AWS Foundations: `AWSCloudShellFullAccess` is attached to nobody (1.22 in
-//! v2.0.0–v4.0.1, 1.21 in v5.0.0, 2.21 in v6.0.0, 2.20 in v7.0.0). Manual in the benchmark;
-//! cisrun checks the attachments automatically.
+//! CIS AWS Foundations: `AWSCloudShellFullAccess` is attached to nobody. Manual in the
+//! benchmark; cisrun checks the attachments automatically.
 
 use async_trait::async_trait;
-use cisrun_core::{Assessment, Control, ControlMeta, Evidence, Outcome, Parameters};
+use cisrun_core::{Audit, ErrorDetail, Evidence, Input, NoParameters, Outcome};
 
 use crate::aws::AwsAccount;
 use crate::data::authorization::{authorization_details, AuthorizationDetails, ACTION};
-use crate::register_control;
 
-cisrun_core::documented_control! {
+cisrun_core::control! {
     /// ## Description
     /// AWS CloudShell runs CLI commands against the account from the browser. The
     /// AWS-managed policy `AWSCloudShellFullAccess` grants all of CloudShell, including
@@ -44,8 +42,6 @@ cisrun_core::documented_control! {
     ///   check, and the report says so.
     /// - Any AWS error that survives the SDK's retries: **error**, never pass or fail.
     ///
-    /// Permissions: `iam:GetAccountAuthorizationDetails`.
-    ///
     /// ## Remediation
     /// In the IAM console, open *Policies*, select `AWSCloudShellFullAccess`, and on
     /// *Entities attached* detach it from every entity. Or from the command line:
@@ -59,22 +55,16 @@ cisrun_core::documented_control! {
     /// ## References
     /// - https://docs.aws.amazon.com/cloudshell/latest/userguide/sec-auth-with-identities.html
     /// - https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSCloudShellFullAccess.html
-    pub struct CloudShellFullAccessRestricted;
+    pub struct CloudShellFullAccessRestricted {
+        id: "aws-iam-cloudshell-full-access-restricted",
+        title: "Ensure access to AWSCloudShellFullAccess is restricted",
+        target: AwsAccount,
+        permissions: [ACTION],
+    }
 }
 
 /// The AWS-managed policy this control looks for.
 pub const POLICY_NAME: &str = "AWSCloudShellFullAccess";
-
-static META: ControlMeta = ControlMeta {
-    id: "aws-iam-cloudshell-full-access-restricted",
-    title: "Ensure access to AWSCloudShellFullAccess is restricted",
-    assessment: Assessment::Automated,
-    doc: CloudShellFullAccessRestricted::DOC,
-    parameters: None,
-    permissions: &[ACTION],
-};
-
-register_control!(CloudShellFullAccessRestricted);
 
 /// The verdict on who the policy is attached to.
 fn verdict(policy_arn: &str, details: &AuthorizationDetails) -> Outcome {
@@ -114,17 +104,15 @@ fn verdict(policy_arn: &str, details: &AuthorizationDetails) -> Outcome {
 }
 
 #[async_trait]
-impl Control<AwsAccount> for CloudShellFullAccessRestricted {
-    fn meta(&self) -> &'static ControlMeta {
-        &META
-    }
-
-    async fn audit(&self, account: &AwsAccount, _parameters: &Parameters) -> Outcome {
+impl Audit for CloudShellFullAccessRestricted {
+    async fn audit(
+        &self,
+        account: &AwsAccount,
+        _input: Input<'_, NoParameters>,
+    ) -> Result<Outcome, ErrorDetail> {
         let arn = account.aws_managed_policy_arn(POLICY_NAME);
-        match authorization_details(account).await {
-            Ok(details) => verdict(&arn, &details),
-            Err(error) => Outcome::error(error.to_detail()),
-        }
+        let details = authorization_details(account).await?;
+        Ok(verdict(&arn, &details))
     }
 }
 
@@ -149,9 +137,7 @@ mod tests {
             mock!(Client::get_account_authorization_details).then_output(move || output.clone());
         let iam = mock_client!(aws_sdk_iam, [&rule]);
         let account = AwsAccount::for_tests(iam, "123456789012", partition);
-        CloudShellFullAccessRestricted
-            .audit(&account, &Parameters::default())
-            .await
+        cisrun_core::testing::audit(&CloudShellFullAccessRestricted, &account).await
     }
 
     #[tokio::test]
@@ -229,9 +215,7 @@ mod tests {
         });
         let iam = mock_client!(aws_sdk_iam, [&rule]);
         let account = AwsAccount::for_tests(iam, "123456789012", "aws");
-        let outcome = CloudShellFullAccessRestricted
-            .audit(&account, &Parameters::default())
-            .await;
+        let outcome = cisrun_core::testing::audit(&CloudShellFullAccessRestricted, &account).await;
         assert_eq!(outcome.status, Status::Error);
         assert_eq!(
             outcome.error.and_then(|e| e.missing_permission).as_deref(),

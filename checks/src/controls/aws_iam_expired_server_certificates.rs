@@ -1,18 +1,16 @@
-//! CIS AWS Foundations: no expired SSL/TLS server certificate is stored in IAM (1.19 in
-//! v1.4.0–v4.0.1, 1.18 in v5.0.0, 2.18 in v6.0.0, 2.17 in v7.0.0).
+//! CIS AWS Foundations: no expired SSL/TLS server certificate is stored in IAM.
 
 use std::time::SystemTime;
 
 use async_trait::async_trait;
 use aws_smithy_types::date_time::Format;
 use aws_smithy_types::DateTime;
-use cisrun_core::{Assessment, Control, ControlMeta, ErrorDetail, Evidence, Outcome, Parameters};
+use cisrun_core::{Audit, ErrorDetail, Evidence, Input, NoParameters, Outcome};
 
 use crate::aws::pages::{read_pages, Page};
 use crate::aws::{AwsAccount, AwsError};
-use crate::register_control;
 
-cisrun_core::documented_control! {
+cisrun_core::control! {
     /// ## Description
     /// HTTPS endpoints in AWS need an SSL/TLS server certificate, stored in AWS Certificate
     /// Manager (ACM) or in IAM. IAM's certificate store is meant only for regions ACM does
@@ -40,8 +38,6 @@ cisrun_core::documented_control! {
     ///   tell), never pass.
     /// - Any AWS error that survives the SDK's retries: **error**, never pass or fail.
     ///
-    /// Permissions: `iam:ListServerCertificates`.
-    ///
     /// ## Remediation
     /// Delete each expired certificate:
     /// `aws iam delete-server-certificate --server-certificate-name <name>`. The console
@@ -54,21 +50,15 @@ cisrun_core::documented_control! {
     /// - https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_server-certs.html
     /// - https://docs.aws.amazon.com/cli/latest/reference/iam/delete-server-certificate.html
     /// - https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListServerCertificates.html
-    pub struct ExpiredServerCertificates;
+    pub struct ExpiredServerCertificates {
+        id: "aws-iam-expired-server-certificates",
+        title: "Ensure that all expired SSL/TLS certificates stored in AWS IAM are removed",
+        target: AwsAccount,
+        permissions: [ACTION],
+    }
 }
 
 const ACTION: &str = "iam:ListServerCertificates";
-
-static META: ControlMeta = ControlMeta {
-    id: "aws-iam-expired-server-certificates",
-    title: "Ensure that all expired SSL/TLS certificates stored in AWS IAM are removed",
-    assessment: Assessment::Automated,
-    doc: ExpiredServerCertificates::DOC,
-    parameters: None,
-    permissions: &[ACTION],
-};
-
-register_control!(ExpiredServerCertificates);
 
 /// One stored certificate: ARN and expiry.
 #[derive(Debug, Clone, PartialEq)]
@@ -149,16 +139,14 @@ fn verdict(certificates: &[Certificate], now: DateTime) -> Outcome {
 }
 
 #[async_trait]
-impl Control<AwsAccount> for ExpiredServerCertificates {
-    fn meta(&self) -> &'static ControlMeta {
-        &META
-    }
-
-    async fn audit(&self, account: &AwsAccount, _parameters: &Parameters) -> Outcome {
-        match certificates(account).await {
-            Ok(all) => verdict(&all, DateTime::from(SystemTime::now())),
-            Err(error) => Outcome::error(error.to_detail()),
-        }
+impl Audit for ExpiredServerCertificates {
+    async fn audit(
+        &self,
+        account: &AwsAccount,
+        _input: Input<'_, NoParameters>,
+    ) -> Result<Outcome, ErrorDetail> {
+        let all = certificates(account).await?;
+        Ok(verdict(&all, DateTime::from(SystemTime::now())))
     }
 }
 
@@ -213,9 +201,7 @@ mod tests {
             });
         let iam = mock_client!(aws_sdk_iam, RuleMode::MatchAny, [&page1, &page2]);
         let account = AwsAccount::for_tests(iam, "123456789012", "aws");
-        ExpiredServerCertificates
-            .audit(&account, &Parameters::default())
-            .await
+        cisrun_core::testing::audit(&ExpiredServerCertificates, &account).await
     }
 
     #[tokio::test]
@@ -274,9 +260,7 @@ mod tests {
         });
         let iam = mock_client!(aws_sdk_iam, [&rule]);
         let account = AwsAccount::for_tests(iam, "123456789012", "aws");
-        let outcome = ExpiredServerCertificates
-            .audit(&account, &Parameters::default())
-            .await;
+        let outcome = cisrun_core::testing::audit(&ExpiredServerCertificates, &account).await;
         assert_eq!(outcome.status, Status::Error);
         assert_eq!(
             outcome.error.and_then(|e| e.missing_permission).as_deref(),

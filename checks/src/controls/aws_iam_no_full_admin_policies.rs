@@ -1,16 +1,14 @@
-//! CIS AWS Foundations: no attached IAM policy allows full `*:*` administrative privileges
-//! (1.16 in v1.4.0–v4.0.1, 1.15 in v5.0.0, 2.15 in v6.0.0, 2.14 in v7.0.0).
+//! CIS AWS Foundations: no attached IAM policy allows full `*:*` administrative privileges.
 
 use async_trait::async_trait;
-use cisrun_core::{Assessment, Control, ControlMeta, Evidence, Outcome, Parameters};
+use cisrun_core::{Audit, ErrorDetail, Evidence, Input, NoParameters, Outcome};
 use serde_json::Value;
 
 use crate::aws::AwsAccount;
 use crate::data::authorization::{authorization_details, AuthorizationDetails, ACTION};
 use crate::policy;
-use crate::register_control;
 
-cisrun_core::documented_control! {
+cisrun_core::control! {
     /// ## Description
     /// IAM policies grant privileges to users, groups and roles. Grant least privilege:
     /// work out what each identity needs to do and allow only that, rather than attaching a
@@ -51,8 +49,6 @@ cisrun_core::documented_control! {
     /// - Unattached policies and inline policies are outside the benchmark's audit.
     /// - Any AWS error that survives the SDK's retries: **error**, never pass or fail.
     ///
-    /// Permissions: `iam:GetAccountAuthorizationDetails`.
-    ///
     /// ## Remediation
     /// For each policy found, list who it is attached to with
     /// `aws iam list-entities-for-policy --policy-arn <policy-arn>`, then detach it:
@@ -69,19 +65,13 @@ cisrun_core::documented_control! {
     /// - https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_managed-vs-inline.html
     /// - https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetAccountAuthorizationDetails.html
     /// - https://docs.aws.amazon.com/cli/latest/reference/iam/index.html
-    pub struct NoFullAdminPolicies;
+    pub struct NoFullAdminPolicies {
+        id: "aws-iam-no-full-admin-policies",
+        title: "Ensure IAM policies that allow full \"*:*\" administrative privileges are not attached",
+        target: AwsAccount,
+        permissions: [ACTION],
+    }
 }
-
-static META: ControlMeta = ControlMeta {
-    id: "aws-iam-no-full-admin-policies",
-    title: "Ensure IAM policies that allow full \"*:*\" administrative privileges are not attached",
-    assessment: Assessment::Automated,
-    doc: NoFullAdminPolicies::DOC,
-    parameters: None,
-    permissions: &[ACTION],
-};
-
-register_control!(NoFullAdminPolicies);
 
 /// Whether a policy document has a statement allowing every action on every resource.
 pub fn allows_full_admin(document: &Value) -> bool {
@@ -177,16 +167,14 @@ fn verdict(details: &AuthorizationDetails) -> Outcome {
 }
 
 #[async_trait]
-impl Control<AwsAccount> for NoFullAdminPolicies {
-    fn meta(&self) -> &'static ControlMeta {
-        &META
-    }
-
-    async fn audit(&self, account: &AwsAccount, _parameters: &Parameters) -> Outcome {
-        match authorization_details(account).await {
-            Ok(details) => verdict(&details),
-            Err(error) => Outcome::error(error.to_detail()),
-        }
+impl Audit for NoFullAdminPolicies {
+    async fn audit(
+        &self,
+        account: &AwsAccount,
+        _input: Input<'_, NoParameters>,
+    ) -> Result<Outcome, ErrorDetail> {
+        let details = authorization_details(account).await?;
+        Ok(verdict(&details))
     }
 }
 
@@ -233,9 +221,7 @@ mod tests {
             });
         let iam = mock_client!(aws_sdk_iam, RuleMode::MatchAny, [&page1, &page2]);
         let account = AwsAccount::for_tests(iam, "123456789012", "aws");
-        NoFullAdminPolicies
-            .audit(&account, &Parameters::default())
-            .await
+        cisrun_core::testing::audit(&NoFullAdminPolicies, &account).await
     }
 
     #[test]
@@ -379,9 +365,7 @@ mod tests {
         });
         let iam = mock_client!(aws_sdk_iam, RuleMode::MatchAny, [&page]);
         let account = AwsAccount::for_tests(iam, "123456789012", "aws");
-        let outcome = NoFullAdminPolicies
-            .audit(&account, &Parameters::default())
-            .await;
+        let outcome = cisrun_core::testing::audit(&NoFullAdminPolicies, &account).await;
         assert_eq!(outcome.status, Status::Error, "{outcome:?}");
         let error = outcome.error.expect("an error detail");
         assert_eq!(error.code, crate::aws::pages::REPEATED_TOKEN);
@@ -412,9 +396,7 @@ mod tests {
         });
         let iam = mock_client!(aws_sdk_iam, [&rule]);
         let account = AwsAccount::for_tests(iam, "123456789012", "aws");
-        let outcome = NoFullAdminPolicies
-            .audit(&account, &Parameters::default())
-            .await;
+        let outcome = cisrun_core::testing::audit(&NoFullAdminPolicies, &account).await;
         assert_eq!(outcome.status, Status::Error);
         assert!(outcome
             .message

@@ -1,14 +1,12 @@
-//! CIS AWS Foundations: no access keys created at setup for users with a console password
-//! (1.11 in v1.4.0–v4.0.1).
+//! CIS AWS Foundations: no access keys created at setup for users with a console password.
 
 use async_trait::async_trait;
-use cisrun_core::{Assessment, Control, ControlMeta, Evidence, Outcome, Parameters};
+use cisrun_core::{Audit, ErrorDetail, Evidence, Input, NoParameters, Outcome};
 
 use crate::aws::AwsAccount;
 use crate::data::iam::{credential_report, CredentialReport, ReportDate};
-use crate::register_control;
 
-cisrun_core::documented_control! {
+cisrun_core::control! {
     /// ## Description
     /// Do not create an access key for a console user "just in case" when setting the user
     /// up: create one only when the user needs programmatic access.
@@ -33,8 +31,6 @@ cisrun_core::documented_control! {
     /// - AWS may serve a report up to four hours old; the outcome notes when it did.
     /// - A malformed report, or any AWS error that survives the SDK's retries: **error**.
     ///
-    /// Permissions: `iam:GenerateCredentialReport`, `iam:GetCredentialReport`.
-    ///
     /// ## Remediation
     /// Delete each listed key: `aws iam delete-access-key --user-name <user>
     /// --access-key-id <id>` (`aws iam list-access-keys --user-name <user>` gives the ids).
@@ -47,19 +43,13 @@ cisrun_core::documented_control! {
     /// ## References
     /// - https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html
     /// - https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_getting-report.html
-    pub struct NoInitialAccessKeys;
+    pub struct NoInitialAccessKeys {
+        id: "aws-iam-no-initial-access-keys",
+        title: "Do not create access keys during initial setup for IAM users with a console password",
+        target: AwsAccount,
+        permissions: ["iam:GenerateCredentialReport", "iam:GetCredentialReport"],
+    }
 }
-
-static META: ControlMeta = ControlMeta {
-    id: "aws-iam-no-initial-access-keys",
-    title: "Do not create access keys during initial setup for IAM users with a console password",
-    assessment: Assessment::Automated,
-    doc: NoInitialAccessKeys::DOC,
-    parameters: None,
-    permissions: &["iam:GenerateCredentialReport", "iam:GetCredentialReport"],
-};
-
-register_control!(NoInitialAccessKeys);
 
 fn verdict(report: &CredentialReport) -> Outcome {
     let mut evidence = Vec::new();
@@ -113,16 +103,14 @@ fn verdict(report: &CredentialReport) -> Outcome {
 }
 
 #[async_trait]
-impl Control<AwsAccount> for NoInitialAccessKeys {
-    fn meta(&self) -> &'static ControlMeta {
-        &META
-    }
-
-    async fn audit(&self, account: &AwsAccount, _parameters: &Parameters) -> Outcome {
-        match credential_report(account).await {
-            Ok(report) => verdict(&report),
-            Err(error) => Outcome::error(error.to_detail()),
-        }
+impl Audit for NoInitialAccessKeys {
+    async fn audit(
+        &self,
+        account: &AwsAccount,
+        _input: Input<'_, NoParameters>,
+    ) -> Result<Outcome, ErrorDetail> {
+        let report = credential_report(account).await?;
+        Ok(verdict(&report))
     }
 }
 
@@ -137,9 +125,7 @@ mod tests {
         let rules = report_rules(rows);
         let iam = mock_client!(aws_sdk_iam, RuleMode::MatchAny, &rules);
         let account = AwsAccount::for_tests(iam, "123456789012", "aws");
-        NoInitialAccessKeys
-            .audit(&account, &Parameters::default())
-            .await
+        cisrun_core::testing::audit(&NoInitialAccessKeys, &account).await
     }
 
     #[tokio::test]

@@ -1,21 +1,16 @@
-//! CIS AWS Foundations: a password policy with a minimum length of 14 or more (1.8 in
-//! v1.4.0–v4.0.1). Its fix is shared with `aws-iam-password-reuse`
-//! (`crate::data::password_policy`).
+//! CIS AWS Foundations: a password policy with a minimum length of 14 or more. Its fix is
+//! shared with `aws-iam-password-reuse` (`crate::data::password_policy`).
 
 use async_trait::async_trait;
-use cisrun_core::{
-    Assessment, Control, ControlMeta, ControlParameters, Evidence, Outcome, ParameterSpec,
-    Parameters, Remediation, RemediationError,
-};
+use cisrun_core::{Audit, ControlParameters, ErrorDetail, Evidence, Input, Outcome};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
 use crate::aws::AwsAccount;
 use crate::data::iam::{password_policy, PasswordPolicy};
 use crate::data::password_policy::{resource, PasswordPolicyFix, Setting};
-use crate::register_control;
 
-cisrun_core::documented_control! {
+cisrun_core::control! {
     /// ## Description
     /// The account password policy sets the rules for IAM users' console passwords. Require
     /// passwords of at least 14 characters.
@@ -40,8 +35,6 @@ cisrun_core::documented_control! {
     ///     minimum_length: 16    # 14 to 128; below 14 is refused
     /// ```
     ///
-    /// Permissions: `iam:GetAccountPasswordPolicy`.
-    ///
     /// ## Remediation
     /// `aws iam update-account-password-policy --minimum-password-length 14` plus **every
     /// other setting the policy has now** (the call resets what it is not given).
@@ -56,7 +49,14 @@ cisrun_core::documented_control! {
     /// ## References
     /// - https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_passwords_account-policy.html
     /// - https://docs.aws.amazon.com/IAM/latest/APIReference/API_UpdateAccountPasswordPolicy.html
-    pub struct PasswordMinLength;
+    pub struct PasswordMinLength {
+        id: "aws-iam-password-min-length",
+        title: "Ensure IAM password policy requires minimum length of 14 or greater",
+        target: AwsAccount,
+        permissions: ["iam:GetAccountPasswordPolicy"],
+        parameters: MinLengthParameters,
+        fix: FIX,
+    }
 }
 
 /// The profile's `parameters: aws-iam-password-min-length:` block.
@@ -84,26 +84,9 @@ impl ControlParameters for MinLengthParameters {
     }
 }
 
-static META: ControlMeta = ControlMeta {
-    id: "aws-iam-password-min-length",
-    title: "Ensure IAM password policy requires minimum length of 14 or greater",
-    assessment: Assessment::Automated,
-    doc: PasswordMinLength::DOC,
-    parameters: Some(ParameterSpec::of::<MinLengthParameters>()),
-    permissions: &["iam:GetAccountPasswordPolicy"],
-};
-
-register_control!(PasswordMinLength);
-
-fn target(parameters: &Parameters) -> Result<i32, RemediationError> {
-    parameters
-        .for_fix::<MinLengthParameters>(META.id)
-        .map(|p| p.minimum_length)
-}
-
-static FIX: PasswordPolicyFix = PasswordPolicyFix {
+static FIX: PasswordPolicyFix<MinLengthParameters> = PasswordPolicyFix {
     setting: Setting::MinimumPasswordLength,
-    target,
+    target: |p| p.minimum_length,
 };
 
 /// The verdict on one setting of the policy: shared with `aws-iam-password-reuse`.
@@ -141,29 +124,19 @@ pub fn setting_verdict(
 }
 
 #[async_trait]
-impl Control<AwsAccount> for PasswordMinLength {
-    fn meta(&self) -> &'static ControlMeta {
-        &META
-    }
-
-    async fn audit(&self, account: &AwsAccount, parameters: &Parameters) -> Outcome {
-        let wanted = match parameters.get::<MinLengthParameters>() {
-            Ok(p) => p.minimum_length,
-            Err(detail) => return Outcome::error(detail),
-        };
-        match password_policy(account).await {
-            Ok(policy) => setting_verdict(
-                account,
-                policy.as_ref().as_ref(),
-                Setting::MinimumPasswordLength,
-                wanted,
-            ),
-            Err(error) => Outcome::error(error.to_detail()),
-        }
-    }
-
-    fn remediation(&self) -> Option<&dyn Remediation<AwsAccount>> {
-        Some(&FIX)
+impl Audit for PasswordMinLength {
+    async fn audit(
+        &self,
+        account: &AwsAccount,
+        input: Input<'_, MinLengthParameters>,
+    ) -> Result<Outcome, ErrorDetail> {
+        let policy = password_policy(account).await?;
+        Ok(setting_verdict(
+            account,
+            policy.as_ref().as_ref(),
+            Setting::MinimumPasswordLength,
+            input.parameters.minimum_length,
+        ))
     }
 }
 
@@ -211,34 +184,30 @@ mod tests {
         AwsAccount::for_tests(iam, "123456789012", "aws")
     }
 
-    fn parameters(yaml: &str) -> Parameters {
-        Parameters::new(serde_yaml::from_str(yaml).expect("yaml"))
+    fn parameters(yaml: &str) -> MinLengthParameters {
+        cisrun_core::testing::parameters(yaml).expect("parameters")
+    }
+
+    async fn audit(account: &AwsAccount, parameters: &MinLengthParameters) -> Outcome {
+        cisrun_core::testing::audit_as(&PasswordMinLength, account, parameters, "").await
     }
 
     #[tokio::test]
     async fn length_against_the_parameter() {
         let p = policy(14);
-        let outcome = PasswordMinLength
-            .audit(&account(&[&p]), &parameters("{}"))
-            .await;
+        let outcome = audit(&account(&[&p]), &parameters("{}")).await;
         assert_eq!(outcome.status, Status::Pass, "{outcome:?}");
-        let outcome = PasswordMinLength
-            .audit(&account(&[&p]), &parameters("minimum_length: 16"))
-            .await;
+        let outcome = audit(&account(&[&p]), &parameters("minimum_length: 16")).await;
         assert_eq!(outcome.status, Status::Fail, "{outcome:?}");
     }
 
     #[tokio::test]
     async fn no_policy_fails_and_access_denied_is_an_error() {
         let none = error("NoSuchEntity");
-        let outcome = PasswordMinLength
-            .audit(&account(&[&none]), &parameters("{}"))
-            .await;
+        let outcome = audit(&account(&[&none]), &parameters("{}")).await;
         assert_eq!(outcome.status, Status::Fail);
         let denied = error("AccessDenied");
-        let outcome = PasswordMinLength
-            .audit(&account(&[&denied]), &parameters("{}"))
-            .await;
+        let outcome = audit(&account(&[&denied]), &parameters("{}")).await;
         assert_eq!(outcome.status, Status::Error);
         assert_eq!(
             outcome.error.and_then(|e| e.missing_permission).as_deref(),
@@ -250,7 +219,7 @@ mod tests {
     fn the_parameter_may_not_go_below_14() {
         let check = |yaml: &str| {
             let value: serde_yaml::Value = serde_yaml::from_str(yaml).expect("yaml");
-            (META.parameters.expect("has parameters").check)(&value)
+            cisrun_core::parameters::read::<MinLengthParameters>(Some(&value)).map(drop)
         };
         assert!(check("minimum_length: 13").is_err());
         assert!(check("minimum_length: 14").is_ok());
@@ -276,9 +245,18 @@ mod tests {
             })
             .then_output(|| UpdateAccountPasswordPolicyOutput::builder().build());
         let account = account(&[&current, &update, &restore]);
-        let fix = PasswordMinLength.remediation().expect("has a fix");
+        let fix = cisrun_core::Described::fix(&PasswordMinLength).expect("has a fix");
         assert_eq!(fix.safety(), FixSafety::Safe);
-        let plan = fix.plan(&account, &parameters("{}")).await.expect("plan");
+        let plan = fix
+            .plan(
+                &account,
+                cisrun_core::Input {
+                    parameters: &parameters("{}"),
+                    version: "",
+                },
+            )
+            .await
+            .expect("plan");
         assert_eq!(plan.steps.len(), 1);
         let step = &plan.steps[0];
         assert_eq!(step.data["previous"]["minimum_password_length"], 8);
@@ -297,8 +275,17 @@ mod tests {
         let delete = mock!(Client::delete_account_password_policy)
             .then_output(|| DeleteAccountPasswordPolicyOutput::builder().build());
         let account = account(&[&none, &update, &delete]);
-        let fix = PasswordMinLength.remediation().expect("has a fix");
-        let plan = fix.plan(&account, &parameters("{}")).await.expect("plan");
+        let fix = cisrun_core::Described::fix(&PasswordMinLength).expect("has a fix");
+        let plan = fix
+            .plan(
+                &account,
+                cisrun_core::Input {
+                    parameters: &parameters("{}"),
+                    version: "",
+                },
+            )
+            .await
+            .expect("plan");
         let step = &plan.steps[0];
         assert!(step.data["previous"].is_null());
         fix.apply(&account, step).await.expect("apply");
@@ -310,8 +297,17 @@ mod tests {
     async fn a_compliant_policy_plans_nothing() {
         let current = policy(20);
         let account = account(&[&current]);
-        let fix = PasswordMinLength.remediation().expect("has a fix");
-        let plan = fix.plan(&account, &parameters("{}")).await.expect("plan");
+        let fix = cisrun_core::Described::fix(&PasswordMinLength).expect("has a fix");
+        let plan = fix
+            .plan(
+                &account,
+                cisrun_core::Input {
+                    parameters: &parameters("{}"),
+                    version: "",
+                },
+            )
+            .await
+            .expect("plan");
         assert!(plan.steps.is_empty());
     }
 }

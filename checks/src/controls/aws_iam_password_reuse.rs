@@ -1,11 +1,8 @@
-//! CIS AWS Foundations: a password policy that prevents password reuse (1.9 in
-//! v1.4.0–v4.0.1). Shares its verdict and fix with `aws-iam-password-min-length`.
+//! CIS AWS Foundations: a password policy that prevents password reuse. Shares its verdict
+//! and fix with `aws-iam-password-min-length`.
 
 use async_trait::async_trait;
-use cisrun_core::{
-    Assessment, Control, ControlMeta, ControlParameters, Outcome, ParameterSpec, Parameters,
-    Remediation, RemediationError,
-};
+use cisrun_core::{Audit, ControlParameters, ErrorDetail, Input, Outcome};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -13,9 +10,8 @@ use crate::aws::AwsAccount;
 use crate::controls::aws_iam_password_min_length::setting_verdict;
 use crate::data::iam::password_policy;
 use crate::data::password_policy::{PasswordPolicyFix, Setting};
-use crate::register_control;
 
-cisrun_core::documented_control! {
+cisrun_core::control! {
     /// ## Description
     /// The account password policy can stop IAM users from reusing their previous
     /// passwords. Make it remember 24 passwords, the most IAM allows.
@@ -42,8 +38,6 @@ cisrun_core::documented_control! {
     ///     reuse_prevention: 24    # 1 to 24; anything below 24 is less than the benchmark asks
     /// ```
     ///
-    /// Permissions: `iam:GetAccountPasswordPolicy`.
-    ///
     /// ## Remediation
     /// `aws iam update-account-password-policy --password-reuse-prevention 24` plus **every
     /// other setting the policy has now** (the call resets what it is not given).
@@ -58,7 +52,14 @@ cisrun_core::documented_control! {
     /// ## References
     /// - https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_passwords_account-policy.html
     /// - https://docs.aws.amazon.com/IAM/latest/APIReference/API_UpdateAccountPasswordPolicy.html
-    pub struct PasswordReuse;
+    pub struct PasswordReuse {
+        id: "aws-iam-password-reuse",
+        title: "Ensure IAM password policy prevents password reuse",
+        target: AwsAccount,
+        permissions: ["iam:GetAccountPasswordPolicy"],
+        parameters: ReuseParameters,
+        fix: FIX,
+    }
 }
 
 /// The profile's `parameters: aws-iam-password-reuse:` block.
@@ -86,52 +87,25 @@ impl ControlParameters for ReuseParameters {
     }
 }
 
-static META: ControlMeta = ControlMeta {
-    id: "aws-iam-password-reuse",
-    title: "Ensure IAM password policy prevents password reuse",
-    assessment: Assessment::Automated,
-    doc: PasswordReuse::DOC,
-    parameters: Some(ParameterSpec::of::<ReuseParameters>()),
-    permissions: &["iam:GetAccountPasswordPolicy"],
-};
-
-register_control!(PasswordReuse);
-
-fn target(parameters: &Parameters) -> Result<i32, RemediationError> {
-    parameters
-        .for_fix::<ReuseParameters>(META.id)
-        .map(|p| p.reuse_prevention)
-}
-
-static FIX: PasswordPolicyFix = PasswordPolicyFix {
+static FIX: PasswordPolicyFix<ReuseParameters> = PasswordPolicyFix {
     setting: Setting::PasswordReusePrevention,
-    target,
+    target: |p| p.reuse_prevention,
 };
 
 #[async_trait]
-impl Control<AwsAccount> for PasswordReuse {
-    fn meta(&self) -> &'static ControlMeta {
-        &META
-    }
-
-    async fn audit(&self, account: &AwsAccount, parameters: &Parameters) -> Outcome {
-        let wanted = match parameters.get::<ReuseParameters>() {
-            Ok(p) => p.reuse_prevention,
-            Err(detail) => return Outcome::error(detail),
-        };
-        match password_policy(account).await {
-            Ok(policy) => setting_verdict(
-                account,
-                policy.as_ref().as_ref(),
-                Setting::PasswordReusePrevention,
-                wanted,
-            ),
-            Err(error) => Outcome::error(error.to_detail()),
-        }
-    }
-
-    fn remediation(&self) -> Option<&dyn Remediation<AwsAccount>> {
-        Some(&FIX)
+impl Audit for PasswordReuse {
+    async fn audit(
+        &self,
+        account: &AwsAccount,
+        input: Input<'_, ReuseParameters>,
+    ) -> Result<Outcome, ErrorDetail> {
+        let policy = password_policy(account).await?;
+        Ok(setting_verdict(
+            account,
+            policy.as_ref().as_ref(),
+            Setting::PasswordReusePrevention,
+            input.parameters.reuse_prevention,
+        ))
     }
 }
 
@@ -164,18 +138,23 @@ mod tests {
             .then_output(|| UpdateAccountPasswordPolicyOutput::builder().build());
         let iam = mock_client!(aws_sdk_iam, RuleMode::MatchAny, [&current, &update]);
         let account = AwsAccount::for_tests(iam, "123456789012", "aws");
-        let none = Parameters::default();
-        assert_eq!(
-            PasswordReuse.audit(&account, &none).await.status,
-            Status::Fail
-        );
-        let five = Parameters::new(serde_yaml::from_str("reuse_prevention: 5").expect("yaml"));
-        assert_eq!(
-            PasswordReuse.audit(&account, &five).await.status,
-            Status::Pass
-        );
-        let fix = PasswordReuse.remediation().expect("fix");
-        let plan = fix.plan(&account, &none).await.expect("plan");
+        let none: ReuseParameters = cisrun_core::testing::parameters("{}").expect("defaults");
+        let audit = |p| cisrun_core::testing::audit_as(&PasswordReuse, &account, p, "");
+        assert_eq!(audit(&none).await.status, Status::Fail);
+        let five: ReuseParameters =
+            cisrun_core::testing::parameters("reuse_prevention: 5").expect("parameters");
+        assert_eq!(audit(&five).await.status, Status::Pass);
+        let fix = cisrun_core::Described::fix(&PasswordReuse).expect("fix");
+        let plan = fix
+            .plan(
+                &account,
+                cisrun_core::Input {
+                    parameters: &none,
+                    version: "",
+                },
+            )
+            .await
+            .expect("plan");
         fix.apply(&account, &plan.steps[0]).await.expect("apply");
         assert_eq!(update.num_calls(), 1);
     }

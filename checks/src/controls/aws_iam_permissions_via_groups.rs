@@ -1,14 +1,12 @@
-//! CIS AWS Foundations: IAM users get permissions only through groups (1.15 in v1.4.0–v4.0.1,
-//! 1.14 in v5.0.0, 2.14 in v6.0.0, 2.13 in v7.0.0).
+//! CIS AWS Foundations: IAM users get permissions only through groups.
 
 use async_trait::async_trait;
-use cisrun_core::{Assessment, Control, ControlMeta, Evidence, Outcome, Parameters};
+use cisrun_core::{Audit, ErrorDetail, Evidence, Input, NoParameters, Outcome};
 
 use crate::aws::AwsAccount;
 use crate::data::authorization::{authorization_details, AuthorizationDetails, ACTION};
-use crate::register_control;
 
-cisrun_core::documented_control! {
+cisrun_core::control! {
     /// ## Description
     /// An IAM user can receive permissions in four ways: an inline policy embedded in the
     /// user, a managed policy attached to the user, or either kind of policy on a group the
@@ -36,8 +34,6 @@ cisrun_core::documented_control! {
     /// - A permissions boundary on a user is not a grant and does not count.
     /// - Any AWS error that survives the SDK's retries: **error**, never pass or fail.
     ///
-    /// Permissions: `iam:GetAccountAuthorizationDetails`.
-    ///
     /// ## Remediation
     /// 1. Create a group and attach the policy to it:
     ///    `aws iam create-group --group-name <group>` and
@@ -56,19 +52,13 @@ cisrun_core::documented_control! {
     /// - https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html
     /// - https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_managed-vs-inline.html
     /// - https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetAccountAuthorizationDetails.html
-    pub struct PermissionsViaGroups;
+    pub struct PermissionsViaGroups {
+        id: "aws-iam-permissions-via-groups",
+        title: "Ensure IAM users receive permissions only through groups",
+        target: AwsAccount,
+        permissions: [ACTION],
+    }
 }
-
-static META: ControlMeta = ControlMeta {
-    id: "aws-iam-permissions-via-groups",
-    title: "Ensure IAM users receive permissions only through groups",
-    assessment: Assessment::Automated,
-    doc: PermissionsViaGroups::DOC,
-    parameters: None,
-    permissions: &[ACTION],
-};
-
-register_control!(PermissionsViaGroups);
 
 /// The benchmark's verdict on the users' own policies.
 fn verdict(details: &AuthorizationDetails) -> Outcome {
@@ -110,16 +100,14 @@ fn verdict(details: &AuthorizationDetails) -> Outcome {
 }
 
 #[async_trait]
-impl Control<AwsAccount> for PermissionsViaGroups {
-    fn meta(&self) -> &'static ControlMeta {
-        &META
-    }
-
-    async fn audit(&self, account: &AwsAccount, _parameters: &Parameters) -> Outcome {
-        match authorization_details(account).await {
-            Ok(details) => verdict(&details),
-            Err(error) => Outcome::error(error.to_detail()),
-        }
+impl Audit for PermissionsViaGroups {
+    async fn audit(
+        &self,
+        account: &AwsAccount,
+        _input: Input<'_, NoParameters>,
+    ) -> Result<Outcome, ErrorDetail> {
+        let details = authorization_details(account).await?;
+        Ok(verdict(&details))
     }
 }
 
@@ -160,9 +148,7 @@ mod tests {
         let refs: Vec<_> = rules.iter().collect();
         let iam = mock_client!(aws_sdk_iam, RuleMode::MatchAny, refs.as_slice());
         let account = AwsAccount::for_tests(iam, "123456789012", "aws");
-        PermissionsViaGroups
-            .audit(&account, &Parameters::default())
-            .await
+        cisrun_core::testing::audit(&PermissionsViaGroups, &account).await
     }
 
     #[tokio::test]
@@ -217,9 +203,7 @@ mod tests {
         });
         let iam = mock_client!(aws_sdk_iam, [&rule]);
         let account = AwsAccount::for_tests(iam, "123456789012", "aws");
-        let outcome = PermissionsViaGroups
-            .audit(&account, &Parameters::default())
-            .await;
+        let outcome = cisrun_core::testing::audit(&PermissionsViaGroups, &account).await;
         assert_eq!(outcome.status, Status::Error);
         let detail = outcome.error.expect("detail");
         assert_eq!(

@@ -1,12 +1,9 @@
-//! CIS AWS Foundations: no unrestricted `Principal: *` in resource policies (2.21 in
-//! v7.0.0). Manual: documentation only.
-
-use cisrun_core::{Assessment, Control, ControlMeta};
+//! CIS AWS Foundations: no unrestricted `Principal: *` in resource policies. Manual:
+//! documentation only.
 
 use crate::aws::AwsAccount;
-use crate::register_control;
 
-cisrun_core::documented_control! {
+cisrun_core::manual_control! {
     /// ## Description
     /// Resource-based policies (S3 bucket policies, SQS queue policies, SNS topic policies, Lambda
     /// function policies, KMS key policies, ...) should not allow access to `"Principal": "*"` with
@@ -45,23 +42,9 @@ cisrun_core::documented_control! {
     /// ## References
     /// - https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html
     /// - https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_identity-vs-resource.html
-    pub struct ResourcePoliciesNoPublicPrincipal;
-}
-
-static META: ControlMeta = ControlMeta {
-    id: "aws-iam-resource-policies-no-public-principal",
-    title: "Ensure AWS resource policies do not allow unrestricted access using 'Principal': '*'",
-    assessment: Assessment::Manual,
-    doc: ResourcePoliciesNoPublicPrincipal::DOC,
-    parameters: None,
-    permissions: &[],
-};
-
-register_control!(ResourcePoliciesNoPublicPrincipal);
-
-/// Documentation only: the default `audit` reports the control as skipped (manual).
-impl Control<AwsAccount> for ResourcePoliciesNoPublicPrincipal {
-    fn meta(&self) -> &'static ControlMeta {
-        &META
+    pub struct ResourcePoliciesNoPublicPrincipal {
+        id: "aws-iam-resource-policies-no-public-principal",
+        title: "Ensure AWS resource policies do not allow unrestricted access using 'Principal': '*'",
+        target: AwsAccount,
     }
 }

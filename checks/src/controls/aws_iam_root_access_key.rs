@@ -1,14 +1,13 @@
-//! CIS AWS Foundations: no access key for the root user (1.4 in v1.4.0–v4.0.1). The template
-//! for an audit-only control: documentation, metadata, one shared fetcher, a verdict, tests.
+//! CIS AWS Foundations: no access key for the root user. The template for an audit-only
+//! control: documentation, metadata, one shared fetcher, a verdict, tests.
 
 use async_trait::async_trait;
-use cisrun_core::{Assessment, Control, ControlMeta, Evidence, Outcome, Parameters};
+use cisrun_core::{Audit, ErrorDetail, Evidence, Input, NoParameters, Outcome};
 
 use crate::aws::AwsAccount;
 use crate::data::iam::{account_summary, AccountSummary};
-use crate::register_control;
 
-cisrun_core::documented_control! {
+cisrun_core::control! {
     /// ## Description
     /// The root user is the most privileged identity in an AWS account. Access keys give
     /// programmatic access to it. Remove every access key the root user has.
@@ -31,8 +30,6 @@ cisrun_core::documented_control! {
     /// - `AccountAccessKeysPresent` missing from the summary, or any AWS error that
     ///   survives the SDK's retries: **error**, never pass or fail.
     ///
-    /// Permissions: `iam:GetAccountSummary`.
-    ///
     /// ## Remediation
     /// Sign in as the root user, open *Security credentials*, and under *Access keys*
     /// deactivate, then delete, every key. cisrun does not fix this: only the root user can.
@@ -43,19 +40,13 @@ cisrun_core::documented_control! {
     /// ## References
     /// - https://docs.aws.amazon.com/IAM/latest/UserGuide/id_root-user_manage_add-key.html
     /// - https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetAccountSummary.html
-    pub struct RootAccessKey;
+    pub struct RootAccessKey {
+        id: "aws-iam-root-access-key",
+        title: "Ensure no 'root' user account access key exists",
+        target: AwsAccount,
+        permissions: ["iam:GetAccountSummary"],
+    }
 }
-
-static META: ControlMeta = ControlMeta {
-    id: "aws-iam-root-access-key",
-    title: "Ensure no 'root' user account access key exists",
-    assessment: Assessment::Automated,
-    doc: RootAccessKey::DOC,
-    parameters: None,
-    permissions: &["iam:GetAccountSummary"],
-};
-
-register_control!(RootAccessKey);
 
 /// The benchmark's verdict on the account summary.
 fn verdict(account: &AwsAccount, summary: &AccountSummary) -> Outcome {
@@ -81,16 +72,14 @@ fn verdict(account: &AwsAccount, summary: &AccountSummary) -> Outcome {
 }
 
 #[async_trait]
-impl Control<AwsAccount> for RootAccessKey {
-    fn meta(&self) -> &'static ControlMeta {
-        &META
-    }
-
-    async fn audit(&self, account: &AwsAccount, _parameters: &Parameters) -> Outcome {
-        match account_summary(account).await {
-            Ok(summary) => verdict(account, &summary),
-            Err(error) => Outcome::error(error.to_detail()),
-        }
+impl Audit for RootAccessKey {
+    async fn audit(
+        &self,
+        account: &AwsAccount,
+        _input: Input<'_, NoParameters>,
+    ) -> Result<Outcome, ErrorDetail> {
+        let summary = account_summary(account).await?;
+        Ok(verdict(account, &summary))
     }
 }
 
@@ -115,7 +104,7 @@ mod tests {
         });
         let iam = mock_client!(aws_sdk_iam, [&rule]);
         let account = AwsAccount::for_tests(iam, "123456789012", "aws");
-        RootAccessKey.audit(&account, &Parameters::default()).await
+        cisrun_core::testing::audit(&RootAccessKey, &account).await
     }
 
     #[tokio::test]

@@ -1,14 +1,13 @@
-//! CIS AWS Foundations: hardware MFA for the root user (1.6 in v1.4.0–v4.0.1).
+//! CIS AWS Foundations: hardware MFA for the root user.
 
 use async_trait::async_trait;
-use cisrun_core::{Assessment, Control, ControlMeta, Evidence, Outcome, Parameters};
+use cisrun_core::{Audit, ErrorDetail, Evidence, Input, NoParameters, Outcome};
 
 use crate::aws::AwsAccount;
 use crate::controls::aws_iam_root_mfa::{mfa_enabled, root_arn};
 use crate::data::iam::{account_summary, virtual_mfa_devices, VirtualMfaDevice};
-use crate::register_control;
 
-cisrun_core::documented_control! {
+cisrun_core::control! {
     /// ## Description
     /// The root user's MFA device should be a hardware device (a FIDO security key or a
     /// hardware TOTP token), not a virtual one: an app on a phone or computer.
@@ -34,8 +33,6 @@ cisrun_core::documented_control! {
     /// - `AccountMFAEnabled` missing, or any AWS error that survives the SDK's retries:
     ///   **error**, never pass or fail.
     ///
-    /// Permissions: `iam:GetAccountSummary`, `iam:ListVirtualMFADevices`.
-    ///
     /// ## Remediation
     /// Sign in as the root user, open *Security credentials*, remove the virtual MFA device
     /// and assign a hardware one (a passkey/security key or a hardware TOTP token). cisrun
@@ -47,19 +44,13 @@ cisrun_core::documented_control! {
     /// ## References
     /// - https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_mfa_enable_physical.html
     /// - https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListVirtualMFADevices.html
-    pub struct RootHardwareMfa;
+    pub struct RootHardwareMfa {
+        id: "aws-iam-root-hardware-mfa",
+        title: "Ensure hardware MFA is enabled for the 'root' user account",
+        target: AwsAccount,
+        permissions: ["iam:GetAccountSummary", "iam:ListVirtualMFADevices"],
+    }
 }
-
-static META: ControlMeta = ControlMeta {
-    id: "aws-iam-root-hardware-mfa",
-    title: "Ensure hardware MFA is enabled for the 'root' user account",
-    assessment: Assessment::Automated,
-    doc: RootHardwareMfa::DOC,
-    parameters: None,
-    permissions: &["iam:GetAccountSummary", "iam:ListVirtualMFADevices"],
-};
-
-register_control!(RootHardwareMfa);
 
 fn verdict(root: &str, devices: &[VirtualMfaDevice]) -> Outcome {
     let virtual_root: Vec<&VirtualMfaDevice> = devices
@@ -90,31 +81,22 @@ fn verdict(root: &str, devices: &[VirtualMfaDevice]) -> Outcome {
 }
 
 #[async_trait]
-impl Control<AwsAccount> for RootHardwareMfa {
-    fn meta(&self) -> &'static ControlMeta {
-        &META
-    }
-
-    async fn audit(&self, account: &AwsAccount, _parameters: &Parameters) -> Outcome {
+impl Audit for RootHardwareMfa {
+    async fn audit(
+        &self,
+        account: &AwsAccount,
+        _input: Input<'_, NoParameters>,
+    ) -> Result<Outcome, ErrorDetail> {
         let root = root_arn(account);
-        let summary = match account_summary(account).await {
-            Ok(summary) => summary,
-            Err(error) => return Outcome::error(error.to_detail()),
-        };
-        match mfa_enabled(&summary) {
-            Ok(true) => {}
-            Ok(false) => {
-                return Outcome::fail(
-                    "the root user has no MFA device at all: assign a hardware one",
-                    vec![Evidence::new(&root, "AccountMFAEnabled = 0")],
-                )
-            }
-            Err(detail) => return Outcome::error(detail),
+        let summary = account_summary(account).await?;
+        if !mfa_enabled(&summary)? {
+            return Ok(Outcome::fail(
+                "the root user has no MFA device at all: assign a hardware one",
+                vec![Evidence::new(&root, "AccountMFAEnabled = 0")],
+            ));
         }
-        match virtual_mfa_devices(account).await {
-            Ok(devices) => verdict(&root, &devices),
-            Err(error) => Outcome::error(error.to_detail()),
-        }
+        let devices = virtual_mfa_devices(account).await?;
+        Ok(verdict(&root, &devices))
     }
 }
 
@@ -181,9 +163,7 @@ mod tests {
     async fn audit(rules: &[&Rule]) -> Outcome {
         let iam = mock_client!(aws_sdk_iam, RuleMode::MatchAny, rules.iter().copied());
         let account = AwsAccount::for_tests(iam, "123456789012", "aws");
-        RootHardwareMfa
-            .audit(&account, &Parameters::default())
-            .await
+        cisrun_core::testing::audit(&RootHardwareMfa, &account).await
     }
 
     #[tokio::test]

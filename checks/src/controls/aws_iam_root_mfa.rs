@@ -1,13 +1,12 @@
-//! CIS AWS Foundations: MFA for the root user (1.5 in v1.4.0–v4.0.1, 2.5 in v7.0.0).
+//! CIS AWS Foundations: MFA for the root user.
 
 use async_trait::async_trait;
-use cisrun_core::{Assessment, Control, ControlMeta, ErrorDetail, Evidence, Outcome, Parameters};
+use cisrun_core::{Audit, ErrorDetail, Evidence, Input, NoParameters, Outcome};
 
 use crate::aws::AwsAccount;
 use crate::data::iam::{account_summary, AccountSummary};
-use crate::register_control;
 
-cisrun_core::documented_control! {
+cisrun_core::control! {
     /// ## Description
     /// The root user can do anything in the account, including things no IAM policy can
     /// restrict. Protect its sign-in with a multi-factor authentication (MFA) device.
@@ -35,8 +34,6 @@ cisrun_core::documented_control! {
     /// - `AccountMFAEnabled` missing, or any AWS error that survives the SDK's retries:
     ///   **error**, never pass or fail.
     ///
-    /// Permissions: `iam:GetAccountSummary`.
-    ///
     /// ## Remediation
     /// Sign in as the root user, open *Security credentials*, choose *Assign MFA device* and
     /// follow the steps (a hardware key is better: see `aws-iam-root-hardware-mfa`). cisrun
@@ -48,19 +45,13 @@ cisrun_core::documented_control! {
     /// ## References
     /// - https://docs.aws.amazon.com/IAM/latest/UserGuide/enable-virt-mfa-for-root.html
     /// - https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetAccountSummary.html
-    pub struct RootMfa;
+    pub struct RootMfa {
+        id: "aws-iam-root-mfa",
+        title: "Ensure MFA is enabled for the 'root' user account",
+        target: AwsAccount,
+        permissions: ["iam:GetAccountSummary"],
+    }
 }
-
-static META: ControlMeta = ControlMeta {
-    id: "aws-iam-root-mfa",
-    title: "Ensure MFA is enabled for the 'root' user account",
-    assessment: Assessment::Automated,
-    doc: RootMfa::DOC,
-    parameters: None,
-    permissions: &["iam:GetAccountSummary"],
-};
-
-register_control!(RootMfa);
 
 /// The root user's ARN in `account`.
 pub fn root_arn(account: &AwsAccount) -> String {
@@ -132,16 +123,15 @@ fn verdict(account: &AwsAccount, summary: &AccountSummary, version: Option<&str>
 }
 
 #[async_trait]
-impl Control<AwsAccount> for RootMfa {
-    fn meta(&self) -> &'static ControlMeta {
-        &META
-    }
-
-    async fn audit(&self, account: &AwsAccount, parameters: &Parameters) -> Outcome {
-        match account_summary(account).await {
-            Ok(summary) => verdict(account, &summary, parameters.benchmark_version()),
-            Err(error) => Outcome::error(error.to_detail()),
-        }
+impl Audit for RootMfa {
+    async fn audit(
+        &self,
+        account: &AwsAccount,
+        input: Input<'_, NoParameters>,
+    ) -> Result<Outcome, ErrorDetail> {
+        let summary = account_summary(account).await?;
+        let version = Some(input.version).filter(|v| !v.is_empty());
+        Ok(verdict(account, &summary, version))
     }
 }
 
@@ -173,11 +163,13 @@ mod tests {
         });
         let iam = mock_client!(aws_sdk_iam, [&rule]);
         let account = AwsAccount::for_tests(iam, "123456789012", "aws");
-        let parameters = match version {
-            Some(version) => Parameters::default().with_benchmark_version(version),
-            None => Parameters::default(),
-        };
-        RootMfa.audit(&account, &parameters).await
+        cisrun_core::testing::audit_as(
+            &RootMfa,
+            &account,
+            &NoParameters::default(),
+            version.unwrap_or_default(),
+        )
+        .await
     }
 
     async fn audit_with(mfa: Option<i32>) -> Outcome {
@@ -245,7 +237,7 @@ mod tests {
         });
         let iam = mock_client!(aws_sdk_iam, [&rule]);
         let account = AwsAccount::for_tests(iam, "123456789012", "aws");
-        let outcome = RootMfa.audit(&account, &Parameters::default()).await;
+        let outcome = cisrun_core::testing::audit(&RootMfa, &account).await;
         assert_eq!(outcome.status, Status::Error);
         assert_eq!(
             outcome.error.and_then(|e| e.missing_permission).as_deref(),

@@ -1,19 +1,15 @@
-//! CIS AWS Foundations: no daily use of the root user (1.7 in v1.4.0–v4.0.1).
+//! CIS AWS Foundations: no daily use of the root user.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
-use cisrun_core::{
-    Assessment, Control, ControlMeta, ControlParameters, ErrorDetail, Evidence, Outcome,
-    ParameterSpec, Parameters,
-};
+use cisrun_core::{Audit, ControlParameters, ErrorDetail, Evidence, Input, Outcome};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
 use crate::aws::AwsAccount;
 use crate::data::iam::{credential_report, CredentialReport, ROOT_ROW};
-use crate::register_control;
 
-cisrun_core::documented_control! {
+cisrun_core::control! {
     /// ## Description
     /// Do not use the root user for administrative or daily work: keep it for the few tasks
     /// that only the root user can do.
@@ -51,8 +47,6 @@ cisrun_core::documented_control! {
     ///     recent_use_days: 1     # 1 to 365
     /// ```
     ///
-    /// Permissions: `iam:GenerateCredentialReport`, `iam:GetCredentialReport`.
-    ///
     /// ## Remediation
     /// Find out who used the root user and why (CloudTrail events whose `userIdentity.type`
     /// is `Root`), give them an IAM role for that work, and keep the root credentials locked
@@ -65,7 +59,13 @@ cisrun_core::documented_control! {
     /// - https://docs.aws.amazon.com/IAM/latest/UserGuide/id_root-user.html
     /// - https://docs.aws.amazon.com/IAM/latest/UserGuide/root-user-tasks.html
     /// - https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_getting-report.html
-    pub struct RootUsage;
+    pub struct RootUsage {
+        id: "aws-iam-root-usage",
+        title: "Eliminate use of the 'root' user for administrative and daily tasks",
+        target: AwsAccount,
+        permissions: ["iam:GenerateCredentialReport", "iam:GetCredentialReport"],
+        parameters: RootUsageParameters,
+    }
 }
 
 /// The profile's `parameters: aws-iam-root-usage:` block.
@@ -100,17 +100,6 @@ impl ControlParameters for RootUsageParameters {
         Ok(())
     }
 }
-
-static META: ControlMeta = ControlMeta {
-    id: "aws-iam-root-usage",
-    title: "Eliminate use of the 'root' user for administrative and daily tasks",
-    assessment: Assessment::Automated,
-    doc: RootUsage::DOC,
-    parameters: Some(ParameterSpec::of::<RootUsageParameters>()),
-    permissions: &["iam:GenerateCredentialReport", "iam:GetCredentialReport"],
-};
-
-register_control!(RootUsage);
 
 fn verdict(report: &CredentialReport, days: u32, now: DateTime<Utc>) -> Outcome {
     let Some(root) = &report.root else {
@@ -159,20 +148,18 @@ fn verdict(report: &CredentialReport, days: u32, now: DateTime<Utc>) -> Outcome 
 }
 
 #[async_trait]
-impl Control<AwsAccount> for RootUsage {
-    fn meta(&self) -> &'static ControlMeta {
-        &META
-    }
-
-    async fn audit(&self, account: &AwsAccount, parameters: &Parameters) -> Outcome {
-        let parameters: RootUsageParameters = match parameters.get() {
-            Ok(p) => p,
-            Err(detail) => return Outcome::error(detail),
-        };
-        match credential_report(account).await {
-            Ok(report) => verdict(&report, parameters.recent_use_days, Utc::now()),
-            Err(error) => Outcome::error(error.to_detail()),
-        }
+impl Audit for RootUsage {
+    async fn audit(
+        &self,
+        account: &AwsAccount,
+        input: Input<'_, RootUsageParameters>,
+    ) -> Result<Outcome, ErrorDetail> {
+        let report = credential_report(account).await?;
+        Ok(verdict(
+            &report,
+            input.parameters.recent_use_days,
+            Utc::now(),
+        ))
     }
 }
 
@@ -200,8 +187,9 @@ mod tests {
         let rules = report_rules(rows);
         let iam = mock_client!(aws_sdk_iam, RuleMode::MatchAny, &rules);
         let account = AwsAccount::for_tests(iam, "123456789012", "aws");
-        let parameters = Parameters::new(serde_yaml::from_str(parameters).expect("yaml"));
-        RootUsage.audit(&account, &parameters).await
+        let parameters: RootUsageParameters =
+            cisrun_core::testing::parameters(parameters).expect("parameters");
+        cisrun_core::testing::audit_as(&RootUsage, &account, &parameters, "").await
     }
 
     #[tokio::test]
@@ -254,7 +242,7 @@ mod tests {
         });
         let iam = mock_client!(aws_sdk_iam, [&rule]);
         let account = AwsAccount::for_tests(iam, "123456789012", "aws");
-        let outcome = RootUsage.audit(&account, &Parameters::default()).await;
+        let outcome = cisrun_core::testing::audit(&RootUsage, &account).await;
         assert_eq!(outcome.status, Status::Error);
         assert_eq!(
             outcome.error.and_then(|e| e.missing_permission).as_deref(),
@@ -266,7 +254,7 @@ mod tests {
     fn the_window_is_bounded() {
         let check = |yaml: &str| {
             let value: serde_yaml::Value = serde_yaml::from_str(yaml).expect("yaml");
-            (META.parameters.expect("has parameters").check)(&value)
+            cisrun_core::parameters::read::<RootUsageParameters>(Some(&value)).map(drop)
         };
         assert!(check("{}").is_ok());
         assert!(check("recent_use_days: 0").is_err());

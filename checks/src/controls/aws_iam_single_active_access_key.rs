@@ -1,13 +1,12 @@
-//! CIS AWS Foundations: at most one active access key per IAM user (1.13 in v1.4.0–v4.0.1).
+//! CIS AWS Foundations: at most one active access key per IAM user.
 
 use async_trait::async_trait;
-use cisrun_core::{Assessment, Control, ControlMeta, Evidence, Outcome, Parameters};
+use cisrun_core::{Audit, ErrorDetail, Evidence, Input, NoParameters, Outcome};
 
 use crate::aws::AwsAccount;
 use crate::data::iam::{credential_report, CredentialReport};
-use crate::register_control;
 
-cisrun_core::documented_control! {
+cisrun_core::control! {
     /// ## Description
     /// An IAM user can have two access keys. Keep at most one of them active.
     ///
@@ -29,8 +28,6 @@ cisrun_core::documented_control! {
     /// - AWS may serve a report up to four hours old; the outcome notes when it did.
     /// - A malformed report, or any AWS error that survives the SDK's retries: **error**.
     ///
-    /// Permissions: `iam:GenerateCredentialReport`, `iam:GetCredentialReport`.
-    ///
     /// ## Remediation
     /// For each user listed, find which key is still used (`aws iam
     /// get-access-key-last-used --access-key-id <id>`), then deactivate the other
@@ -44,19 +41,13 @@ cisrun_core::documented_control! {
     /// ## References
     /// - https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html
     /// - https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_getting-report.html
-    pub struct SingleActiveAccessKey;
+    pub struct SingleActiveAccessKey {
+        id: "aws-iam-single-active-access-key",
+        title: "Ensure there is only one active access key for any single IAM user",
+        target: AwsAccount,
+        permissions: ["iam:GenerateCredentialReport", "iam:GetCredentialReport"],
+    }
 }
-
-static META: ControlMeta = ControlMeta {
-    id: "aws-iam-single-active-access-key",
-    title: "Ensure there is only one active access key for any single IAM user",
-    assessment: Assessment::Automated,
-    doc: SingleActiveAccessKey::DOC,
-    parameters: None,
-    permissions: &["iam:GenerateCredentialReport", "iam:GetCredentialReport"],
-};
-
-register_control!(SingleActiveAccessKey);
 
 fn verdict(report: &CredentialReport) -> Outcome {
     let mut evidence = Vec::new();
@@ -94,16 +85,14 @@ fn verdict(report: &CredentialReport) -> Outcome {
 }
 
 #[async_trait]
-impl Control<AwsAccount> for SingleActiveAccessKey {
-    fn meta(&self) -> &'static ControlMeta {
-        &META
-    }
-
-    async fn audit(&self, account: &AwsAccount, _parameters: &Parameters) -> Outcome {
-        match credential_report(account).await {
-            Ok(report) => verdict(&report),
-            Err(error) => Outcome::error(error.to_detail()),
-        }
+impl Audit for SingleActiveAccessKey {
+    async fn audit(
+        &self,
+        account: &AwsAccount,
+        _input: Input<'_, NoParameters>,
+    ) -> Result<Outcome, ErrorDetail> {
+        let report = credential_report(account).await?;
+        Ok(verdict(&report))
     }
 }
 
@@ -126,9 +115,7 @@ mod tests {
         let rules = report_rules(&[two, one]);
         let iam = mock_client!(aws_sdk_iam, RuleMode::MatchAny, &rules);
         let account = AwsAccount::for_tests(iam, "123456789012", "aws");
-        let outcome = SingleActiveAccessKey
-            .audit(&account, &Parameters::default())
-            .await;
+        let outcome = cisrun_core::testing::audit(&SingleActiveAccessKey, &account).await;
         assert_eq!(outcome.status, Status::Fail, "{outcome:?}");
         assert_eq!(
             outcome.message,

@@ -1,12 +1,11 @@
-//! CIS AWS Foundations: credentials unused for 45 days or more are disabled (1.12 in
-//! v1.4.0–v4.0.1). Also home of the unsafe access-key deactivation that
-//! `aws-iam-access-key-rotation-90d` shares.
+//! CIS AWS Foundations: credentials unused for 45 days or more are disabled. Also home of
+//! the unsafe access-key deactivation that `aws-iam-access-key-rotation-90d` shares.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use cisrun_core::{
-    Assessment, Control, ControlMeta, ControlParameters, Evidence, FixSafety, Outcome,
-    ParameterSpec, Parameters, Plan, Remediation, RemediationError, Step,
+    Audit, ControlParameters, ErrorDetail, Evidence, FixSafety, Input, Outcome, Plan, Remediation,
+    RemediationError, Step,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -14,9 +13,8 @@ use serde::{Deserialize, Serialize};
 use crate::aws::pages::{read_pages, Page};
 use crate::aws::{AwsAccount, AwsError};
 use crate::data::iam::{credential_report, CredentialReport, CredentialRow, ReportDate};
-use crate::register_control;
 
-cisrun_core::documented_control! {
+cisrun_core::control! {
     /// ## Description
     /// Disable console passwords and access keys that have not been used for 45 days or more.
     ///
@@ -51,8 +49,6 @@ cisrun_core::documented_control! {
     ///     max_unused_days: 45    # 0 to 45; more than 45 is refused
     /// ```
     ///
-    /// Permissions: `iam:GenerateCredentialReport`, `iam:GetCredentialReport`.
-    ///
     /// ## Remediation
     /// Passwords: `aws iam delete-login-profile --user-name <user>` (cisrun never touches
     /// passwords). Access keys: `aws iam update-access-key --user-name <user>
@@ -73,7 +69,14 @@ cisrun_core::documented_control! {
     /// - https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_finding-unused.html
     /// - https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_getting-report.html
     /// - https://docs.aws.amazon.com/IAM/latest/APIReference/API_UpdateAccessKey.html
-    pub struct UnusedCredentials;
+    pub struct UnusedCredentials {
+        id: "aws-iam-unused-credentials-45d",
+        title: "Ensure credentials unused for 45 days or more are disabled",
+        target: AwsAccount,
+        permissions: ["iam:GenerateCredentialReport", "iam:GetCredentialReport"],
+        parameters: UnusedParameters,
+        fix: FIX,
+    }
 }
 
 /// The profile's `parameters: aws-iam-unused-credentials-45d:` block.
@@ -100,17 +103,6 @@ impl ControlParameters for UnusedParameters {
         Ok(())
     }
 }
-
-static META: ControlMeta = ControlMeta {
-    id: "aws-iam-unused-credentials-45d",
-    title: "Ensure credentials unused for 45 days or more are disabled",
-    assessment: Assessment::Automated,
-    doc: UnusedCredentials::DOC,
-    parameters: Some(ParameterSpec::of::<UnusedParameters>()),
-    permissions: &["iam:GenerateCredentialReport", "iam:GetCredentialReport"],
-};
-
-register_control!(UnusedCredentials);
 
 /// Which access keys a control wants deactivated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -231,35 +223,25 @@ fn verdict(report: &CredentialReport, days: u32, now: DateTime<Utc>) -> Outcome 
     report.annotate(outcome)
 }
 
-fn rule_from(parameters: &Parameters) -> Result<KeyRule, RemediationError> {
-    parameters
-        .for_fix::<UnusedParameters>(META.id)
-        .map(|p| KeyRule::Unused {
-            days: p.max_unused_days,
-        })
-}
-
-static FIX: DeactivateKeys = DeactivateKeys { rule: rule_from };
+static FIX: DeactivateKeys<UnusedParameters> = DeactivateKeys {
+    rule: |p| KeyRule::Unused {
+        days: p.max_unused_days,
+    },
+};
 
 #[async_trait]
-impl Control<AwsAccount> for UnusedCredentials {
-    fn meta(&self) -> &'static ControlMeta {
-        &META
-    }
-
-    async fn audit(&self, account: &AwsAccount, parameters: &Parameters) -> Outcome {
-        let days = match parameters.get::<UnusedParameters>() {
-            Ok(p) => p.max_unused_days,
-            Err(detail) => return Outcome::error(detail),
-        };
-        match credential_report(account).await {
-            Ok(report) => verdict(&report, days, Utc::now()),
-            Err(error) => Outcome::error(error.to_detail()),
-        }
-    }
-
-    fn remediation(&self) -> Option<&dyn Remediation<AwsAccount>> {
-        Some(&FIX)
+impl Audit for UnusedCredentials {
+    async fn audit(
+        &self,
+        account: &AwsAccount,
+        input: Input<'_, UnusedParameters>,
+    ) -> Result<Outcome, ErrorDetail> {
+        let report = credential_report(account).await?;
+        Ok(verdict(
+            &report,
+            input.parameters.max_unused_days,
+            Utc::now(),
+        ))
     }
 }
 
@@ -267,13 +249,11 @@ impl Control<AwsAccount> for UnusedCredentials {
 // The unsafe fix: deactivate the access keys a rule flags. Passwords are never touched.
 // ---------------------------------------------------------------------------------------
 
-/// The rule a control's parameters give.
-pub type RuleFrom = fn(&Parameters) -> Result<KeyRule, RemediationError>;
-
 /// Deactivates (`iam:UpdateAccessKey Status=Inactive`) every active key `rule` flags;
-/// undo reactivates exactly those keys.
-pub struct DeactivateKeys {
-    pub rule: RuleFrom,
+/// undo reactivates exactly those keys. `rule` gives the rule from the control's
+/// parameters `P` (checked when the profile was read).
+pub struct DeactivateKeys<P> {
+    pub rule: fn(&P) -> KeyRule,
 }
 
 /// A step's data: one key of one user.
@@ -351,7 +331,7 @@ async fn set_status(
 }
 
 #[async_trait]
-impl Remediation<AwsAccount> for DeactivateKeys {
+impl<P: Send + Sync + 'static> Remediation<AwsAccount, P> for DeactivateKeys<P> {
     fn safety(&self) -> FixSafety {
         // Whatever still signs requests with a deactivated key stops working.
         FixSafety::Unsafe
@@ -365,16 +345,12 @@ impl Remediation<AwsAccount> for DeactivateKeys {
         ]
     }
 
-    fn check_parameters(&self, parameters: &Parameters) -> Result<(), RemediationError> {
-        (self.rule)(parameters).map(drop)
-    }
-
     async fn plan(
         &self,
         account: &AwsAccount,
-        parameters: &Parameters,
+        input: Input<'_, P>,
     ) -> Result<Plan, RemediationError> {
-        let rule = (self.rule)(parameters)?;
+        let rule = (self.rule)(input.parameters);
         let report = credential_report(account).await?;
         let now = Utc::now();
         let iam = account.iam();
@@ -523,12 +499,11 @@ mod tests {
         busy.password_last_used = &d10;
         busy.password_last_changed = &d100;
         busy.key_1 = ("true", &d100, &d10);
-        let outcome = UnusedCredentials
-            .audit(
-                &account(&report_rules(&[root, idle, busy])),
-                &Parameters::default(),
-            )
-            .await;
+        let outcome = cisrun_core::testing::audit(
+            &UnusedCredentials,
+            &account(&report_rules(&[root, idle, busy])),
+        )
+        .await;
         assert_eq!(outcome.status, Status::Fail, "{outcome:?}");
         assert_eq!(
             outcome.message,
@@ -548,9 +523,8 @@ mod tests {
         busy.password_enabled = "true";
         busy.password_last_used = &d10;
         busy.key_1 = ("true", &d10, "N/A");
-        let outcome = UnusedCredentials
-            .audit(&account(&report_rules(&[busy])), &Parameters::default())
-            .await;
+        let outcome =
+            cisrun_core::testing::audit(&UnusedCredentials, &account(&report_rules(&[busy]))).await;
         assert_eq!(outcome.status, Status::Pass, "{outcome:?}");
     }
 
@@ -615,10 +589,16 @@ mod tests {
         rules.push(deactivate.clone());
         rules.push(reactivate.clone());
         let account = account(&rules);
-        let fix = UnusedCredentials.remediation().expect("fix");
+        let fix = cisrun_core::Described::fix(&UnusedCredentials).expect("fix");
         assert_eq!(fix.safety(), FixSafety::Unsafe);
         let plan = fix
-            .plan(&account, &Parameters::default())
+            .plan(
+                &account,
+                cisrun_core::Input {
+                    parameters: &cisrun_core::testing::parameters("{}").expect("defaults"),
+                    version: "",
+                },
+            )
             .await
             .expect("plan");
         assert_eq!(plan.steps.len(), 1, "{plan:?}");
@@ -636,7 +616,7 @@ mod tests {
     fn the_threshold_may_not_exceed_45() {
         let check = |yaml: &str| {
             let value: serde_yaml::Value = serde_yaml::from_str(yaml).expect("yaml");
-            (META.parameters.expect("has parameters").check)(&value)
+            cisrun_core::parameters::read::<UnusedParameters>(Some(&value)).map(drop)
         };
         assert!(check("max_unused_days: 46").is_err());
         assert!(check("max_unused_days: 30").is_ok());

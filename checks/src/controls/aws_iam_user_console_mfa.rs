@@ -1,14 +1,12 @@
-//! CIS AWS Foundations: MFA for every IAM user with a console password (1.10 in
-//! v1.4.0–v4.0.1).
+//! CIS AWS Foundations: MFA for every IAM user with a console password.
 
 use async_trait::async_trait;
-use cisrun_core::{Assessment, Control, ControlMeta, Evidence, Outcome, Parameters};
+use cisrun_core::{Audit, ErrorDetail, Evidence, Input, NoParameters, Outcome};
 
 use crate::aws::AwsAccount;
 use crate::data::iam::{credential_report, CredentialReport};
-use crate::register_control;
 
-cisrun_core::documented_control! {
+cisrun_core::control! {
     /// ## Description
     /// Every IAM user who can sign in to the console with a password must also have an MFA
     /// device.
@@ -32,8 +30,6 @@ cisrun_core::documented_control! {
     ///   outcome notes when it did.
     /// - A malformed report, or any AWS error that survives the SDK's retries: **error**.
     ///
-    /// Permissions: `iam:GenerateCredentialReport`, `iam:GetCredentialReport`.
-    ///
     /// ## Remediation
     /// For each user listed: have the user assign an MFA device (IAM console, *Users*, the
     /// user, *Security credentials*, *Assign MFA device*), or remove the console password of
@@ -46,19 +42,13 @@ cisrun_core::documented_control! {
     /// ## References
     /// - https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_mfa_enable.html
     /// - https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_getting-report.html
-    pub struct UserConsoleMfa;
+    pub struct UserConsoleMfa {
+        id: "aws-iam-user-console-mfa",
+        title: "Ensure multi-factor authentication (MFA) is enabled for all IAM users that have a console password",
+        target: AwsAccount,
+        permissions: ["iam:GenerateCredentialReport", "iam:GetCredentialReport"],
+    }
 }
-
-static META: ControlMeta = ControlMeta {
-    id: "aws-iam-user-console-mfa",
-    title: "Ensure multi-factor authentication (MFA) is enabled for all IAM users that have a console password",
-    assessment: Assessment::Automated,
-    doc: UserConsoleMfa::DOC,
-    parameters: None,
-    permissions: &["iam:GenerateCredentialReport", "iam:GetCredentialReport"],
-};
-
-register_control!(UserConsoleMfa);
 
 fn verdict(report: &CredentialReport) -> Outcome {
     let console_users: Vec<_> = report
@@ -106,16 +96,14 @@ fn verdict(report: &CredentialReport) -> Outcome {
 }
 
 #[async_trait]
-impl Control<AwsAccount> for UserConsoleMfa {
-    fn meta(&self) -> &'static ControlMeta {
-        &META
-    }
-
-    async fn audit(&self, account: &AwsAccount, _parameters: &Parameters) -> Outcome {
-        match credential_report(account).await {
-            Ok(report) => verdict(&report),
-            Err(error) => Outcome::error(error.to_detail()),
-        }
+impl Audit for UserConsoleMfa {
+    async fn audit(
+        &self,
+        account: &AwsAccount,
+        _input: Input<'_, NoParameters>,
+    ) -> Result<Outcome, ErrorDetail> {
+        let report = credential_report(account).await?;
+        Ok(verdict(&report))
     }
 }
 
@@ -136,7 +124,7 @@ mod tests {
         let rules = report_rules(rows);
         let iam = mock_client!(aws_sdk_iam, RuleMode::MatchAny, &rules);
         let account = AwsAccount::for_tests(iam, "123456789012", "aws");
-        UserConsoleMfa.audit(&account, &Parameters::default()).await
+        cisrun_core::testing::audit(&UserConsoleMfa, &account).await
     }
 
     #[tokio::test]
@@ -191,7 +179,7 @@ mod tests {
         });
         let iam = mock_client!(aws_sdk_iam, RuleMode::MatchAny, [&generate, &denied]);
         let account = AwsAccount::for_tests(iam, "123456789012", "aws");
-        let outcome = UserConsoleMfa.audit(&account, &Parameters::default()).await;
+        let outcome = cisrun_core::testing::audit(&UserConsoleMfa, &account).await;
         assert_eq!(outcome.status, Status::Error);
         assert_eq!(
             outcome.error.and_then(|e| e.missing_permission).as_deref(),

@@ -1,10 +1,9 @@
-//! CIS AWS Foundations: rotation is on for customer-managed symmetric KMS keys (3.8 in
-//! v1.4.0–v2.0.0, 3.6 in v3.0.0–v5.0.0, 4.6 in v6.0.0–v7.0.0). Regional: every key of every
-//! enabled region, with a safe fix journaled per key.
+//! CIS AWS Foundations: rotation is on for customer-managed symmetric KMS keys. Regional:
+//! every key of every enabled region, with a safe fix journaled per key.
 
 use async_trait::async_trait;
 use cisrun_core::{
-    Assessment, Control, ControlMeta, FixSafety, Outcome, Parameters, Plan, Remediation,
+    Audit, ErrorDetail, FixSafety, Input, NoParameters, Outcome, Plan, Remediation,
     RemediationError, Step,
 };
 use serde::{Deserialize, Serialize};
@@ -14,9 +13,8 @@ use crate::data::kms::{
     keys, read_key_rotation, Rotation, DESCRIBE_KEY, GET_KEY_ROTATION_STATUS, LIST_KEYS,
 };
 use crate::regions::{region_resource, regional_outcome, DESCRIBE_REGIONS};
-use crate::register_control;
 
-cisrun_core::documented_control! {
+cisrun_core::control! {
     /// ## Description
     /// AWS KMS can rotate the key material of a customer-managed symmetric key
     /// automatically (yearly by default). Turn automatic rotation on for every such key.
@@ -46,9 +44,6 @@ cisrun_core::documented_control! {
     /// - **fail** if any judged key has rotation off; otherwise **error** if a region or a
     ///   key could not be read; otherwise **pass** (also when there are no such keys).
     ///
-    /// Permissions: `ec2:DescribeRegions`, `kms:ListKeys`, `kms:DescribeKey`,
-    /// `kms:GetKeyRotationStatus`.
-    ///
     /// ## Remediation
     /// `cisrun remediate --apply` turns on automatic rotation for each judged key that has
     /// it off (`kms:EnableKeyRotation`, a safe fix: encryption and decryption are
@@ -63,35 +58,28 @@ cisrun_core::documented_control! {
     /// ## References
     /// - https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html
     /// - https://docs.aws.amazon.com/kms/latest/APIReference/API_GetKeyRotationStatus.html
-    pub struct KmsCmkRotation;
-}
-
-static META: ControlMeta = ControlMeta {
-    id: "aws-kms-cmk-rotation",
-    title: "Ensure rotation for customer-created symmetric CMKs is enabled",
-    assessment: Assessment::Automated,
-    doc: KmsCmkRotation::DOC,
-    parameters: None,
-    permissions: &[
-        DESCRIBE_REGIONS,
+    pub struct KmsCmkRotation {
+        id: "aws-kms-cmk-rotation",
+        title: "Ensure rotation for customer-created symmetric CMKs is enabled",
+        target: AwsAccount,
+        permissions: [DESCRIBE_REGIONS,
         LIST_KEYS,
         DESCRIBE_KEY,
-        GET_KEY_ROTATION_STATUS,
-    ],
-};
-
-register_control!(KmsCmkRotation);
+        GET_KEY_ROTATION_STATUS],
+        fix: EnableKeyRotation,
+    }
+}
 
 #[async_trait]
-impl Control<AwsAccount> for KmsCmkRotation {
-    fn meta(&self) -> &'static ControlMeta {
-        &META
-    }
-
-    async fn audit(&self, account: &AwsAccount, _parameters: &Parameters) -> Outcome {
-        regional_outcome(
+impl Audit for KmsCmkRotation {
+    async fn audit(
+        &self,
+        account: &AwsAccount,
+        _input: Input<'_, NoParameters>,
+    ) -> Result<Outcome, ErrorDetail> {
+        Ok(regional_outcome(
             "customer-managed symmetric KMS keys",
-            keys(account).await,
+            keys(account).await?,
             region_resource,
             |findings, region, keys| {
                 for key in keys {
@@ -111,11 +99,7 @@ impl Control<AwsAccount> for KmsCmkRotation {
                     }
                 }
             },
-        )
-    }
-
-    fn remediation(&self) -> Option<&dyn Remediation<AwsAccount>> {
-        Some(&EnableKeyRotation)
+        ))
     }
 }
 
@@ -150,7 +134,7 @@ impl Remediation<AwsAccount> for EnableKeyRotation {
     async fn plan(
         &self,
         account: &AwsAccount,
-        _parameters: &Parameters,
+        _input: Input<'_, NoParameters>,
     ) -> Result<Plan, RemediationError> {
         let regions = keys(account).await?;
         let mut steps = Vec::new();
@@ -424,7 +408,7 @@ mod tests {
                 vec![],
             ),
         ]);
-        let outcome = KmsCmkRotation.audit(&account, &Parameters::default()).await;
+        let outcome = cisrun_core::testing::audit(&KmsCmkRotation, &account).await;
         assert_eq!(outcome.status, Status::Fail, "{}", outcome.message);
         assert_eq!(
             outcome.message,
@@ -461,7 +445,7 @@ mod tests {
             ),
             ("ap-south-1", None, vec![]),
         ]);
-        let outcome = KmsCmkRotation.audit(&account, &Parameters::default()).await;
+        let outcome = cisrun_core::testing::audit(&KmsCmkRotation, &account).await;
         assert_eq!(outcome.status, Status::Error, "{}", outcome.message);
         assert!(
             outcome.message.contains("ap-south-1"),
@@ -493,7 +477,13 @@ mod tests {
             });
         let account = account(vec![("us-east-1", Some(mixed()), vec![enable, disable])]);
         let plan = EnableKeyRotation
-            .plan(&account, &Parameters::default())
+            .plan(
+                &account,
+                cisrun_core::Input {
+                    parameters: &Default::default(),
+                    version: "",
+                },
+            )
             .await
             .expect("a plan");
         assert_eq!(plan.steps.len(), 1, "{:?}", plan.steps);
@@ -521,7 +511,13 @@ mod tests {
             ("ap-south-1", None, vec![]),
         ]);
         assert!(EnableKeyRotation
-            .plan(&account, &Parameters::default())
+            .plan(
+                &account,
+                cisrun_core::Input {
+                    parameters: &Default::default(),
+                    version: ""
+                }
+            )
             .await
             .is_err());
     }

@@ -1,12 +1,8 @@
-//! CIS AWS Foundations: S3 data discovered and classified (2.1.4 in v1.4.0–v1.5.0, 2.1.3 in
-//! v2.0.0–v5.0.0, 3.1.3 in v6.0.0–v7.0.0). Manual: documentation only.
-
-use cisrun_core::{Assessment, Control, ControlMeta};
+//! CIS AWS Foundations: S3 data discovered and classified. Manual: documentation only.
 
 use crate::aws::AwsAccount;
-use crate::register_control;
 
-cisrun_core::documented_control! {
+cisrun_core::manual_control! {
     /// ## Description
     /// Know what data the account's S3 buckets hold, classify it by sensitivity and protect
     /// it accordingly, with Amazon Macie or another tool that discovers sensitive data.
@@ -40,24 +36,9 @@ cisrun_core::documented_control! {
     /// ## References
     /// - https://docs.aws.amazon.com/macie/latest/user/what-is-macie.html
     /// - https://docs.aws.amazon.com/macie/latest/user/discovery-asdd.html
-    pub struct MacieS3DataClassification;
-}
-
-static META: ControlMeta = ControlMeta {
-    id: "aws-macie-s3-data-classification",
-    title:
-        "Ensure all data in Amazon S3 has been discovered, classified, and secured when necessary",
-    assessment: Assessment::Manual,
-    doc: MacieS3DataClassification::DOC,
-    parameters: None,
-    permissions: &[],
-};
-
-register_control!(MacieS3DataClassification);
-
-/// Documentation only: the default `audit` reports the control as skipped (manual).
-impl Control<AwsAccount> for MacieS3DataClassification {
-    fn meta(&self) -> &'static ControlMeta {
-        &META
+    pub struct MacieS3DataClassification {
+        id: "aws-macie-s3-data-classification",
+        title: "Ensure all data in Amazon S3 has been discovered, classified, and secured when necessary",
+        target: AwsAccount,
     }
 }

@@ -1,12 +1,9 @@
-//! CIS AWS Foundations: baseline SCPs/RCPs on every member account (2.1.2 in v7.0.0).
-//! Manual: documentation only.
-
-use cisrun_core::{Assessment, Control, ControlMeta};
+//! CIS AWS Foundations: baseline SCPs/RCPs on every member account. Manual: documentation
+//! only.
 
 use crate::aws::AwsAccount;
-use crate::register_control;
 
-cisrun_core::documented_control! {
+cisrun_core::manual_control! {
     /// ## Description
     /// Attach baseline authorization policies, service control policies (SCPs) and/or resource
     /// control policies (RCPs), to every member account of the AWS Organization, as the
@@ -48,23 +45,9 @@ cisrun_core::documented_control! {
     /// ## References
     /// - https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html
     /// - https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html
-    pub struct AuthorizationGuardrails;
-}
-
-static META: ControlMeta = ControlMeta {
-    id: "aws-organizations-authorization-guardrails",
-    title: "Ensure authorization guardrails for all AWS Organization accounts",
-    assessment: Assessment::Manual,
-    doc: AuthorizationGuardrails::DOC,
-    parameters: None,
-    permissions: &[],
-};
-
-register_control!(AuthorizationGuardrails);
-
-/// Documentation only: the default `audit` reports the control as skipped (manual).
-impl Control<AwsAccount> for AuthorizationGuardrails {
-    fn meta(&self) -> &'static ControlMeta {
-        &META
+    pub struct AuthorizationGuardrails {
+        id: "aws-organizations-authorization-guardrails",
+        title: "Ensure authorization guardrails for all AWS Organization accounts",
+        target: AwsAccount,
     }
 }

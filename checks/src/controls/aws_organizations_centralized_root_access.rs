@@ -1,12 +1,9 @@
-//! CIS AWS Foundations: centralized root access for member accounts (2.1.1 in v7.0.0).
-//! Manual: documentation only.
-
-use cisrun_core::{Assessment, Control, ControlMeta};
+//! CIS AWS Foundations: centralized root access for member accounts. Manual: documentation
+//! only.
 
 use crate::aws::AwsAccount;
-use crate::register_control;
 
-cisrun_core::documented_control! {
+cisrun_core::manual_control! {
     /// ## Description
     /// Turn on IAM's centralized root access for the AWS Organization, so the management account
     /// (and optionally a delegated administrator) can delete member accounts' root credentials,
@@ -45,23 +42,9 @@ cisrun_core::documented_control! {
     /// ## References
     /// - https://docs.aws.amazon.com/IAM/latest/UserGuide/id_root-user.html#id_root-user-access-management
     /// - https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListOrganizationsFeatures.html
-    pub struct CentralizedRootAccess;
-}
-
-static META: ControlMeta = ControlMeta {
-    id: "aws-organizations-centralized-root-access",
-    title: "Ensure centralized root access in AWS Organizations",
-    assessment: Assessment::Manual,
-    doc: CentralizedRootAccess::DOC,
-    parameters: None,
-    permissions: &[],
-};
-
-register_control!(CentralizedRootAccess);
-
-/// Documentation only: the default `audit` reports the control as skipped (manual).
-impl Control<AwsAccount> for CentralizedRootAccess {
-    fn meta(&self) -> &'static ControlMeta {
-        &META
+    pub struct CentralizedRootAccess {
+        id: "aws-organizations-centralized-root-access",
+        title: "Ensure centralized root access in AWS Organizations",
+        target: AwsAccount,
     }
 }

@@ -1,12 +1,9 @@
-//! CIS AWS Foundations: a delegated administrator manages Organizations policies (2.1.5 in
-//! v7.0.0). Manual: documentation only.
-
-use cisrun_core::{Assessment, Control, ControlMeta};
+//! CIS AWS Foundations: a delegated administrator manages Organizations policies. Manual:
+//! documentation only.
 
 use crate::aws::AwsAccount;
-use crate::register_control;
 
-cisrun_core::documented_control! {
+cisrun_core::manual_control! {
     /// ## Description
     /// Register a dedicated member account as delegated administrator for AWS Organizations,
     /// through a resource-based delegation policy in the management account, so that organization
@@ -42,23 +39,9 @@ cisrun_core::documented_control! {
     ///
     /// ## References
     /// - https://docs.aws.amazon.com/organizations/latest/userguide/orgs-policy-delegate.html
-    pub struct DelegatedAdminPolicies;
-}
-
-static META: ControlMeta = ControlMeta {
-    id: "aws-organizations-delegated-admin-policies",
-    title: "Ensure delegated admin manages AWS Organizations policies",
-    assessment: Assessment::Manual,
-    doc: DelegatedAdminPolicies::DOC,
-    parameters: None,
-    permissions: &[],
-};
-
-register_control!(DelegatedAdminPolicies);
-
-/// Documentation only: the default `audit` reports the control as skipped (manual).
-impl Control<AwsAccount> for DelegatedAdminPolicies {
-    fn meta(&self) -> &'static ControlMeta {
-        &META
+    pub struct DelegatedAdminPolicies {
+        id: "aws-organizations-delegated-admin-policies",
+        title: "Ensure delegated admin manages AWS Organizations policies",
+        target: AwsAccount,
     }
 }

@@ -1,12 +1,9 @@
-//! CIS AWS Foundations: delegated administrators for Organizations-integrated services
-//! (2.1.6 in v7.0.0). Manual: documentation only.
-
-use cisrun_core::{Assessment, Control, ControlMeta};
+//! CIS AWS Foundations: delegated administrators for Organizations-integrated services.
+//! Manual: documentation only.
 
 use crate::aws::AwsAccount;
-use crate::register_control;
 
-cisrun_core::documented_control! {
+cisrun_core::manual_control! {
     /// ## Description
     /// For each AWS service in use that integrates with AWS Organizations and supports delegated
     /// administration (CloudTrail, GuardDuty, Security Hub, Config, ...), enable trusted access and
@@ -47,23 +44,9 @@ cisrun_core::documented_control! {
     /// ## References
     /// - https://docs.aws.amazon.com/organizations/latest/userguide/orgs_integrate_services_list.html
     /// - https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-delegated-administrator.html
-    pub struct DelegatedAdminServices;
-}
-
-static META: ControlMeta = ControlMeta {
-    id: "aws-organizations-delegated-admin-services",
-    title: "Ensure delegated admins manage AWS Organizations-integrated services",
-    assessment: Assessment::Manual,
-    doc: DelegatedAdminServices::DOC,
-    parameters: None,
-    permissions: &[],
-};
-
-register_control!(DelegatedAdminServices);
-
-/// Documentation only: the default `audit` reports the control as skipped (manual).
-impl Control<AwsAccount> for DelegatedAdminServices {
-    fn meta(&self) -> &'static ControlMeta {
-        &META
+    pub struct DelegatedAdminServices {
+        id: "aws-organizations-delegated-admin-services",
+        title: "Ensure delegated admins manage AWS Organizations-integrated services",
+        target: AwsAccount,
     }
 }

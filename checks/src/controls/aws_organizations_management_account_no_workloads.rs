@@ -1,12 +1,9 @@
-//! CIS AWS Foundations: the management account runs no workloads (2.1.3 in v7.0.0). Manual:
-//! documentation only.
-
-use cisrun_core::{Assessment, Control, ControlMeta};
+//! CIS AWS Foundations: the management account runs no workloads. Manual: documentation
+//! only.
 
 use crate::aws::AwsAccount;
-use crate::register_control;
 
-cisrun_core::documented_control! {
+cisrun_core::manual_control! {
     /// ## Description
     /// Use the AWS Organizations management account only for governance: creating and managing
     /// accounts, organization policies, consolidated billing. Run applications and keep business
@@ -42,23 +39,9 @@ cisrun_core::documented_control! {
     ///
     /// ## References
     /// - https://docs.aws.amazon.com/organizations/latest/userguide/orgs_best-practices_mgmt-acct.html
-    pub struct ManagementAccountNoWorkloads;
-}
-
-static META: ControlMeta = ControlMeta {
-    id: "aws-organizations-management-account-no-workloads",
-    title: "Ensure Organizations management account is not used for workloads",
-    assessment: Assessment::Manual,
-    doc: ManagementAccountNoWorkloads::DOC,
-    parameters: None,
-    permissions: &[],
-};
-
-register_control!(ManagementAccountNoWorkloads);
-
-/// Documentation only: the default `audit` reports the control as skipped (manual).
-impl Control<AwsAccount> for ManagementAccountNoWorkloads {
-    fn meta(&self) -> &'static ControlMeta {
-        &META
+    pub struct ManagementAccountNoWorkloads {
+        id: "aws-organizations-management-account-no-workloads",
+        title: "Ensure Organizations management account is not used for workloads",
+        target: AwsAccount,
     }
 }

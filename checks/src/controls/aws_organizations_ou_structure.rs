@@ -1,12 +1,8 @@
-//! CIS AWS Foundations: OUs by environment and sensitivity (2.1.4 in v7.0.0). Manual:
-//! documentation only.
-
-use cisrun_core::{Assessment, Control, ControlMeta};
+//! CIS AWS Foundations: OUs by environment and sensitivity. Manual: documentation only.
 
 use crate::aws::AwsAccount;
-use crate::register_control;
 
-cisrun_core::documented_control! {
+cisrun_core::manual_control! {
     /// ## Description
     /// Organize the AWS Organization's organizational units (OUs) by environment (production,
     /// non-production, sandbox) and sensitivity (security, logging, shared services, regulated
@@ -44,23 +40,9 @@ cisrun_core::documented_control! {
     /// ## References
     /// - https://docs.aws.amazon.com/whitepapers/latest/organizing-your-aws-environment/recommended-ous-and-accounts.html
     /// - https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_ous.html
-    pub struct OuStructure;
-}
-
-static META: ControlMeta = ControlMeta {
-    id: "aws-organizations-ou-structure",
-    title: "Ensure Organizational Units are structured by environment and sensitivity",
-    assessment: Assessment::Manual,
-    doc: OuStructure::DOC,
-    parameters: None,
-    permissions: &[],
-};
-
-register_control!(OuStructure);
-
-/// Documentation only: the default `audit` reports the control as skipped (manual).
-impl Control<AwsAccount> for OuStructure {
-    fn meta(&self) -> &'static ControlMeta {
-        &META
+    pub struct OuStructure {
+        id: "aws-organizations-ou-structure",
+        title: "Ensure Organizational Units are structured by environment and sensitivity",
+        target: AwsAccount,
     }
 }

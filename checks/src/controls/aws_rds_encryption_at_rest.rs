@@ -1,16 +1,14 @@
-//! CIS AWS Foundations: RDS instances are encrypted at rest (2.3.1 in v1.4.0–v3.0.0, 2.2.1 in
-//! v4.0.1–v5.0.0, 3.2.1 in v6.0.0–v7.0.0). Regional: every DB instance of every enabled
-//! region.
+//! CIS AWS Foundations: RDS instances are encrypted at rest. Regional: every DB instance of
+//! every enabled region.
 
 use async_trait::async_trait;
-use cisrun_core::{Assessment, Control, ControlMeta, Outcome, Parameters};
+use cisrun_core::{Audit, ErrorDetail, Input, NoParameters, Outcome};
 
 use crate::aws::AwsAccount;
 use crate::data::rds::{db_instances, DbInstance, DESCRIBE_DB_INSTANCES};
 use crate::regions::{region_resource, regional_outcome, DESCRIBE_REGIONS};
-use crate::register_control;
 
-cisrun_core::documented_control! {
+cisrun_core::control! {
     /// ## Description
     /// Amazon RDS encrypts a DB instance's storage, automated backups, read replicas and
     /// snapshots with a KMS key when the instance is created encrypted.
@@ -33,8 +31,6 @@ cisrun_core::documented_control! {
     /// - **fail** if any instance is unencrypted; otherwise **error** if a region could not
     ///   be read; otherwise **pass** (also when there are no DB instances).
     ///
-    /// Permissions: `ec2:DescribeRegions`, `rds:DescribeDBInstances`.
-    ///
     /// ## Remediation
     /// No automatic fix (it means recreating the database). Snapshot the instance, copy the
     /// snapshot with encryption (`aws rds copy-db-snapshot --kms-key-id <key>`), restore a
@@ -47,29 +43,23 @@ cisrun_core::documented_control! {
     /// ## References
     /// - https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Overview.Encryption.html
     /// - https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DescribeDBInstances.html
-    pub struct RdsEncryptionAtRest;
+    pub struct RdsEncryptionAtRest {
+        id: "aws-rds-encryption-at-rest",
+        title: "Ensure that encryption-at-rest is enabled for RDS instances",
+        target: AwsAccount,
+        permissions: [DESCRIBE_REGIONS, DESCRIBE_DB_INSTANCES],
+    }
 }
-
-static META: ControlMeta = ControlMeta {
-    id: "aws-rds-encryption-at-rest",
-    title: "Ensure that encryption-at-rest is enabled for RDS instances",
-    assessment: Assessment::Automated,
-    doc: RdsEncryptionAtRest::DOC,
-    parameters: None,
-    permissions: &[DESCRIBE_REGIONS, DESCRIBE_DB_INSTANCES],
-};
-
-register_control!(RdsEncryptionAtRest);
 
 /// Judges every DB instance of every region with `judge` (`Ok` = pass, `Err` = fail, each
 /// with its detail): the shared shape of the RDS instance controls.
 pub(crate) async fn judge_db_instances(
     account: &AwsAccount,
     judge: impl Fn(&DbInstance) -> Result<String, String>,
-) -> Outcome {
-    regional_outcome(
+) -> Result<Outcome, ErrorDetail> {
+    Ok(regional_outcome(
         "RDS DB instances",
-        db_instances(account).await,
+        db_instances(account).await?,
         region_resource,
         |findings, region, instances| {
             for db in instances {
@@ -79,16 +69,16 @@ pub(crate) async fn judge_db_instances(
                 }
             }
         },
-    )
+    ))
 }
 
 #[async_trait]
-impl Control<AwsAccount> for RdsEncryptionAtRest {
-    fn meta(&self) -> &'static ControlMeta {
-        &META
-    }
-
-    async fn audit(&self, account: &AwsAccount, _parameters: &Parameters) -> Outcome {
+impl Audit for RdsEncryptionAtRest {
+    async fn audit(
+        &self,
+        account: &AwsAccount,
+        _input: Input<'_, NoParameters>,
+    ) -> Result<Outcome, ErrorDetail> {
         judge_db_instances(account, |db| {
             if db.storage_encrypted {
                 Ok("storage encrypted".to_string())
@@ -206,9 +196,7 @@ pub(crate) mod tests {
                 Some((vec![db("b", "mysql", [false, true, false, true])], vec![])),
             ),
         ]);
-        let outcome = RdsEncryptionAtRest
-            .audit(&account, &Parameters::default())
-            .await;
+        let outcome = cisrun_core::testing::audit(&RdsEncryptionAtRest, &account).await;
         assert_eq!(outcome.status, Status::Fail, "{}", outcome.message);
         assert_eq!(outcome.evidence.len(), 2, "{:?}", outcome.evidence);
         assert_eq!(
@@ -227,9 +215,7 @@ pub(crate) mod tests {
             ),
             ("ap-south-1", None),
         ]);
-        let outcome = RdsEncryptionAtRest
-            .audit(&account, &Parameters::default())
-            .await;
+        let outcome = cisrun_core::testing::audit(&RdsEncryptionAtRest, &account).await;
         assert_eq!(outcome.status, Status::Error, "{}", outcome.message);
         assert!(
             outcome.message.contains("ap-south-1"),

@@ -1,16 +1,14 @@
-//! CIS AWS Foundations: RDS uses Multi-AZ deployments (2.2.4 in v4.0.1–v5.0.0, 3.2.4 in
-//! v6.0.0–v7.0.0; manual in the benchmark, checked automatically here). Regional: every DB
-//! instance and DB cluster of every enabled region.
+//! CIS AWS Foundations: RDS uses Multi-AZ deployments. Regional: every DB instance and DB
+//! cluster of every enabled region.
 
 use async_trait::async_trait;
-use cisrun_core::{Assessment, Control, ControlMeta, Findings, Outcome, Parameters};
+use cisrun_core::{Audit, ErrorDetail, Findings, Input, NoParameters, Outcome};
 
 use crate::aws::AwsAccount;
 use crate::data::rds::{db_clusters, db_instances, DESCRIBE_DB_CLUSTERS, DESCRIBE_DB_INSTANCES};
 use crate::regions::{judge_each_region, region_resource, DESCRIBE_REGIONS};
-use crate::register_control;
 
-cisrun_core::documented_control! {
+cisrun_core::control! {
     /// ## Description
     /// A Multi-AZ deployment keeps a synchronous standby (or readable standbys, for Multi-AZ
     /// DB clusters and Aurora) in another Availability Zone and fails over to it.
@@ -38,9 +36,6 @@ cisrun_core::documented_control! {
     ///   any is single-AZ; otherwise **error** if a region could not be read; otherwise
     ///   **pass** (also when there are no databases).
     ///
-    /// Permissions: `ec2:DescribeRegions`, `rds:DescribeDBInstances`,
-    /// `rds:DescribeDBClusters`.
-    ///
     /// ## Remediation
     /// No automatic fix (it adds cost). Per instance:
     /// `aws rds modify-db-instance --region <region> --db-instance-identifier <id>
@@ -54,71 +49,62 @@ cisrun_core::documented_control! {
     /// ## References
     /// - https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Concepts.MultiAZ.html
     /// - https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DescribeDBClusters.html
-    pub struct RdsMultiAz;
+    pub struct RdsMultiAz {
+        id: "aws-rds-multi-az",
+        title: "Ensure Multi-AZ deployments are used for enhanced availability in Amazon RDS",
+        target: AwsAccount,
+        permissions: [DESCRIBE_REGIONS,
+        DESCRIBE_DB_INSTANCES,
+        DESCRIBE_DB_CLUSTERS],
+    }
 }
 
-static META: ControlMeta = ControlMeta {
-    id: "aws-rds-multi-az",
-    title: "Ensure Multi-AZ deployments are used for enhanced availability in Amazon RDS",
-    assessment: Assessment::Automated,
-    doc: RdsMultiAz::DOC,
-    parameters: None,
-    permissions: &[
-        DESCRIBE_REGIONS,
-        DESCRIBE_DB_INSTANCES,
-        DESCRIBE_DB_CLUSTERS,
-    ],
-};
-
-register_control!(RdsMultiAz);
-
 #[async_trait]
-impl Control<AwsAccount> for RdsMultiAz {
-    fn meta(&self) -> &'static ControlMeta {
-        &META
-    }
-
-    async fn audit(&self, account: &AwsAccount, _parameters: &Parameters) -> Outcome {
-        let (instances, clusters) = futures::join!(db_instances(account), db_clusters(account));
-        let (instances, clusters) = match (instances, clusters) {
-            (Ok(instances), Ok(clusters)) => (instances, clusters),
-            (Err(error), _) | (_, Err(error)) => return Outcome::error(error.to_detail()),
-        };
-        let mut findings = Findings::new("RDS databases");
-        judge_each_region(
-            &mut findings,
-            &instances,
-            region_resource,
-            |findings, region, instances| {
-                // A cluster's members are judged as the cluster.
-                for db in instances.iter().filter(|db| db.cluster.is_none()) {
-                    if db.multi_az {
-                        findings.pass(&db.arn, Some(region), "Multi-AZ instance");
-                    } else {
-                        findings.fail(&db.arn, Some(region), "single-AZ instance");
+impl Audit for RdsMultiAz {
+    async fn audit(
+        &self,
+        account: &AwsAccount,
+        _input: Input<'_, NoParameters>,
+    ) -> Result<Outcome, ErrorDetail> {
+        Ok({
+            let (instances, clusters) = futures::join!(db_instances(account), db_clusters(account));
+            let (instances, clusters) = (instances?, clusters?);
+            let mut findings = Findings::new("RDS databases");
+            judge_each_region(
+                &mut findings,
+                &instances,
+                region_resource,
+                |findings, region, instances| {
+                    // A cluster's members are judged as the cluster.
+                    for db in instances.iter().filter(|db| db.cluster.is_none()) {
+                        if db.multi_az {
+                            findings.pass(&db.arn, Some(region), "Multi-AZ instance");
+                        } else {
+                            findings.fail(&db.arn, Some(region), "single-AZ instance");
+                        }
                     }
-                }
-            },
-        );
-        judge_each_region(
-            &mut findings,
-            &clusters,
-            region_resource,
-            |findings, region, clusters| {
-                for cluster in clusters {
-                    if cluster.multi_az {
-                        findings.pass(&cluster.arn, Some(region), "Multi-AZ cluster");
-                    } else {
-                        findings.fail(
-                            &cluster.arn,
-                            Some(region),
-                            format!("{} cluster in a single Availability Zone", cluster.engine),
-                        );
+                },
+            );
+            judge_each_region(
+                &mut findings,
+                &clusters,
+                region_resource,
+                |findings, region, clusters| {
+                    for cluster in clusters {
+                        if cluster.multi_az {
+                            findings.pass(&cluster.arn, Some(region), "Multi-AZ cluster");
+                        } else {
+                            findings.fail(
+                                &cluster.arn,
+                                Some(region),
+                                format!("{} cluster in a single Availability Zone", cluster.engine),
+                            );
+                        }
                     }
-                }
-            },
-        );
-        findings.outcome()
+                },
+            );
+            findings.outcome()
+        })
     }
 }
 
@@ -166,7 +152,7 @@ mod tests {
                 )),
             ),
         ]);
-        let outcome = RdsMultiAz.audit(&account, &Parameters::default()).await;
+        let outcome = cisrun_core::testing::audit(&RdsMultiAz, &account).await;
         assert_eq!(outcome.status, Status::Fail, "{}", outcome.message);
         assert_eq!(
             outcome.message.split(':').next(),
@@ -192,7 +178,7 @@ mod tests {
             ),
             ("ap-south-1", None),
         ]);
-        let outcome = RdsMultiAz.audit(&account, &Parameters::default()).await;
+        let outcome = cisrun_core::testing::audit(&RdsMultiAz, &account).await;
         assert_eq!(outcome.status, Status::Error, "{}", outcome.message);
         assert!(
             outcome.message.contains("ap-south-1"),

@@ -1,21 +1,19 @@
-//! CIS AWS Foundations: RDS instances are not publicly accessible (2.3.3 in v1.5.0–v3.0.0,
-//! 2.2.3 in v4.0.1–v5.0.0, 3.2.3 in v6.0.0–v7.0.0). Regional: every DB instance of every
-//! enabled region.
+//! CIS AWS Foundations: RDS instances are not publicly accessible. Regional: every DB
+//! instance of every enabled region.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use cisrun_core::{Assessment, Control, ControlMeta, Findings, Outcome, Parameters};
+use cisrun_core::{Audit, ErrorDetail, Findings, Input, NoParameters, Outcome};
 use futures::future::join_all;
 
 use crate::aws::{AwsAccount, AwsError};
 use crate::data::ec2::{subnet_routes, SubnetRoutes, DESCRIBE_ROUTE_TABLES};
 use crate::data::rds::{db_instances, DbInstance, DESCRIBE_DB_INSTANCES};
 use crate::regions::{judge_each_region, region_resource, DESCRIBE_REGIONS};
-use crate::register_control;
 
-cisrun_core::documented_control! {
+cisrun_core::control! {
     /// ## Description
     /// A DB instance marked *publicly accessible* gets a DNS name that resolves to a public
     /// IP address. Databases should be reachable only from inside their network.
@@ -46,9 +44,6 @@ cisrun_core::documented_control! {
     /// otherwise **pass** (also when there are no DB instances). Prowler instead passes
     /// flagged instances unless a security group also opens the port to the world.
     ///
-    /// Permissions: `ec2:DescribeRegions`, `rds:DescribeDBInstances`,
-    /// `ec2:DescribeRouteTables`.
-    ///
     /// ## Remediation
     /// No automatic fix (clients may depend on the public endpoint). Per instance:
     /// `aws rds modify-db-instance --region <region> --db-instance-identifier <id>
@@ -61,68 +56,59 @@ cisrun_core::documented_control! {
     /// ## References
     /// - https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_VPC.WorkingWithRDSInstanceinaVPC.html#USER_VPC.Hiding
     /// - https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DBInstance.html
-    pub struct RdsNoPublicAccess;
+    pub struct RdsNoPublicAccess {
+        id: "aws-rds-no-public-access",
+        title: "Ensure that RDS instances are not publicly accessible",
+        target: AwsAccount,
+        permissions: [DESCRIBE_REGIONS,
+        DESCRIBE_DB_INSTANCES,
+        DESCRIBE_ROUTE_TABLES],
+    }
 }
 
-static META: ControlMeta = ControlMeta {
-    id: "aws-rds-no-public-access",
-    title: "Ensure that RDS instances are not publicly accessible",
-    assessment: Assessment::Automated,
-    doc: RdsNoPublicAccess::DOC,
-    parameters: None,
-    permissions: &[
-        DESCRIBE_REGIONS,
-        DESCRIBE_DB_INSTANCES,
-        DESCRIBE_ROUTE_TABLES,
-    ],
-};
-
-register_control!(RdsNoPublicAccess);
-
 #[async_trait]
-impl Control<AwsAccount> for RdsNoPublicAccess {
-    fn meta(&self) -> &'static ControlMeta {
-        &META
-    }
-
-    async fn audit(&self, account: &AwsAccount, _parameters: &Parameters) -> Outcome {
-        let regions = match db_instances(account).await {
-            Ok(regions) => regions,
-            Err(error) => return Outcome::error(error.to_detail()),
-        };
-        // Route tables only where a flagged instance has subnets: no extra call elsewhere.
-        let routes: HashMap<&str, Result<Arc<SubnetRoutes>, AwsError>> =
-            join_all(regions.iter().filter_map(|region| {
-                let instances = region.data.as_deref().ok()?;
-                instances
-                    .iter()
-                    .any(|db| db.publicly_accessible && !db.subnets.is_empty())
-                    .then_some(async move {
-                        (
-                            region.region.as_str(),
-                            subnet_routes(account, &region.region).await,
-                        )
-                    })
-            }))
-            .await
-            .into_iter()
-            .collect();
-        let mut findings = Findings::new("RDS DB instances");
-        judge_each_region(
-            &mut findings,
-            &regions,
-            region_resource,
-            |findings, region, instances| {
-                let routes = routes.get(region).map(|r| r.as_deref());
-                for db in instances {
-                    match judge(db, routes) {
-                        Ok(detail) => findings.pass(&db.arn, Some(region), detail),
-                        Err(detail) => findings.fail(&db.arn, Some(region), detail),
+impl Audit for RdsNoPublicAccess {
+    async fn audit(
+        &self,
+        account: &AwsAccount,
+        _input: Input<'_, NoParameters>,
+    ) -> Result<Outcome, ErrorDetail> {
+        Ok({
+            let regions = db_instances(account).await?;
+            // Route tables only where a flagged instance has subnets: no extra call elsewhere.
+            let routes: HashMap<&str, Result<Arc<SubnetRoutes>, AwsError>> =
+                join_all(regions.iter().filter_map(|region| {
+                    let instances = region.data.as_deref().ok()?;
+                    instances
+                        .iter()
+                        .any(|db| db.publicly_accessible && !db.subnets.is_empty())
+                        .then_some(async move {
+                            (
+                                region.region.as_str(),
+                                subnet_routes(account, &region.region).await,
+                            )
+                        })
+                }))
+                .await
+                .into_iter()
+                .collect();
+            let mut findings = Findings::new("RDS DB instances");
+            judge_each_region(
+                &mut findings,
+                &regions,
+                region_resource,
+                |findings, region, instances| {
+                    let routes = routes.get(region).map(|r| r.as_deref());
+                    for db in instances {
+                        match judge(db, routes) {
+                            Ok(detail) => findings.pass(&db.arn, Some(region), detail),
+                            Err(detail) => findings.fail(&db.arn, Some(region), detail),
+                        }
                     }
-                }
-            },
-        );
-        findings.outcome()
+                },
+            );
+            findings.outcome()
+        })
     }
 }
 
@@ -184,9 +170,7 @@ mod tests {
             ),
             ("ap-south-1", None),
         ]);
-        let outcome = RdsNoPublicAccess
-            .audit(&account, &Parameters::default())
-            .await;
+        let outcome = cisrun_core::testing::audit(&RdsNoPublicAccess, &account).await;
         assert_eq!(outcome.status, Status::Fail, "{}", outcome.message);
         assert_eq!(outcome.evidence[0].region.as_deref(), Some("eu-west-1"));
         assert_eq!(outcome.evidence[1].status, Some(Status::Error));
@@ -201,9 +185,7 @@ mod tests {
             ),
             ("ap-south-1", None),
         ]);
-        let outcome = RdsNoPublicAccess
-            .audit(&account, &Parameters::default())
-            .await;
+        let outcome = cisrun_core::testing::audit(&RdsNoPublicAccess, &account).await;
         assert_eq!(outcome.status, Status::Error, "{}", outcome.message);
     }
 

@@ -1,10 +1,9 @@
-//! CIS AWS Foundations: S3 Block Public Access (2.1.5 in v1.4.0–v1.5.0, 2.1.4 in
-//! v2.0.0–v5.0.0, 3.1.4 in v6.0.0–v7.0.0): all four settings, on each bucket or on the
+//! CIS AWS Foundations: S3 Block Public Access: all four settings, on each bucket or on the
 //! account.
 
 use async_trait::async_trait;
 use cisrun_core::{
-    Assessment, Control, ControlMeta, FixSafety, Outcome, Parameters, Plan, Remediation,
+    Audit, ErrorDetail, FixSafety, Input, NoParameters, Outcome, Plan, Remediation,
     RemediationError, Step,
 };
 use serde::{Deserialize, Serialize};
@@ -16,9 +15,8 @@ use crate::data::s3::{
     read_account_public_access_block, PublicAccessBlock, GET_ACCOUNT_PUBLIC_ACCESS_BLOCK,
     GET_BUCKET_LOCATION, GET_BUCKET_PUBLIC_ACCESS_BLOCK, LIST_BUCKETS,
 };
-use crate::register_control;
 
-cisrun_core::documented_control! {
+cisrun_core::control! {
     /// ## Description
     /// S3 Block Public Access overrides bucket policies and ACLs that would make data
     /// public. It has four settings (`BlockPublicAcls`, `IgnorePublicAcls`,
@@ -49,9 +47,6 @@ cisrun_core::documented_control! {
     /// Prowler treats the block as configured when only `IgnorePublicAcls` and
     /// `RestrictPublicBuckets` are on; the benchmark expects all four.
     ///
-    /// Permissions: `s3:ListAllMyBuckets`, `s3:GetBucketLocation`,
-    /// `s3:GetBucketPublicAccessBlock`, `s3:GetAccountPublicAccessBlock`.
-    ///
     /// ## Remediation
     /// `cisrun remediate --apply --unsafe-fixes` turns on all four settings for the account
     /// (`s3:PutAccountPublicAccessBlock`). It is unsafe: every bucket meant to be public
@@ -68,60 +63,51 @@ cisrun_core::documented_control! {
     /// ## References
     /// - https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html
     /// - https://docs.aws.amazon.com/AmazonS3/latest/API/API_control_GetPublicAccessBlock.html
-    pub struct S3BlockPublicAccess;
-}
-
-static META: ControlMeta = ControlMeta {
-    id: "aws-s3-block-public-access",
-    title: "Ensure that S3 is configured with 'Block Public Access' enabled",
-    assessment: Assessment::Automated,
-    doc: S3BlockPublicAccess::DOC,
-    parameters: None,
-    permissions: &[
-        LIST_BUCKETS,
+    pub struct S3BlockPublicAccess {
+        id: "aws-s3-block-public-access",
+        title: "Ensure that S3 is configured with 'Block Public Access' enabled",
+        target: AwsAccount,
+        permissions: [LIST_BUCKETS,
         GET_BUCKET_LOCATION,
         GET_BUCKET_PUBLIC_ACCESS_BLOCK,
-        GET_ACCOUNT_PUBLIC_ACCESS_BLOCK,
-    ],
-};
-
-register_control!(S3BlockPublicAccess);
+        GET_ACCOUNT_PUBLIC_ACCESS_BLOCK],
+        fix: AccountBlockPublicAccess,
+    }
+}
 
 #[async_trait]
-impl Control<AwsAccount> for S3BlockPublicAccess {
-    fn meta(&self) -> &'static ControlMeta {
-        &META
-    }
-
-    async fn audit(&self, account: &AwsAccount, _parameters: &Parameters) -> Outcome {
-        judge_buckets(account, "buckets", |bucket| async move {
-            let at_account = account_public_access_block(account).await?;
-            if at_account.is_some_and(|b| b.all()) {
-                return Ok((true, "all four settings are on for the account".to_string()));
-            }
-            let at_bucket = bucket_public_access_block(account, &bucket).await?;
-            Ok(match *at_bucket {
-                Some(block) if block.all() => {
-                    (true, "all four settings are on for the bucket".to_string())
+impl Audit for S3BlockPublicAccess {
+    async fn audit(
+        &self,
+        account: &AwsAccount,
+        _input: Input<'_, NoParameters>,
+    ) -> Result<Outcome, ErrorDetail> {
+        Ok({
+            judge_buckets(account, "buckets", |bucket| async move {
+                let at_account = account_public_access_block(account).await?;
+                if at_account.is_some_and(|b| b.all()) {
+                    return Ok((true, "all four settings are on for the account".to_string()));
                 }
-                Some(block) => (
-                    false,
-                    format!(
-                        "off on the bucket and for the account: {}",
-                        block.off().join(", ")
+                let at_bucket = bucket_public_access_block(account, &bucket).await?;
+                Ok(match *at_bucket {
+                    Some(block) if block.all() => {
+                        (true, "all four settings are on for the bucket".to_string())
+                    }
+                    Some(block) => (
+                        false,
+                        format!(
+                            "off on the bucket and for the account: {}",
+                            block.off().join(", ")
+                        ),
                     ),
-                ),
-                None => (
-                    false,
-                    "no Block Public Access on the bucket, and not all four settings on for the account".to_string(),
-                ),
+                    None => (
+                        false,
+                        "no Block Public Access on the bucket, and not all four settings on for the account".to_string(),
+                    ),
+                })
             })
+            .await
         })
-        .await
-    }
-
-    fn remediation(&self) -> Option<&dyn Remediation<AwsAccount>> {
-        Some(&AccountBlockPublicAccess)
     }
 }
 
@@ -174,7 +160,7 @@ impl Remediation<AwsAccount> for AccountBlockPublicAccess {
     async fn plan(
         &self,
         account: &AwsAccount,
-        _parameters: &Parameters,
+        _input: Input<'_, NoParameters>,
     ) -> Result<Plan, RemediationError> {
         let previous = account_public_access_block(account).await?;
         if previous.is_some_and(|b| b.all()) {
@@ -309,9 +295,7 @@ mod tests {
             account(REGIONS, &buckets()),
             &[account_block(Some(TWO_OF_FOUR))],
         );
-        let outcome = S3BlockPublicAccess
-            .audit(&acc, &Parameters::default())
-            .await;
+        let outcome = cisrun_core::testing::audit(&S3BlockPublicAccess, &acc).await;
         assert_eq!(outcome.status, Status::Fail, "{}", outcome.message);
         assert_eq!(
             outcome.message,
@@ -325,13 +309,17 @@ mod tests {
             account(REGIONS, &buckets()),
             &[account_block(Some(PublicAccessBlock::ALL))],
         );
-        let outcome = S3BlockPublicAccess
-            .audit(&acc, &Parameters::default())
-            .await;
+        let outcome = cisrun_core::testing::audit(&S3BlockPublicAccess, &acc).await;
         assert_eq!(outcome.status, Status::Pass, "{}", outcome.message);
         assert_eq!(outcome.evidence.len(), 3);
         let plan = AccountBlockPublicAccess
-            .plan(&acc, &Parameters::default())
+            .plan(
+                &acc,
+                cisrun_core::Input {
+                    parameters: &Default::default(),
+                    version: "",
+                },
+            )
             .await
             .expect("a plan");
         assert!(plan.steps.is_empty());
@@ -345,16 +333,20 @@ mod tests {
             bucket_block("denied", None, "AccessDenied"),
         ];
         let acc = with_control(account(REGIONS, &rules), &[account_block(None)]);
-        let outcome = S3BlockPublicAccess
-            .audit(&acc, &Parameters::default())
-            .await;
+        let outcome = cisrun_core::testing::audit(&S3BlockPublicAccess, &acc).await;
         assert_eq!(outcome.status, Status::Error, "{}", outcome.message);
         assert_eq!(
             outcome.error.and_then(|e| e.missing_permission).as_deref(),
             Some(GET_BUCKET_PUBLIC_ACCESS_BLOCK)
         );
         let plan = AccountBlockPublicAccess
-            .plan(&acc, &Parameters::default())
+            .plan(
+                &acc,
+                cisrun_core::Input {
+                    parameters: &Default::default(),
+                    version: "",
+                },
+            )
             .await
             .expect("a plan");
         assert_eq!(plan.steps.len(), 1);

@@ -1,17 +1,15 @@
-//! CIS AWS Foundations: S3 buckets encrypted at rest (2.1.1 in v1.4.0–v1.5.0; later
-//! versions dropped it since S3 encrypts every new object by default).
+//! CIS AWS Foundations: S3 buckets encrypted at rest.
 
 use async_trait::async_trait;
-use cisrun_core::{Assessment, Control, ControlMeta, Outcome, Parameters};
+use cisrun_core::{Audit, ErrorDetail, Input, NoParameters, Outcome};
 
 use crate::aws::AwsAccount;
 use crate::data::s3::{
     bucket_encryption, judge_buckets, GET_BUCKET_LOCATION, GET_ENCRYPTION_CONFIGURATION,
     LIST_BUCKETS,
 };
-use crate::register_control;
 
-cisrun_core::documented_control! {
+cisrun_core::control! {
     /// ## Description
     /// A bucket's default encryption encrypts every object written to it, with S3-managed
     /// keys (`AES256`) or KMS keys (`aws:kms`, `aws:kms:dsse`).
@@ -36,9 +34,6 @@ cisrun_core::documented_control! {
     /// any bucket fails, otherwise **error** if a bucket could not be read, otherwise
     /// **pass** (also when the account has no buckets).
     ///
-    /// Permissions: `s3:ListAllMyBuckets`, `s3:GetBucketLocation`,
-    /// `s3:GetEncryptionConfiguration`.
-    ///
     /// ## Remediation
     /// No automatic fix. By hand:
     /// `aws s3api put-bucket-encryption --bucket <bucket> --server-side-encryption-configuration
@@ -51,42 +46,36 @@ cisrun_core::documented_control! {
     /// ## References
     /// - https://docs.aws.amazon.com/AmazonS3/latest/userguide/default-bucket-encryption.html
     /// - https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketEncryption.html
-    pub struct S3BucketEncryptionAtRest;
+    pub struct S3BucketEncryptionAtRest {
+        id: "aws-s3-bucket-encryption-at-rest",
+        title: "Ensure all S3 buckets employ encryption-at-rest",
+        target: AwsAccount,
+        permissions: [LIST_BUCKETS,
+        GET_BUCKET_LOCATION,
+        GET_ENCRYPTION_CONFIGURATION],
+    }
 }
 
-static META: ControlMeta = ControlMeta {
-    id: "aws-s3-bucket-encryption-at-rest",
-    title: "Ensure all S3 buckets employ encryption-at-rest",
-    assessment: Assessment::Automated,
-    doc: S3BucketEncryptionAtRest::DOC,
-    parameters: None,
-    permissions: &[
-        LIST_BUCKETS,
-        GET_BUCKET_LOCATION,
-        GET_ENCRYPTION_CONFIGURATION,
-    ],
-};
-
-register_control!(S3BucketEncryptionAtRest);
-
 #[async_trait]
-impl Control<AwsAccount> for S3BucketEncryptionAtRest {
-    fn meta(&self) -> &'static ControlMeta {
-        &META
-    }
-
-    async fn audit(&self, account: &AwsAccount, _parameters: &Parameters) -> Outcome {
-        judge_buckets(account, "buckets", |bucket| async move {
-            let encryption = bucket_encryption(account, &bucket).await?;
-            Ok(match encryption.as_deref() {
-                Some(algorithms) if !algorithms.is_empty() => (
-                    true,
-                    format!("encrypted by default ({})", algorithms.join(", ")),
-                ),
-                _ => (false, "no default encryption rule".to_string()),
+impl Audit for S3BucketEncryptionAtRest {
+    async fn audit(
+        &self,
+        account: &AwsAccount,
+        _input: Input<'_, NoParameters>,
+    ) -> Result<Outcome, ErrorDetail> {
+        Ok({
+            judge_buckets(account, "buckets", |bucket| async move {
+                let encryption = bucket_encryption(account, &bucket).await?;
+                Ok(match encryption.as_deref() {
+                    Some(algorithms) if !algorithms.is_empty() => (
+                        true,
+                        format!("encrypted by default ({})", algorithms.join(", ")),
+                    ),
+                    _ => (false, "no default encryption rule".to_string()),
+                })
             })
+            .await
         })
-        .await
     }
 }
 
@@ -150,9 +139,7 @@ mod tests {
             encryption("denied", Some("AccessDenied")),
         ];
         let acc = account(&["us-east-1", "eu-west-1", "us-west-2"], &rules);
-        let outcome = S3BucketEncryptionAtRest
-            .audit(&acc, &Parameters::default())
-            .await;
+        let outcome = cisrun_core::testing::audit(&S3BucketEncryptionAtRest, &acc).await;
         assert_eq!(outcome.status, Status::Fail, "{}", outcome.message);
         assert_eq!(
             outcome.message,

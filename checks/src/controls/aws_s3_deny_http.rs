@@ -1,10 +1,9 @@
-//! CIS AWS Foundations: S3 bucket policies deny HTTP requests (2.1.2 in v1.4.0–v1.5.0,
-//! 2.1.1 in v2.0.0–v5.0.0, 3.1.1 in v6.0.0–v7.0.0). Every bucket, read in its own region;
-//! policy statements read exactly, not by substring.
+//! CIS AWS Foundations: S3 bucket policies deny HTTP requests. Every bucket, read in its
+//! own region; policy statements read exactly, not by substring.
 
 use async_trait::async_trait;
 use cisrun_core::{
-    Assessment, Control, ControlMeta, FixSafety, Outcome, Parameters, Plan, Remediation,
+    Audit, ErrorDetail, FixSafety, Input, NoParameters, Outcome, Plan, Remediation,
     RemediationError, Step,
 };
 use serde::{Deserialize, Serialize};
@@ -16,9 +15,8 @@ use crate::data::s3::{
     GET_BUCKET_POLICY, LIST_BUCKETS,
 };
 use crate::policy::{parse_document, statements, strings, DocumentError};
-use crate::register_control;
 
-cisrun_core::documented_control! {
+cisrun_core::control! {
     /// ## Description
     /// An S3 bucket accepts both HTTP and HTTPS requests unless its policy denies requests
     /// that do not use TLS (`aws:SecureTransport` false).
@@ -53,8 +51,6 @@ cisrun_core::documented_control! {
     /// string (`s3:Get*` passes), requires the condition value to be the exact string
     /// `"false"`, and never checks `Principal` nor that `Resource` covers the objects.
     ///
-    /// Permissions: `s3:ListAllMyBuckets`, `s3:GetBucketLocation`, `s3:GetBucketPolicy`.
-    ///
     /// ## Remediation
     /// `cisrun remediate --apply --unsafe-fixes` adds to each failing bucket's policy (or to
     /// a new one) the statement `CisrunDenyInsecureTransport`: `Deny`, `Principal` `"*"`,
@@ -70,19 +66,14 @@ cisrun_core::documented_control! {
     /// ## References
     /// - https://docs.aws.amazon.com/AmazonS3/latest/userguide/security-best-practices.html
     /// - https://repost.aws/knowledge-center/s3-bucket-policy-for-config-rule
-    pub struct S3DenyHttp;
+    pub struct S3DenyHttp {
+        id: "aws-s3-deny-http",
+        title: "Ensure S3 Bucket Policy is set to deny HTTP requests",
+        target: AwsAccount,
+        permissions: [LIST_BUCKETS, GET_BUCKET_LOCATION, GET_BUCKET_POLICY],
+        fix: AddDenyHttpStatement,
+    }
 }
-
-static META: ControlMeta = ControlMeta {
-    id: "aws-s3-deny-http",
-    title: "Ensure S3 Bucket Policy is set to deny HTTP requests",
-    assessment: Assessment::Automated,
-    doc: S3DenyHttp::DOC,
-    parameters: None,
-    permissions: &[LIST_BUCKETS, GET_BUCKET_LOCATION, GET_BUCKET_POLICY],
-};
-
-register_control!(S3DenyHttp);
 
 /// The statement id of the statement the fix adds.
 pub const SID: &str = "CisrunDenyInsecureTransport";
@@ -212,20 +203,18 @@ async fn judge(account: &AwsAccount, bucket: &Bucket) -> Result<(bool, String), 
 }
 
 #[async_trait]
-impl Control<AwsAccount> for S3DenyHttp {
-    fn meta(&self) -> &'static ControlMeta {
-        &META
-    }
-
-    async fn audit(&self, account: &AwsAccount, _parameters: &Parameters) -> Outcome {
-        judge_buckets(account, "buckets", |bucket| async move {
-            judge(account, &bucket).await
+impl Audit for S3DenyHttp {
+    async fn audit(
+        &self,
+        account: &AwsAccount,
+        _input: Input<'_, NoParameters>,
+    ) -> Result<Outcome, ErrorDetail> {
+        Ok({
+            judge_buckets(account, "buckets", |bucket| async move {
+                judge(account, &bucket).await
+            })
+            .await
         })
-        .await
-    }
-
-    fn remediation(&self) -> Option<&dyn Remediation<AwsAccount>> {
-        Some(&AddDenyHttpStatement)
     }
 }
 
@@ -294,7 +283,7 @@ impl Remediation<AwsAccount> for AddDenyHttpStatement {
     async fn plan(
         &self,
         account: &AwsAccount,
-        _parameters: &Parameters,
+        _input: Input<'_, NoParameters>,
     ) -> Result<Plan, RemediationError> {
         let buckets = buckets(account).await?;
         let mut steps = Vec::new();
@@ -537,7 +526,7 @@ mod tests {
             policy_rule("denied", None, "AccessDenied"),
         ];
         let account = account(&["us-east-1", "eu-west-1", "us-west-2"], &rules);
-        let outcome = S3DenyHttp.audit(&account, &Parameters::default()).await;
+        let outcome = cisrun_core::testing::audit(&S3DenyHttp, &account).await;
         assert_eq!(outcome.status, Status::Fail, "{}", outcome.message);
         let by: Vec<(String, Option<String>, Option<Status>)> = outcome
             .evidence
@@ -566,7 +555,7 @@ mod tests {
             policy_rule("denied", None, "AccessDenied"),
         ];
         let account = crate::data::s3::testing::account(&["us-east-1", "eu-west-1"], &rules);
-        let outcome = S3DenyHttp.audit(&account, &Parameters::default()).await;
+        let outcome = cisrun_core::testing::audit(&S3DenyHttp, &account).await;
         assert_eq!(outcome.status, Status::Error, "{}", outcome.message);
         assert_eq!(
             outcome.error.and_then(|e| e.missing_permission).as_deref(),
@@ -577,7 +566,7 @@ mod tests {
     #[tokio::test]
     async fn no_buckets_passes() {
         let account = account(&["us-east-1"], &[list_rule(&[])]);
-        let outcome = S3DenyHttp.audit(&account, &Parameters::default()).await;
+        let outcome = cisrun_core::testing::audit(&S3DenyHttp, &account).await;
         assert_eq!(outcome.status, Status::Pass);
         assert_eq!(outcome.message, "no buckets found");
     }

@@ -1,17 +1,15 @@
-//! CIS AWS Foundations: MFA delete on S3 buckets (2.1.3 in v1.4.0–v1.5.0, 2.1.2 in
-//! v2.0.0–v5.0.0, 3.1.2 in v6.0.0–v7.0.0). Automated here; versions that call it manual get
-//! the engine's note.
+//! CIS AWS Foundations: MFA delete on S3 buckets. Automated here; versions that call it
+//! manual get the engine's note.
 
 use async_trait::async_trait;
-use cisrun_core::{Assessment, Control, ControlMeta, Outcome, Parameters};
+use cisrun_core::{Audit, ErrorDetail, Input, NoParameters, Outcome};
 
 use crate::aws::AwsAccount;
 use crate::data::s3::{
     bucket_versioning, judge_buckets, GET_BUCKET_LOCATION, GET_BUCKET_VERSIONING, LIST_BUCKETS,
 };
-use crate::register_control;
 
-cisrun_core::documented_control! {
+cisrun_core::control! {
     /// ## Description
     /// With MFA delete, changing a bucket's versioning state or permanently deleting an
     /// object version needs the root user's MFA code as well as its credentials.
@@ -32,8 +30,6 @@ cisrun_core::documented_control! {
     /// `GetBucketVersioning` is that bucket's error, not a failure as in Prowler), otherwise
     /// **pass** (also when the account has no buckets).
     ///
-    /// Permissions: `s3:ListAllMyBuckets`, `s3:GetBucketLocation`, `s3:GetBucketVersioning`.
-    ///
     /// ## Remediation
     /// No automatic fix: only the root user with its MFA device can do it. As root:
     /// `aws s3api put-bucket-versioning --bucket <bucket> --versioning-configuration
@@ -45,41 +41,37 @@ cisrun_core::documented_control! {
     /// ## References
     /// - https://docs.aws.amazon.com/AmazonS3/latest/userguide/MultiFactorAuthenticationDelete.html
     /// - https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketVersioning.html
-    pub struct S3MfaDelete;
+    pub struct S3MfaDelete {
+        id: "aws-s3-mfa-delete",
+        title: "Ensure MFA Delete is enabled on S3 buckets",
+        target: AwsAccount,
+        permissions: [LIST_BUCKETS, GET_BUCKET_LOCATION, GET_BUCKET_VERSIONING],
+    }
 }
 
-static META: ControlMeta = ControlMeta {
-    id: "aws-s3-mfa-delete",
-    title: "Ensure MFA Delete is enabled on S3 buckets",
-    assessment: Assessment::Automated,
-    doc: S3MfaDelete::DOC,
-    parameters: None,
-    permissions: &[LIST_BUCKETS, GET_BUCKET_LOCATION, GET_BUCKET_VERSIONING],
-};
-
-register_control!(S3MfaDelete);
-
 #[async_trait]
-impl Control<AwsAccount> for S3MfaDelete {
-    fn meta(&self) -> &'static ControlMeta {
-        &META
-    }
-
-    async fn audit(&self, account: &AwsAccount, _parameters: &Parameters) -> Outcome {
-        judge_buckets(account, "buckets", |bucket| async move {
-            let versioning = bucket_versioning(account, &bucket).await?;
-            Ok(match versioning.mfa_delete.as_deref() {
-                Some("Enabled") => (true, "MFA delete is enabled".to_string()),
-                _ => (
-                    false,
-                    format!(
-                        "MFA delete is not enabled (versioning {})",
-                        versioning.status.as_deref().unwrap_or("never enabled")
+impl Audit for S3MfaDelete {
+    async fn audit(
+        &self,
+        account: &AwsAccount,
+        _input: Input<'_, NoParameters>,
+    ) -> Result<Outcome, ErrorDetail> {
+        Ok({
+            judge_buckets(account, "buckets", |bucket| async move {
+                let versioning = bucket_versioning(account, &bucket).await?;
+                Ok(match versioning.mfa_delete.as_deref() {
+                    Some("Enabled") => (true, "MFA delete is enabled".to_string()),
+                    _ => (
+                        false,
+                        format!(
+                            "MFA delete is not enabled (versioning {})",
+                            versioning.status.as_deref().unwrap_or("never enabled")
+                        ),
                     ),
-                ),
+                })
             })
+            .await
         })
-        .await
     }
 }
 
@@ -119,7 +111,7 @@ mod tests {
             versioning("unset", None),
         ];
         let acc = account(&["us-east-1", "eu-west-1", "us-west-2"], &rules);
-        let outcome = S3MfaDelete.audit(&acc, &Parameters::default()).await;
+        let outcome = cisrun_core::testing::audit(&S3MfaDelete, &acc).await;
         assert_eq!(outcome.status, Status::Fail, "{}", outcome.message);
         assert_eq!(
             outcome.message,
@@ -134,7 +126,7 @@ mod tests {
                 .then_error(|| GetBucketVersioningError::generic(error_meta("AccessDenied"))),
         ];
         let acc = account(&["us-east-1", "eu-west-1"], &rules);
-        let outcome = S3MfaDelete.audit(&acc, &Parameters::default()).await;
+        let outcome = cisrun_core::testing::audit(&S3MfaDelete, &acc).await;
         assert_eq!(outcome.status, Status::Error, "{}", outcome.message);
         assert_eq!(outcome.evidence.len(), 2);
 
@@ -144,7 +136,7 @@ mod tests {
         ];
         let acc = account(&["us-east-1", "eu-west-1"], &rules);
         assert_eq!(
-            S3MfaDelete.audit(&acc, &Parameters::default()).await.status,
+            cisrun_core::testing::audit(&S3MfaDelete, &acc).await.status,
             Status::Pass
         );
     }

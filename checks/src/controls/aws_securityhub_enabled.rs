@@ -1,15 +1,13 @@
-//! CIS AWS Foundations: Security Hub enabled (4.16 in v1.5.0–v5.0.0, 5.16 in v6.0.0–v7.0.0),
-//! read in every region.
+//! CIS AWS Foundations: Security Hub enabled, read in every region.
 
 use async_trait::async_trait;
-use cisrun_core::{Assessment, Control, ControlMeta, Outcome, Parameters};
+use cisrun_core::{Audit, ErrorDetail, Input, NoParameters, Outcome};
 
 use crate::aws::AwsAccount;
 use crate::data::securityhub::{hubs, Hub, DESCRIBE_HUB};
 use crate::regions::{regional_outcome, DESCRIBE_REGIONS};
-use crate::register_control;
 
-cisrun_core::documented_control! {
+cisrun_core::control! {
     /// ## Description
     /// Security Hub collects security findings from AWS services and partner products and
     /// checks resources against security standards. It is enabled per region: enable it in
@@ -37,8 +35,6 @@ cisrun_core::documented_control! {
     /// - Prowler also fails an enabled hub with no standard and no product integration
     ///   subscribed; the benchmark asks only that `DescribeHub` succeeds, and so does cisrun.
     ///
-    /// Permissions: `ec2:DescribeRegions`, `securityhub:DescribeHub`.
-    ///
     /// ## Remediation
     /// In each region without a hub: `aws securityhub enable-security-hub --region <region>`
     /// (add `--no-enable-default-standards` to choose standards yourself), or enable it for
@@ -52,19 +48,13 @@ cisrun_core::documented_control! {
     /// ## References
     /// - https://docs.aws.amazon.com/securityhub/latest/userguide/securityhub-settingup.html
     /// - https://docs.aws.amazon.com/securityhub/1.0/APIReference/API_DescribeHub.html
-    pub struct SecurityHubEnabled;
+    pub struct SecurityHubEnabled {
+        id: "aws-securityhub-enabled",
+        title: "Ensure AWS Security Hub is enabled",
+        target: AwsAccount,
+        permissions: [DESCRIBE_REGIONS, DESCRIBE_HUB],
+    }
 }
-
-static META: ControlMeta = ControlMeta {
-    id: "aws-securityhub-enabled",
-    title: "Ensure AWS Security Hub is enabled",
-    assessment: Assessment::Automated,
-    doc: SecurityHubEnabled::DOC,
-    parameters: None,
-    permissions: &[DESCRIBE_REGIONS, DESCRIBE_HUB],
-};
-
-register_control!(SecurityHubEnabled);
 
 /// The ARN a region's hub has (or would have).
 fn hub_arn(account: &AwsAccount, region: &str) -> String {
@@ -75,15 +65,15 @@ fn hub_arn(account: &AwsAccount, region: &str) -> String {
 }
 
 #[async_trait]
-impl Control<AwsAccount> for SecurityHubEnabled {
-    fn meta(&self) -> &'static ControlMeta {
-        &META
-    }
-
-    async fn audit(&self, account: &AwsAccount, _parameters: &Parameters) -> Outcome {
-        regional_outcome(
+impl Audit for SecurityHubEnabled {
+    async fn audit(
+        &self,
+        account: &AwsAccount,
+        _input: Input<'_, NoParameters>,
+    ) -> Result<Outcome, ErrorDetail> {
+        Ok(regional_outcome(
             "regions' Security Hub subscriptions",
-            hubs(account).await,
+            hubs(account).await?,
             |region| hub_arn(account, region),
             |findings, region, hub| match hub {
                 Hub::Enabled { arn } => {
@@ -100,7 +90,7 @@ impl Control<AwsAccount> for SecurityHubEnabled {
                     format!("Security Hub is not enabled: {reason}"),
                 ),
             },
-        )
+        ))
     }
 }
 
@@ -163,9 +153,7 @@ mod tests {
     }
 
     async fn audit(account: &AwsAccount) -> Outcome {
-        SecurityHubEnabled
-            .audit(account, &Parameters::default())
-            .await
+        cisrun_core::testing::audit(&SecurityHubEnabled, account).await
     }
 
     #[tokio::test]

@@ -1,8 +1,10 @@
 //! IAM Access Analyzer analyzers, per region.
 
 use crate::aws::pages::{read_pages, Page};
-use crate::aws::{AwsAccount, AwsError};
+use crate::aws::{AwsAccount, AwsError, DataKey};
 use crate::regions::InRegion;
+
+crate::regional_client!(aws_sdk_accessanalyzer => "access-analyzer");
 
 /// The action that lists a region's analyzers.
 pub const LIST_ANALYZERS: &str = "access-analyzer:ListAnalyzers";
@@ -57,10 +59,13 @@ pub async fn read_analyzers(account: &AwsAccount, region: &str) -> Result<Vec<An
     Ok(analyzers)
 }
 
+/// One region's analyzers.
+const ANALYZERS: DataKey<Vec<Analyzer>> = DataKey::new(LIST_ANALYZERS);
+
 /// The analyzers of every region of the account, read once per run.
 pub async fn analyzers(account: &AwsAccount) -> Result<Vec<InRegion<Vec<Analyzer>>>, AwsError> {
     account
-        .in_each_region(LIST_ANALYZERS, |region| async move {
+        .in_each_region(&ANALYZERS, |region| async move {
             read_analyzers(account, &region).await
         })
         .await

@@ -5,12 +5,17 @@ use std::sync::Arc;
 use aws_sdk_account::types::AlternateContactType;
 use aws_smithy_runtime_api::client::result::SdkError;
 
-use crate::aws::{AwsAccount, AwsError};
+use crate::aws::{AwsAccount, AwsError, DataKey};
 
 /// The IAM action [`security_contact`] needs.
 pub const GET_ALTERNATE_CONTACT: &str = "account:GetAlternateContact";
 
-const CLIENT_KEY: &str = "client:account";
+/// The account's Account Management client (not data, but built once the same way).
+const CLIENT: DataKey<aws_sdk_account::Client> = DataKey::new("account:client");
+
+/// The security alternate contact, `None` when none is registered.
+const SECURITY_CONTACT: DataKey<Option<AlternateContact>> =
+    DataKey::new("account:GetAlternateContact");
 
 /// The account's Account Management client, built once per account from its SDK
 /// configuration (with the request counter).
@@ -18,7 +23,7 @@ pub async fn account_client(
     account: &AwsAccount,
 ) -> Result<Arc<aws_sdk_account::Client>, AwsError> {
     account
-        .fetch_once(CLIENT_KEY, || async {
+        .fetch_once(&CLIENT, || async {
             Ok(crate::counted_client!(
                 aws_sdk_account,
                 account.sdk_config()
@@ -32,7 +37,7 @@ pub async fn account_client(
 #[doc(hidden)]
 pub async fn use_account_client(account: &AwsAccount, client: aws_sdk_account::Client) {
     let _ = account
-        .fetch_once(CLIENT_KEY, || async move { Ok(client) })
+        .fetch_once(&CLIENT, || async move { Ok(client) })
         .await;
 }
 
@@ -51,7 +56,7 @@ pub async fn security_contact(
     account: &AwsAccount,
 ) -> Result<Arc<Option<AlternateContact>>, AwsError> {
     account
-        .fetch_once("account:GetAlternateContact SECURITY", || async {
+        .fetch_scoped(&SECURITY_CONTACT, "SECURITY", || async {
             let client = account_client(account).await?;
             let result = client
                 .get_alternate_contact()

@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use crate::aws::pages::{read_pages, Page};
-use crate::aws::{AwsAccount, AwsError};
+use crate::aws::{AwsAccount, AwsError, DataKey};
 use crate::policy::{parse_document, DocumentError, PolicyDocument};
 use aws_sdk_iam::operation::get_account_authorization_details::GetAccountAuthorizationDetailsOutput;
 use aws_sdk_iam::types::{AttachedPolicy, EntityType, PolicyDetail};
@@ -208,11 +208,14 @@ async fn fetch(account: &AwsAccount) -> Result<AuthorizationDetails, AwsError> {
     Ok(details)
 }
 
+/// The account's authorization details.
+const DETAILS: DataKey<AuthorizationDetails> = DataKey::new(ACTION);
+
 /// The account's authorization details, fetched once per account.
 pub async fn authorization_details(
     account: &AwsAccount,
 ) -> Result<Arc<AuthorizationDetails>, AwsError> {
-    account.fetch_once(ACTION, || fetch(account)).await
+    account.fetch_once(&DETAILS, || fetch(account)).await
 }
 
 /// Builders for unit tests of the controls that read these details.

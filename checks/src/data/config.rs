@@ -1,7 +1,9 @@
 //! AWS Config configuration recorders and their status, per region.
 
-use crate::aws::{AwsAccount, AwsError};
+use crate::aws::{AwsAccount, AwsError, DataKey};
 use crate::regions::InRegion;
+
+crate::regional_client!(aws_sdk_config => "config");
 
 /// The action that reads a region's configuration recorders.
 pub const DESCRIBE_CONFIGURATION_RECORDERS: &str = "config:DescribeConfigurationRecorders";
@@ -94,10 +96,13 @@ pub async fn read_recorders(account: &AwsAccount, region: &str) -> Result<Vec<Re
     Ok(out)
 }
 
+/// One region's configuration recorders.
+const RECORDERS: DataKey<Vec<Recorder>> = DataKey::new(DESCRIBE_CONFIGURATION_RECORDERS);
+
 /// The recorders of every region of the account, read once per run.
 pub async fn recorders(account: &AwsAccount) -> Result<Vec<InRegion<Vec<Recorder>>>, AwsError> {
     account
-        .in_each_region(DESCRIBE_CONFIGURATION_RECORDERS, |region| async move {
+        .in_each_region(&RECORDERS, |region| async move {
             read_recorders(account, &region).await
         })
         .await

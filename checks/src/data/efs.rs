@@ -1,8 +1,10 @@
 //! EFS file systems, per region.
 
 use crate::aws::pages::{read_pages, Page};
-use crate::aws::{AwsAccount, AwsError};
+use crate::aws::{AwsAccount, AwsError, DataKey};
 use crate::regions::InRegion;
+
+crate::regional_client!(aws_sdk_efs => "elasticfilesystem");
 
 /// The action that lists file systems.
 pub const DESCRIBE_FILE_SYSTEMS: &str = "elasticfilesystem:DescribeFileSystems";
@@ -52,12 +54,15 @@ pub async fn read_file_systems(
     Ok(file_systems)
 }
 
+/// One region's file systems.
+const FILE_SYSTEMS: DataKey<Vec<FileSystem>> = DataKey::new(DESCRIBE_FILE_SYSTEMS);
+
 /// The file systems of every region of the account, read once per run.
 pub async fn file_systems(
     account: &AwsAccount,
 ) -> Result<Vec<InRegion<Vec<FileSystem>>>, AwsError> {
     account
-        .in_each_region(DESCRIBE_FILE_SYSTEMS, |region| async move {
+        .in_each_region(&FILE_SYSTEMS, |region| async move {
             read_file_systems(account, &region).await
         })
         .await

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::aws::pages::{read_pages, Page};
-use crate::aws::{AwsAccount, AwsError};
+use crate::aws::{AwsAccount, AwsError, DataKey};
 
 /// Who a managed policy is attached to, every page read, sorted.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -63,6 +63,9 @@ async fn list_entities(account: &AwsAccount, policy_arn: &str) -> Result<PolicyE
     Ok(entities)
 }
 
+/// Who one managed policy is attached to (scope: the policy's ARN).
+const POLICY_ENTITIES: DataKey<PolicyEntities> = DataKey::new("iam:ListEntitiesForPolicy");
+
 /// The users, groups and roles `policy_arn` is attached to in `account`, fetched once per
 /// account and policy.
 pub async fn policy_entities(
@@ -70,7 +73,7 @@ pub async fn policy_entities(
     policy_arn: &str,
 ) -> Result<Arc<PolicyEntities>, AwsError> {
     account
-        .fetch_once(&format!("iam:ListEntitiesForPolicy {policy_arn}"), || {
+        .fetch_scoped(&POLICY_ENTITIES, policy_arn, || {
             list_entities(account, policy_arn)
         })
         .await
@@ -90,10 +93,13 @@ impl AccountSummary {
     }
 }
 
+/// The account summary.
+const SUMMARY: DataKey<AccountSummary> = DataKey::new("iam:GetAccountSummary");
+
 /// The account summary, fetched once per account.
 pub async fn account_summary(account: &AwsAccount) -> Result<Arc<AccountSummary>, AwsError> {
     account
-        .fetch_once("iam:GetAccountSummary", || async {
+        .fetch_once(&SUMMARY, || async {
             let out = account
                 .iam()
                 .get_account_summary()
@@ -399,10 +405,13 @@ async fn generate_and_read_report(iam: &aws_sdk_iam::Client) -> Result<Credentia
     })
 }
 
+/// The account's credential report.
+const CREDENTIAL_REPORT: DataKey<CredentialReport> = DataKey::new("iam:GetCredentialReport");
+
 /// The account's credential report, generated and read once per account.
 pub async fn credential_report(account: &AwsAccount) -> Result<Arc<CredentialReport>, AwsError> {
     account
-        .fetch_once("iam:GetCredentialReport", || {
+        .fetch_once(&CREDENTIAL_REPORT, || {
             generate_and_read_report(account.iam())
         })
         .await
@@ -461,14 +470,16 @@ pub async fn read_password_policy(
     }
 }
 
+/// The account password policy, `None` when it has none.
+const PASSWORD_POLICY: DataKey<Option<PasswordPolicy>> =
+    DataKey::new("iam:GetAccountPasswordPolicy");
+
 /// The password policy, fetched once per account: `None` when the account has none.
 pub async fn password_policy(
     account: &AwsAccount,
 ) -> Result<Arc<Option<PasswordPolicy>>, AwsError> {
     account
-        .fetch_once("iam:GetAccountPasswordPolicy", || {
-            read_password_policy(account.iam())
-        })
+        .fetch_once(&PASSWORD_POLICY, || read_password_policy(account.iam()))
         .await
 }
 
@@ -484,12 +495,16 @@ pub struct VirtualMfaDevice {
     pub user_arn: Option<String>,
 }
 
+/// The account's virtual MFA devices.
+const VIRTUAL_MFA_DEVICES: DataKey<Vec<VirtualMfaDevice>> =
+    DataKey::new("iam:ListVirtualMFADevices");
+
 /// Every virtual MFA device of the account (every page), sorted, fetched once per account.
 pub async fn virtual_mfa_devices(
     account: &AwsAccount,
 ) -> Result<Arc<Vec<VirtualMfaDevice>>, AwsError> {
     account
-        .fetch_once("iam:ListVirtualMFADevices", || async {
+        .fetch_once(&VIRTUAL_MFA_DEVICES, || async {
             const ACTION: &str = "iam:ListVirtualMFADevices";
             let mut devices = read_pages(account.max_pages(), ACTION, |marker| async move {
                 let page = account

@@ -3,8 +3,10 @@
 use aws_sdk_kms::types::{KeyManagerType, KeySpec, KeyState, OriginType};
 
 use crate::aws::pages::{read_pages, Page};
-use crate::aws::{AwsAccount, AwsError};
+use crate::aws::{AwsAccount, AwsError, DataKey};
 use crate::regions::InRegion;
+
+crate::regional_client!(aws_sdk_kms => "kms");
 
 /// The action that lists keys.
 pub const LIST_KEYS: &str = "kms:ListKeys";
@@ -133,11 +135,15 @@ pub async fn read_keys(account: &AwsAccount, region: &str) -> Result<Vec<KmsKey>
     Ok(keys)
 }
 
+/// One region's customer-managed keys.
+const KEYS: DataKey<Vec<KmsKey>> = DataKey::new(LIST_KEYS);
+
 /// The customer-managed keys of every region of the account, read once per run.
 pub async fn keys(account: &AwsAccount) -> Result<Vec<InRegion<Vec<KmsKey>>>, AwsError> {
     account
-        .in_each_region(LIST_KEYS, |region| async move {
-            read_keys(account, &region).await
-        })
+        .in_each_region(
+            &KEYS,
+            |region| async move { read_keys(account, &region).await },
+        )
         .await
 }

@@ -3,7 +3,7 @@
 //! previous policy (or its absence) so rollback restores it exactly.
 
 use async_trait::async_trait;
-use cisrun_core::{FixSafety, Parameters, Plan, Remediation, RemediationError, Step};
+use cisrun_core::{FixSafety, Input, Plan, Remediation, RemediationError, Step};
 use serde::{Deserialize, Serialize};
 
 use crate::aws::{AwsAccount, AwsError};
@@ -44,13 +44,11 @@ impl Setting {
     }
 }
 
-/// The profile's value for a setting, read from the control's parameters.
-pub type Target = fn(&Parameters) -> Result<i32, RemediationError>;
-
-/// The shared fix. Each control holds one in a `static`.
-pub struct PasswordPolicyFix {
+/// The shared fix, for a control whose parameters are `P`: the setting, and the profile's
+/// value for it read from the parameters (already checked when the profile was read).
+pub struct PasswordPolicyFix<P> {
     pub setting: Setting,
-    pub target: Target,
+    pub target: fn(&P) -> i32,
 }
 
 /// A step's data: the setting, its new value and the whole policy before the change.
@@ -107,7 +105,7 @@ fn step_data(step: &Step) -> Result<PasswordPolicyStep, RemediationError> {
 }
 
 #[async_trait]
-impl Remediation<AwsAccount> for PasswordPolicyFix {
+impl<P: Send + Sync + 'static> Remediation<AwsAccount, P> for PasswordPolicyFix<P> {
     fn safety(&self) -> FixSafety {
         // Only tightens one setting for future password changes; restored exactly on rollback.
         FixSafety::Safe
@@ -121,16 +119,12 @@ impl Remediation<AwsAccount> for PasswordPolicyFix {
         ]
     }
 
-    fn check_parameters(&self, parameters: &Parameters) -> Result<(), RemediationError> {
-        (self.target)(parameters).map(drop)
-    }
-
     async fn plan(
         &self,
         account: &AwsAccount,
-        parameters: &Parameters,
+        input: Input<'_, P>,
     ) -> Result<Plan, RemediationError> {
-        let value = (self.target)(parameters)?;
+        let value = (self.target)(input.parameters);
         let current = read_password_policy(account.iam()).await?;
         let now = current.as_ref().and_then(|p| self.setting.value(p));
         if now.is_some_and(|v| v >= value) {

@@ -1,8 +1,10 @@
 //! RDS DB instances and clusters, per region.
 
 use crate::aws::pages::{read_pages, Page};
-use crate::aws::{AwsAccount, AwsError};
+use crate::aws::{AwsAccount, AwsError, DataKey};
 use crate::regions::InRegion;
+
+crate::regional_client!(aws_sdk_rds => "rds");
 
 /// The action that lists DB instances.
 pub const DESCRIBE_DB_INSTANCES: &str = "rds:DescribeDBInstances";
@@ -150,12 +152,17 @@ pub async fn read_db_clusters(
     Ok(clusters)
 }
 
+/// One region's DB instances.
+const DB_INSTANCES: DataKey<Vec<DbInstance>> = DataKey::new(DESCRIBE_DB_INSTANCES);
+/// One region's DB clusters.
+const DB_CLUSTERS: DataKey<Vec<DbCluster>> = DataKey::new(DESCRIBE_DB_CLUSTERS);
+
 /// The DB instances of every region of the account, read once per run.
 pub async fn db_instances(
     account: &AwsAccount,
 ) -> Result<Vec<InRegion<Vec<DbInstance>>>, AwsError> {
     account
-        .in_each_region(DESCRIBE_DB_INSTANCES, |region| async move {
+        .in_each_region(&DB_INSTANCES, |region| async move {
             read_db_instances(account, &region).await
         })
         .await
@@ -164,7 +171,7 @@ pub async fn db_instances(
 /// The DB clusters of every region of the account, read once per run.
 pub async fn db_clusters(account: &AwsAccount) -> Result<Vec<InRegion<Vec<DbCluster>>>, AwsError> {
     account
-        .in_each_region(DESCRIBE_DB_CLUSTERS, |region| async move {
+        .in_each_region(&DB_CLUSTERS, |region| async move {
             read_db_clusters(account, &region).await
         })
         .await

@@ -9,7 +9,54 @@ use std::sync::Arc;
 use futures::future::join_all;
 
 use crate::aws::pages::{read_pages, Page};
-use crate::aws::{AwsAccount, AwsError};
+use crate::aws::{AwsAccount, AwsError, DataKey};
+
+impl crate::regions::RegionalClient for aws_sdk_s3::Client {
+    const SERVICE: &'static str = "s3";
+    fn build(config: &aws_config::SdkConfig) -> Self {
+        // A custom endpoint (an emulator, a proxy) rarely serves virtual-hosted buckets.
+        let path_style = config.endpoint_url().is_some();
+        aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(config)
+                .force_path_style(path_style)
+                .interceptor(crate::aws::RequestCounter)
+                .interceptor(crate::aws::response::ResponseGuard::default())
+                .build(),
+        )
+    }
+}
+
+impl crate::regions::RegionalClient for aws_sdk_s3control::Client {
+    const SERVICE: &'static str = "s3";
+    fn build(config: &aws_config::SdkConfig) -> Self {
+        let mut builder = aws_sdk_s3control::config::Builder::from(config)
+            .interceptor(crate::aws::RequestCounter)
+            .interceptor(crate::aws::response::ResponseGuard::default());
+        // S3 Control puts the account id in the host (`<account>.s3-control...`), which a
+        // custom endpoint (an emulator, a proxy) does not serve: send to it as given.
+        if let Some(url) = config.endpoint_url() {
+            builder = builder.endpoint_resolver(AsGiven(url.to_string()));
+        }
+        aws_sdk_s3control::Client::from_conf(builder.build())
+    }
+}
+
+/// An S3 Control endpoint used as given, without the account-id host prefix.
+#[derive(Debug)]
+struct AsGiven(String);
+
+impl aws_sdk_s3control::config::endpoint::ResolveEndpoint for AsGiven {
+    fn resolve_endpoint<'a>(
+        &'a self,
+        _params: &'a aws_sdk_s3control::config::endpoint::Params,
+    ) -> aws_sdk_s3control::config::endpoint::EndpointFuture<'a> {
+        aws_sdk_s3control::config::endpoint::EndpointFuture::ready(Ok(
+            aws_sdk_s3control::config::endpoint::Endpoint::builder()
+                .url(self.0.clone())
+                .build(),
+        ))
+    }
+}
 
 /// The action behind `ListBuckets`.
 pub const LIST_BUCKETS: &str = "s3:ListAllMyBuckets";
@@ -124,10 +171,17 @@ pub fn region_of_constraint(constraint: Option<&str>) -> String {
     }
 }
 
+/// The account's buckets, each with its region.
+const BUCKETS: DataKey<Vec<Bucket>> = DataKey::new(LIST_BUCKETS);
+
+/// The account's S3 Block Public Access, `None` when never set.
+const ACCOUNT_PUBLIC_ACCESS_BLOCK: DataKey<Option<PublicAccessBlock>> =
+    DataKey::new(GET_ACCOUNT_PUBLIC_ACCESS_BLOCK);
+
 /// The account's buckets, listed once per run (every page), each with its region.
 pub async fn buckets(account: &AwsAccount) -> Result<Arc<Vec<Bucket>>, AwsError> {
     account
-        .fetch_once(LIST_BUCKETS, || async {
+        .fetch_once(&BUCKETS, || async {
             let home = account.home_region();
             let s3 = account.client::<aws_sdk_s3::Client>(&home);
             let client = &s3;
@@ -199,7 +253,7 @@ pub async fn buckets(account: &AwsAccount) -> Result<Arc<Vec<Bucket>>, AwsError>
 /// whose region is unknown is that error.
 async fn per_bucket<T, F, Fut>(
     account: &AwsAccount,
-    action: &str,
+    action: &'static str,
     bucket: &Bucket,
     read: F,
 ) -> Result<Arc<T>, AwsError>
@@ -213,7 +267,7 @@ where
     }
     let s3 = account.client::<aws_sdk_s3::Client>(&bucket.region);
     account
-        .fetch_limited(action, &bucket.name, || read(s3))
+        .fetch_limited(&DataKey::<T>::new(action), &bucket.name, || read(s3))
         .await
 }
 
@@ -329,7 +383,7 @@ pub async fn account_public_access_block(
     account: &AwsAccount,
 ) -> Result<Arc<Option<PublicAccessBlock>>, AwsError> {
     account
-        .fetch_limited(GET_ACCOUNT_PUBLIC_ACCESS_BLOCK, "account", || {
+        .fetch_limited(&ACCOUNT_PUBLIC_ACCESS_BLOCK, "account", || {
             read_account_public_access_block(account)
         })
         .await

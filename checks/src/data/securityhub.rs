@@ -2,8 +2,10 @@
 
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
-use crate::aws::{AwsAccount, AwsError};
+use crate::aws::{AwsAccount, AwsError, DataKey};
 use crate::regions::InRegion;
+
+crate::regional_client!(aws_sdk_securityhub => "securityhub");
 
 /// The action that reads a region's hub.
 pub const DESCRIBE_HUB: &str = "securityhub:DescribeHub";
@@ -44,11 +46,15 @@ pub async fn read_hub(account: &AwsAccount, region: &str) -> Result<Hub, AwsErro
     }
 }
 
+/// One region's hub.
+const HUB: DataKey<Hub> = DataKey::new(DESCRIBE_HUB);
+
 /// The hub of every region of the account, read once per run.
 pub async fn hubs(account: &AwsAccount) -> Result<Vec<InRegion<Hub>>, AwsError> {
     account
-        .in_each_region(DESCRIBE_HUB, |region| async move {
-            read_hub(account, &region).await
-        })
+        .in_each_region(
+            &HUB,
+            |region| async move { read_hub(account, &region).await },
+        )
         .await
 }

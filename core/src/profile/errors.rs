@@ -11,7 +11,13 @@ pub struct ProfileError {
 }
 
 impl ProfileError {
-    pub(crate) fn at(file: &str, text: &str, key: &str, after: Option<&str>, message: String) -> Self {
+    pub(crate) fn at(
+        file: &str,
+        text: &str,
+        key: &str,
+        after: Option<&str>,
+        message: String,
+    ) -> Self {
         Self {
             file: file.to_string(),
             location: locate_key(text, key, after).or(Some((1, 1))),
@@ -54,7 +60,11 @@ pub(crate) fn locate_key(text: &str, key: &str, after: Option<&str>) -> Option<(
 /// Points errors serde_yaml cannot place at the key they are about: an unknown key in a
 /// control's `parameters` block (reported where the block begins) and a duplicate key
 /// (reported at the start of the document).
-pub(crate) fn refine_location(text: &str, message: &str, location: (usize, usize)) -> (usize, usize) {
+pub(crate) fn refine_location(
+    text: &str,
+    message: &str,
+    location: (usize, usize),
+) -> (usize, usize) {
     let quoted = |open: &str, close: char| {
         message
             .split_once(open)
@@ -134,7 +144,6 @@ pub(crate) fn strip_location(message: &str) -> String {
         None => message.to_string(),
     }
 }
-
 
 /// A platform's settings break a rule across their fields: the key to point at (found
 /// after the key `after`, when given) and what is wrong.

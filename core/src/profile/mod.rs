@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use schemars::JsonSchema;
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::benchmark::Recommendation;
 use crate::catalogue::Catalogue;
@@ -139,7 +139,7 @@ struct ProfileSchema {
 }
 
 /// Narrows the controls the level selects.
-#[derive(Debug, Clone, Default, JsonSchema)]
+#[derive(Debug, Clone, Default, Serialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct Selection {
     /// When present, only these controls run (ids or CIS numbers of the profile's version;
@@ -152,13 +152,14 @@ pub struct Selection {
 }
 
 /// A deliberate, reviewed deviation. An expired exception is reported and not honoured.
-#[derive(Debug, Clone, JsonSchema)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct Exception {
     /// The control excepted: its id or CIS number.
     pub control: ControlRef,
-    /// Only this target (its id, e.g. an account id; quote it); every target when absent.
+    /// Only this account; every account when absent.
     #[serde(default)]
+    #[schemars(with = "Option<TargetIdSchema>")]
     pub account: Option<String>,
     /// Why the deviation is accepted. Shown in every report.
     pub reason: NonEmptyString,
@@ -168,8 +169,20 @@ pub struct Exception {
     pub expires: Option<NaiveDate>,
 }
 
+/// The schema of a target id: each platform's (see [`json_schema`]).
+struct TargetIdSchema;
+
+impl JsonSchema for TargetIdSchema {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "TargetId".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "description": "A target's id.", "type": "string" })
+    }
+}
+
 /// A string that must not be blank.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NonEmptyString(pub String);
 
 impl JsonSchema for NonEmptyString {
@@ -244,12 +257,9 @@ impl Profile {
         match platform {
             Some(platform) => platform.parse_profile(source, catalogue),
             // The benchmark is unknown: reading with no platform reports it where written.
-            None => read::parse_for::<crate::platform::NoSettings>(
-                "",
-                |_| Ok(()),
-                source,
-                catalogue,
-            ),
+            None => {
+                read::parse_for::<crate::platform::NoSettings>("", |_| Ok(()), source, catalogue)
+            }
         }
     }
 
@@ -342,7 +352,6 @@ impl Exception {
     }
 }
 
-
 /// The JSON Schema of the profile format, for editors, with the parameters of every
 /// control and the keys of every platform in `catalogue`.
 pub fn json_schema(catalogue: &Catalogue) -> serde_json::Value {
@@ -364,6 +373,19 @@ pub fn json_schema(catalogue: &Catalogue) -> serde_json::Value {
     if let Some(serde_json::Value::Object(properties)) = root.pointer_mut("/properties") {
         for (key, schema) in platform_keys {
             properties.insert(key.to_string(), schema.to_value());
+        }
+    }
+    // A target id is whatever the platforms accept.
+    let ids: Vec<serde_json::Value> = catalogue
+        .platforms()
+        .iter()
+        .filter_map(|p| p.target_id_schema())
+        .collect();
+    if let Some(target_id) = root.pointer_mut("/$defs/TargetId") {
+        match ids.as_slice() {
+            [] => {}
+            [one] => *target_id = one.clone(),
+            many => *target_id = serde_json::json!({ "anyOf": many }),
         }
     }
     if let Some(parameters) = root.pointer_mut("/properties/parameters") {
@@ -399,4 +421,3 @@ fn sorted_keys(value: serde_json::Value) -> serde_json::Value {
         other => other,
     }
 }
-

@@ -42,10 +42,7 @@ pub(crate) struct Peeked {
 /// Editors on Windows may start the file with a byte-order mark; YAML allows it, but
 /// serde_yaml reads it as a second document.
 fn text_of(source: &ProfileSource) -> &str {
-    source
-        .text
-        .strip_prefix('\u{feff}')
-        .unwrap_or(&source.text)
+    source.text.strip_prefix('\u{feff}').unwrap_or(&source.text)
 }
 
 fn yaml_error(file: &str, text: &str, e: serde_yaml::Error) -> ProfileError {
@@ -136,9 +133,9 @@ pub(crate) fn parse_for<S: PlatformSettings>(
         checked: BTreeMap::new(),
     };
     validate(&profile, file, text, catalogue)?;
-    settings.validate().map_err(|error| {
-        ProfileError::at(file, text, error.key, error.after, error.message)
-    })?;
+    settings
+        .validate()
+        .map_err(|error| ProfileError::at(file, text, error.key, error.after, error.message))?;
     let checked = check_parameters(&profile, catalogue);
     Ok(Profile {
         settings: Arc::new(settings),
@@ -625,7 +622,9 @@ impl<'de> Visitor<'de> for ParametersSeed<'_> {
             })?;
             let id = control.meta().id;
             if control.parameter_schema().is_none() {
-                return Err(de::Error::custom(format!("control `{id}` takes no parameters")));
+                return Err(de::Error::custom(format!(
+                    "control `{id}` takes no parameters"
+                )));
             }
             control.read_parameters(Some(&value)).map_err(|message| {
                 de::Error::custom(format!(

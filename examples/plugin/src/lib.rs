@@ -10,6 +10,7 @@ cisrun_core::declare_plugin!();
 cisrun_core::register_benchmark! {
     id: "acme-aws-baseline",
     title: "ACME AWS baseline",
+    platform: "aws",
     versions: ["v1" => include_str!("../benchmarks/acme-aws-baseline-v1.tsv")],
 }
 

@@ -1,7 +1,7 @@
 //! Carrying a plan out: every step journaled before and after, and a failure midway undone.
 
-use cisrun_checks::AwsAccount;
-use cisrun_core::{ErrorDetail, Evidence, Outcome, Plan, Remediation, RemediationError, Step};
+use cisrun_core::platform::Connected;
+use cisrun_core::{DynFix, ErrorDetail, Evidence, Outcome, Plan, RemediationError, Step};
 
 use crate::journal::{Entry, Journal};
 
@@ -42,8 +42,8 @@ pub fn step_evidence(steps: &[Step], prefix: &str) -> Vec<Evidence> {
 /// Carries out a plan's steps, journaling before and after each. On a failure, undoes the
 /// steps already done, newest first; what cannot be undone stays in the journal.
 pub async fn execute(
-    remediation: &dyn Remediation<AwsAccount>,
-    account: &AwsAccount,
+    remediation: &dyn DynFix,
+    target: &Connected,
     control_id: &str,
     plan: &Plan,
     journal: &Journal,
@@ -60,17 +60,17 @@ pub async fn execute(
             );
             outcome
         };
-        let before = match remediation.observe(account, step).await {
+        let before = match remediation.observe(target.target.as_ref(), step).await {
             Ok(state) => state,
             Err(error) => {
                 let outcome = failure("could not be prepared".to_string(), &error);
-                return undo_done(remediation, account, &done, journal, outcome).await;
+                return undo_done(remediation, target, &done, journal, outcome).await;
             }
         };
         let seq = journal.next_seq();
         let recorded = journal.record(Entry::Apply {
             seq,
-            account_id: account.account_id.clone(),
+            account_id: target.identity.id.clone(),
             control_id: control_id.to_string(),
             step: step.clone(),
             before: before.clone(),
@@ -83,11 +83,11 @@ pub async fn execute(
                 message: format!("{error:#}; stopped before {}", step.action),
                 missing_permission: None,
             });
-            return undo_done(remediation, account, &done, journal, outcome).await;
+            return undo_done(remediation, target, &done, journal, outcome).await;
         }
-        match remediation.apply(account, step).await {
+        match remediation.apply(target.target.as_ref(), step).await {
             Ok(()) => {
-                let after = observe_change(remediation, account, step, &before).await;
+                let after = observe_change(remediation, target, step, &before).await;
                 if let Err(error) = journal.record(Entry::Applied {
                     seq,
                     after,
@@ -104,7 +104,7 @@ pub async fn execute(
                     at: Journal::now(),
                 });
                 let outcome = failure("failed".to_string(), &error);
-                return undo_done(remediation, account, &done, journal, outcome).await;
+                return undo_done(remediation, target, &done, journal, outcome).await;
             }
         }
     }
@@ -121,8 +121,8 @@ pub async fn execute(
 /// The state after a change. IAM is eventually consistent: a read right after a write may
 /// still show the old state, so read again (briefly) until the change shows.
 async fn observe_change(
-    remediation: &dyn Remediation<AwsAccount>,
-    account: &AwsAccount,
+    remediation: &dyn DynFix,
+    target: &Connected,
     step: &Step,
     before: &serde_json::Value,
 ) -> serde_json::Value {
@@ -130,7 +130,7 @@ async fn observe_change(
     let mut state = serde_json::Value::Null;
     for attempt in 1..=ATTEMPTS {
         state = remediation
-            .observe(account, step)
+            .observe(target.target.as_ref(), step)
             .await
             .unwrap_or_else(|e| serde_json::json!({ "unobserved": e.to_string() }));
         if state != *before || attempt == ATTEMPTS {
@@ -142,8 +142,8 @@ async fn observe_change(
 }
 
 async fn undo_done(
-    remediation: &dyn Remediation<AwsAccount>,
-    account: &AwsAccount,
+    remediation: &dyn DynFix,
+    target: &Connected,
     done: &[(u64, &Step)],
     journal: &Journal,
     mut outcome: Outcome,
@@ -159,7 +159,7 @@ async fn undo_done(
             at: Journal::now(),
             forced: false,
         });
-        match remediation.undo(account, step).await {
+        match remediation.undo(target.target.as_ref(), step).await {
             Ok(()) => {
                 let _ = journal.record(Entry::Undone {
                     seq: *seq,
@@ -195,10 +195,14 @@ mod tests {
     //! The runner's side of remediation with a made-up control: any control's fix gets the
     //! same journal, the same undo on failure, with no change here.
 
-    use std::sync::Mutex;
+    use std::sync::{Arc, Mutex};
 
     use async_trait::async_trait;
-    use cisrun_core::{FixSafety, Status};
+    use cisrun_core::control::Manual;
+    use cisrun_core::testing::{self, TestTarget};
+    use cisrun_core::{
+        ControlMeta, Described, FixSafety, Input, NoParameters, Remediation, Status, TargetIdentity,
+    };
 
     use super::*;
 
@@ -218,7 +222,7 @@ mod tests {
     }
 
     #[async_trait]
-    impl Remediation<AwsAccount> for Fake {
+    impl Remediation<TestTarget> for Fake {
         fn safety(&self) -> FixSafety {
             FixSafety::Safe
         }
@@ -227,20 +231,20 @@ mod tests {
         }
         async fn plan(
             &self,
-            _: &AwsAccount,
-            _: &cisrun_core::Parameters,
+            _: &TestTarget,
+            _: Input<'_, NoParameters>,
         ) -> Result<Plan, RemediationError> {
             Ok(Plan::of((1..=3).map(step).collect(), "fake"))
         }
         async fn observe(
             &self,
-            _: &AwsAccount,
+            _: &TestTarget,
             s: &Step,
         ) -> Result<serde_json::Value, RemediationError> {
             let applied = self.applied.lock().expect("lock");
             Ok(serde_json::json!({ "applied": applied.contains(&s.resource) }))
         }
-        async fn apply(&self, _: &AwsAccount, s: &Step) -> Result<(), RemediationError> {
+        async fn apply(&self, _: &TestTarget, s: &Step) -> Result<(), RemediationError> {
             if self
                 .fail_at
                 .map(step)
@@ -252,7 +256,7 @@ mod tests {
             self.applied.lock().expect("lock").push(s.resource.clone());
             Ok(())
         }
-        async fn undo(&self, _: &AwsAccount, s: &Step) -> Result<(), RemediationError> {
+        async fn undo(&self, _: &TestTarget, s: &Step) -> Result<(), RemediationError> {
             self.applied
                 .lock()
                 .expect("lock")
@@ -261,15 +265,45 @@ mod tests {
         }
     }
 
-    fn account() -> AwsAccount {
-        let config = aws_sdk_iam::Config::builder()
-            .behavior_version_latest()
-            .build();
-        AwsAccount::for_tests(
-            aws_sdk_iam::Client::from_conf(config),
-            "123456789012",
-            "aws",
-        )
+    /// A control whose fix is the fake, as the runner sees it.
+    struct FakeControl(Fake);
+
+    static META: ControlMeta = testing::meta("fake", "Fake");
+
+    impl Described for FakeControl {
+        type Target = TestTarget;
+        type Parameters = NoParameters;
+        fn meta(&self) -> &ControlMeta {
+            &META
+        }
+        fn fix(&self) -> Option<&dyn Remediation<TestTarget>> {
+            Some(&self.0)
+        }
+    }
+
+    fn control(fail_at: Option<usize>) -> Manual<FakeControl> {
+        Manual(FakeControl(Fake {
+            applied: Mutex::default(),
+            fail_at,
+        }))
+    }
+
+    fn target() -> Connected {
+        Connected {
+            identity: TargetIdentity {
+                id: "123456789012".into(),
+                ..TargetIdentity::default()
+            },
+            target: Box::new(TestTarget),
+        }
+    }
+
+    async fn plan(control: &Manual<FakeControl>, target: &Connected) -> Plan {
+        let parameters: cisrun_core::CheckedParameters = Arc::new(NoParameters::default());
+        control
+            .plan(target.target.as_ref(), &parameters, "")
+            .await
+            .expect("plan")
     }
 
     fn kinds(path: &std::path::Path) -> Vec<String> {
@@ -289,18 +323,12 @@ mod tests {
     async fn every_step_is_journaled_before_and_after() {
         let dir = tempfile::tempdir().expect("temp dir");
         let journal = Journal::create(&dir.path().join("j.jsonl"), "p", "").expect("journal");
-        let fake = Fake {
-            applied: Mutex::default(),
-            fail_at: None,
-        };
-        let account = account();
-        let plan = fake
-            .plan(&account, &Default::default())
-            .await
-            .expect("plan");
-        let outcome = execute(&fake, &account, "fake", &plan, &journal).await;
+        let fake = control(None);
+        let target = target();
+        let plan = plan(&fake, &target).await;
+        let outcome = execute(&fake, &target, "fake", &plan, &journal).await;
         assert_eq!(outcome.status, Status::Pass, "{outcome:?}");
-        assert_eq!(fake.applied.lock().expect("lock").len(), 3);
+        assert_eq!(fake.0 .0.applied.lock().expect("lock").len(), 3);
         assert_eq!(
             kinds(journal.path()),
             ["header", "apply", "applied", "apply", "applied", "apply", "applied"]
@@ -311,16 +339,10 @@ mod tests {
     async fn a_failing_step_undoes_the_earlier_ones_newest_first() {
         let dir = tempfile::tempdir().expect("temp dir");
         let journal = Journal::create(&dir.path().join("j.jsonl"), "p", "").expect("journal");
-        let fake = Fake {
-            applied: Mutex::default(),
-            fail_at: Some(3),
-        };
-        let account = account();
-        let plan = fake
-            .plan(&account, &Default::default())
-            .await
-            .expect("plan");
-        let outcome = execute(&fake, &account, "fake", &plan, &journal).await;
+        let fake = control(Some(3));
+        let target = target();
+        let plan = plan(&fake, &target).await;
+        let outcome = execute(&fake, &target, "fake", &plan, &journal).await;
         assert_eq!(outcome.status, Status::Error);
         assert!(outcome.message.contains("step 3"), "{}", outcome.message);
         assert!(
@@ -328,7 +350,7 @@ mod tests {
             "{}",
             outcome.message
         );
-        assert!(fake.applied.lock().expect("lock").is_empty());
+        assert!(fake.0 .0.applied.lock().expect("lock").is_empty());
         assert_eq!(
             kinds(journal.path()),
             [

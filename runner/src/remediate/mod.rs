@@ -10,12 +10,10 @@ mod rollback;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use anyhow::{bail, Result};
-use cisrun_checks::aws::{load_config, AwsSettings};
-use cisrun_checks::AwsAccount;
+use anyhow::{bail, Context, Result};
+use cisrun_core::platform::{Connected, DynSession};
 use cisrun_core::{
-    AccountReport, Catalogue, FixSafety, Outcome, Plan, RemediationError, RunInfo, RunReport,
-    Status,
+    Catalogue, FixSafety, Outcome, Plan, RemediationError, RunInfo, RunReport, Status, TargetReport,
 };
 use futures::StreamExt;
 
@@ -26,10 +24,9 @@ use crate::engine::{self, AuditPlan, Selected};
 use crate::journal::Journal;
 use crate::output::finish_run;
 use crate::shipped;
-use crate::targets;
 
 /// `file:line:column` of the control's parameter block (or the file alone).
-fn parameters_location(source: &crate::shipped::ProfileSource, control_id: &str) -> String {
+fn parameters_location(source: &cisrun_core::ProfileSource, control_id: &str) -> String {
     let needle = format!("{control_id}:");
     let Some(offset) = source
         .text
@@ -52,34 +49,30 @@ struct Remediator<'a> {
 }
 
 impl Remediator<'_> {
-    async fn account(&self, account: &AwsAccount) -> AccountReport {
+    async fn target(&self, session: &dyn DynSession, target: &Connected) -> TargetReport {
         let mut results = Vec::new();
         // The deadline bounds the audits and plans (reads); a fix being applied is never cut.
         let deadline = tokio::time::Instant::now() + self.audit.deadline;
         // Controls run one after another within an account, so the journal reads in order.
         for selected in self.audit.selected {
             let started = Instant::now();
-            let (outcome, plan) = self.control(deadline, selected, account).await;
+            let (outcome, plan) = self.control(deadline, selected, target).await;
             let mut result = self.audit.result(selected, outcome, started);
             result.plan = plan;
             results.push(result);
         }
-        AccountReport {
-            account_id: account.account_id.clone(),
-            account_name: account.account_name.clone(),
-            results,
-        }
+        self.audit.report(&session.identity(target), results)
     }
 
     async fn control(
         &self,
         deadline: tokio::time::Instant,
         selected: &Selected,
-        account: &AwsAccount,
+        target: &Connected,
     ) -> (Outcome, Option<Plan>) {
         let audit = self
             .audit
-            .audit_control_by(deadline, selected, account)
+            .audit_control_by(deadline, selected, target)
             .await;
         match audit.status {
             Status::Fail => {}
@@ -96,7 +89,7 @@ impl Remediator<'_> {
         let Some(control) = selected.control else {
             return (audit, None);
         };
-        let Some(remediation) = control.remediation() else {
+        let Some(remediation) = control.fix() else {
             let message = format!(
                 "{} (no automatic remediation: see `cisrun explain {}`)",
                 audit.message,
@@ -104,8 +97,18 @@ impl Remediator<'_> {
             );
             return (Outcome { message, ..audit }, None);
         };
-        let parameters = self.audit.profile.parameters_for(control.meta().id);
-        let planned = tokio::time::timeout_at(deadline, remediation.plan(account, &parameters));
+        let parameters = match self.audit.profile.parameters_for(control.meta().id) {
+            Ok(parameters) => parameters,
+            Err(message) => return (error_outcome(&RemediationError::Parameters(message)), None),
+        };
+        let planned = tokio::time::timeout_at(
+            deadline,
+            remediation.plan(
+                target.target.as_ref(),
+                parameters,
+                &self.audit.profile.version,
+            ),
+        );
         let mut plan = match planned.await {
             Ok(Ok(plan)) => plan,
             Ok(Err(error)) => return (error_outcome(&error), None),
@@ -125,8 +128,7 @@ impl Remediator<'_> {
         };
         match self.journal {
             Some(journal) if safety == FixSafety::Safe || self.unsafe_fixes => {
-                let outcome =
-                    execute(remediation, account, control.meta().id, &plan, journal).await;
+                let outcome = execute(remediation, target, control.meta().id, &plan, journal).await;
                 (outcome, Some(plan))
             }
             Some(_) => {
@@ -164,9 +166,13 @@ fn default_journal_path() -> PathBuf {
 }
 
 pub async fn run(catalogue: &Catalogue, args: RemediateArgs) -> Result<u8> {
+    // Read once: the text the run uses is the text the journal records.
     let profile = shipped::load(&args.profile, catalogue)?;
-    let source = shipped::source(&args.profile)?;
-    let outputs = args.reports.prepare(crate::cli::FailOnArg::All)?;
+    let source = profile.source.clone();
+    let platform = crate::platform_of(&profile, catalogue)?;
+    let outputs = args
+        .reports
+        .prepare(catalogue, crate::cli::FailOnArg::All)?;
     let now = chrono::Utc::now();
     outputs.check_run(&RunInfo::for_profile(
         &profile,
@@ -179,9 +185,12 @@ pub async fn run(catalogue: &Catalogue, args: RemediateArgs) -> Result<u8> {
 
     // What each fix needs beyond the profile reader's checks, before anything is read.
     for control in selected.iter().filter_map(|s| s.control) {
-        if let Some(remediation) = control.remediation() {
+        if let Some(remediation) = control.fix() {
             let id = control.meta().id;
-            if let Err(error) = remediation.check_parameters(&profile.parameters_for(id)) {
+            let checked = profile
+                .parameters_for(id)
+                .and_then(|parameters| remediation.check_parameters(parameters));
+            if let Err(error) = checked {
                 bail!("{}: {error}", parameters_location(&source, id));
             }
         }
@@ -199,6 +208,7 @@ pub async fn run(catalogue: &Catalogue, args: RemediateArgs) -> Result<u8> {
     let remediator = Remediator {
         audit: AuditPlan {
             profile: &profile,
+            platform,
             selected: &selected,
             today: started_at.date_naive(),
             deadline: args.limits.deadline,
@@ -206,16 +216,18 @@ pub async fn run(catalogue: &Catalogue, args: RemediateArgs) -> Result<u8> {
         journal: journal.as_ref(),
         unsafe_fixes: args.unsafe_fixes,
     };
-    let config = load_config(AwsSettings::default()).await;
-    let max_pages = usize::try_from(args.limits.max_pages).unwrap_or(usize::MAX);
-    let target_list = targets::resolve(&config, &profile, None, max_pages).await?;
-    let connector = targets::Connector::new(&config, &profile).with_limits(&args.limits);
-    let accounts: Vec<AccountReport> = futures::stream::iter(target_list.iter())
+    let session = platform
+        .open(&profile, args.limits.run_limits())
+        .await
+        .context("cannot start the run")?;
+    let target_list = session.targets().await.context("cannot list the targets")?;
+    let session = session.as_ref();
+    let reports: Vec<TargetReport> = futures::stream::iter(target_list.iter())
         .map(|target| {
-            let (connector, remediator) = (&connector, &remediator);
+            let remediator = &remediator;
             async move {
-                match remediator.audit.connect(connector, target).await {
-                    Ok(account) => remediator.account(&account).await,
+                match remediator.audit.connect(session, target).await {
+                    Ok(connected) => remediator.target(session, &connected).await,
                     Err(unreachable) => unreachable,
                 }
             }
@@ -231,7 +243,7 @@ pub async fn run(catalogue: &Catalogue, args: RemediateArgs) -> Result<u8> {
     };
     let report = RunReport {
         run: RunInfo::for_profile(&profile, command, started_at, clock.elapsed(), None),
-        accounts,
+        targets: reports,
         baseline: None,
     };
     let code = finish_run(report, &outputs)?;

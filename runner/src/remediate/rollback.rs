@@ -4,14 +4,12 @@
 use std::collections::{BTreeMap, HashMap};
 
 use anyhow::{bail, Context, Result};
-use cisrun_checks::aws::{load_config, AwsSettings};
-use cisrun_checks::AwsAccount;
-use cisrun_core::{Catalogue, Profile, Remediation, Step};
+use cisrun_core::platform::Connected;
+use cisrun_core::{Catalogue, DynFix, Profile, Step};
 
 use crate::cli::RollbackArgs;
 use crate::journal::{Entry, Journal};
 use crate::output::{emit, is_stdout};
-use crate::targets::{self, Target};
 use crate::{EXIT_FINDINGS, EXIT_OK};
 
 /// What the journal says happened to one step.
@@ -93,9 +91,10 @@ fn differences(expected: &serde_json::Value, actual: &serde_json::Value) -> Vec<
     }
 }
 
-fn remediation_of(control_id: &str) -> Result<&'static dyn Remediation<AwsAccount>> {
-    cisrun_checks::find(control_id)
-        .and_then(|c| c.remediation())
+fn remediation_of(catalogue: &Catalogue, control_id: &str) -> Result<&'static dyn DynFix> {
+    catalogue
+        .get(control_id)
+        .and_then(|c| c.fix())
         .with_context(|| {
             format!("the journal names control `{control_id}`, which this cisrun cannot undo")
         })
@@ -149,8 +148,8 @@ pub async fn rollback(catalogue: &Catalogue, args: RollbackArgs) -> Result<u8> {
         write_summary(&args, 0)?;
         return Ok(EXIT_OK);
     }
-    let accounts = connect_accounts(&profile, &pending).await?;
-    let drift = drift(&accounts, &pending).await?;
+    let targets = connect_targets(catalogue, &profile, &pending).await?;
+    let drift = drift(catalogue, &targets, &pending).await?;
     if !drift.is_empty() {
         if args.force {
             eprintln!(
@@ -165,7 +164,9 @@ pub async fn rollback(catalogue: &Catalogue, args: RollbackArgs) -> Result<u8> {
             return Ok(EXIT_FINDINGS);
         }
     }
-    let Some(undone) = undo_pending(&journal, &accounts, &pending, args.force, &say).await? else {
+    let Some(undone) =
+        undo_pending(catalogue, &journal, &targets, &pending, args.force, &say).await?
+    else {
         return Ok(EXIT_FINDINGS);
     };
     say.line(format!(
@@ -188,54 +189,53 @@ fn write_summary(args: &RollbackArgs, undone: usize) -> Result<()> {
     Ok(())
 }
 
-/// Reaches every account the journal touched, as the apply did.
-async fn connect_accounts(
+/// Reaches every target the journal touched, as the apply did.
+async fn connect_targets(
+    catalogue: &Catalogue,
     profile: &Profile,
     pending: &Pending<'_>,
-) -> Result<HashMap<String, AwsAccount>> {
-    let config = load_config(AwsSettings::default()).await;
-    let known = targets::resolve(
-        &config,
-        profile,
-        None,
-        cisrun_checks::aws::pages::DEFAULT_MAX_PAGES,
-    )
-    .await?;
-    let connector = targets::Connector::new(&config, profile);
-    let mut accounts: HashMap<String, AwsAccount> = HashMap::new();
+) -> Result<HashMap<String, Connected>> {
+    let platform = crate::platform_of(profile, catalogue)?;
+    let session = platform
+        .open(profile, crate::default_limits())
+        .await
+        .context("cannot start the rollback")?;
+    let known = session.targets().await.context("cannot list the targets")?;
+    let noun = platform.target_noun();
+    let mut targets: HashMap<String, Connected> = HashMap::new();
     for (_, record) in pending {
-        if accounts.contains_key(&record.account_id) {
+        if targets.contains_key(&record.account_id) {
             continue;
         }
-        let target: &Target = known
+        let target = known
             .iter()
-            .find(|t| t.account_id.as_deref() == Some(record.account_id.as_str()))
-            .or_else(|| known.iter().find(|t| t.account_id.is_none()))
+            .find(|t| t.id.as_deref() == Some(record.account_id.as_str()))
+            .or_else(|| known.iter().find(|t| t.id.is_none()))
             .with_context(|| {
                 format!(
-                    "account {} is no longer among the profile's targets",
+                    "{noun} {} is no longer among the profile's targets",
                     record.account_id
                 )
             })?;
-        let account = connector
-            .connect(target)
-            .await
-            .with_context(|| format!("cannot reach account {}", record.account_id))?;
-        if account.account_id != record.account_id {
+        let connected = session.connect(target).await.map_err(|e| {
+            anyhow::anyhow!("cannot reach {noun} {}: {}", record.account_id, e.message)
+        })?;
+        if connected.identity.id != record.account_id {
             bail!(
-                "the journal's changes are in account {}, but these credentials reach account {}",
+                "the journal's changes are in {noun} {}, but these credentials reach {noun} {}",
                 record.account_id,
-                account.account_id
+                connected.identity.id
             );
         }
-        accounts.insert(record.account_id.clone(), account);
+        targets.insert(record.account_id.clone(), connected);
     }
-    Ok(accounts)
+    Ok(targets)
 }
 
 /// Every resource that is no longer as the last step on it left it, described.
 async fn drift(
-    accounts: &HashMap<String, AwsAccount>,
+    catalogue: &Catalogue,
+    targets: &HashMap<String, Connected>,
     pending: &Pending<'_>,
 ) -> Result<Vec<String>> {
     let mut drift = Vec::new();
@@ -254,8 +254,8 @@ async fn drift(
         {
             continue;
         }
-        let current = remediation_of(&record.control_id)?
-            .observe(&accounts[&record.account_id], &record.step)
+        let current = remediation_of(catalogue, &record.control_id)?
+            .observe(target_of(targets, record)?, &record.step)
             .await
             .with_context(|| format!("cannot read {}", record.step.resource))?;
         let diff = differences(expected, &current);
@@ -272,19 +272,31 @@ async fn drift(
     Ok(drift)
 }
 
+/// The reached target a journal record is about, as its fix takes it.
+fn target_of<'a>(
+    targets: &'a HashMap<String, Connected>,
+    record: &StepRecord,
+) -> Result<&'a cisrun_core::control::AnyTarget> {
+    targets
+        .get(&record.account_id)
+        .map(|t| t.target.as_ref())
+        .with_context(|| format!("target {} was not reached", record.account_id))
+}
+
 /// Undoes the pending steps newest first, journaling each; `None` when one could not be
 /// undone (the journal keeps what is left).
 async fn undo_pending(
+    catalogue: &Catalogue,
     journal: &Journal,
-    accounts: &HashMap<String, AwsAccount>,
+    targets: &HashMap<String, Connected>,
     pending: &Pending<'_>,
     forced: bool,
     say: &Narrator,
 ) -> Result<Option<usize>> {
     let mut undone = 0;
     for (seq, record) in pending {
-        let remediation = remediation_of(&record.control_id)?;
-        let account = &accounts[&record.account_id];
+        let remediation = remediation_of(catalogue, &record.control_id)?;
+        let account = target_of(targets, record)?;
         if record.after.is_none() {
             // Started but never confirmed (a crash mid-step): undo only if it took effect.
             let current = remediation.observe(account, &record.step).await?;

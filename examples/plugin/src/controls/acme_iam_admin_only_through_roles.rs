@@ -2,10 +2,10 @@
 
 use async_trait::async_trait;
 use cisrun_checks::data::iam::policy_entities;
-use cisrun_checks::{register_control, AwsAccount};
-use cisrun_core::{Assessment, Control, ControlMeta, Evidence, Outcome, Parameters};
+use cisrun_checks::AwsAccount;
+use cisrun_core::{Audit, ErrorDetail, Evidence, Input, NoParameters, Outcome};
 
-cisrun_core::documented_control! {
+cisrun_core::control! {
     /// ## Description
     /// ACME grants administrator access only through roles people assume, never to
     /// IAM users or groups directly.
@@ -18,7 +18,7 @@ cisrun_core::documented_control! {
     ///
     /// ## Audit
     /// Fails if the AWS-managed `AdministratorAccess` policy is attached to any IAM user
-    /// or group (`iam:ListEntitiesForPolicy`).
+    /// or group.
     ///
     /// ## Remediation
     /// Detach `AdministratorAccess` from the users and groups listed, and grant it to a role.
@@ -28,32 +28,23 @@ cisrun_core::documented_control! {
     ///
     /// ## References
     /// - https://wiki.acme.example/aws-baseline#1.1
-    pub struct AdminOnlyThroughRoles;
+    pub struct AdminOnlyThroughRoles {
+        id: "acme-iam-admin-only-through-roles",
+        title: "AdministratorAccess is attached only to roles",
+        target: AwsAccount,
+        permissions: ["iam:ListEntitiesForPolicy"],
+    }
 }
 
-static META: ControlMeta = ControlMeta {
-    id: "acme-iam-admin-only-through-roles",
-    title: "AdministratorAccess is attached only to roles",
-    assessment: Assessment::Automated,
-    doc: AdminOnlyThroughRoles::DOC,
-    parameters: None,
-    permissions: &["iam:ListEntitiesForPolicy"],
-};
-
-register_control!(AdminOnlyThroughRoles);
-
 #[async_trait]
-impl Control<AwsAccount> for AdminOnlyThroughRoles {
-    fn meta(&self) -> &'static ControlMeta {
-        &META
-    }
-
-    async fn audit(&self, account: &AwsAccount, _parameters: &Parameters) -> Outcome {
+impl Audit for AdminOnlyThroughRoles {
+    async fn audit(
+        &self,
+        account: &AwsAccount,
+        _: Input<'_, NoParameters>,
+    ) -> Result<Outcome, ErrorDetail> {
         let arn = account.aws_managed_policy_arn("AdministratorAccess");
-        let entities = match policy_entities(account, &arn).await {
-            Ok(entities) => entities,
-            Err(error) => return Outcome::error(error.to_detail()),
-        };
+        let entities = policy_entities(account, &arn).await?;
         let evidence: Vec<Evidence> = entities
             .users
             .iter()
@@ -65,7 +56,7 @@ impl Control<AwsAccount> for AdminOnlyThroughRoles {
                     .map(|g| Evidence::new(format!("group/{g}"), "AdministratorAccess attached")),
             )
             .collect();
-        if evidence.is_empty() {
+        Ok(if evidence.is_empty() {
             Outcome::pass(
                 "AdministratorAccess is attached to no user or group",
                 vec![],
@@ -75,6 +66,6 @@ impl Control<AwsAccount> for AdminOnlyThroughRoles {
                 "AdministratorAccess is attached to users or groups",
                 evidence,
             )
-        }
+        })
     }
 }

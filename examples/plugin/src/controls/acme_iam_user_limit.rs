@@ -2,13 +2,10 @@
 
 use async_trait::async_trait;
 use cisrun_checks::data::iam::account_summary;
-use cisrun_checks::{register_control, AwsAccount};
-use cisrun_core::{
-    Assessment, Control, ControlMeta, ControlParameters, Evidence, Outcome, ParameterSpec,
-    Parameters,
-};
+use cisrun_checks::AwsAccount;
+use cisrun_core::{Audit, ControlParameters, ErrorDetail, Evidence, Input, Outcome};
 
-cisrun_core::documented_control! {
+cisrun_core::control! {
     /// ## Description
     /// ACME keeps IAM users few: people sign in through the identity provider.
     ///
@@ -30,7 +27,13 @@ cisrun_core::documented_control! {
     ///
     /// ## References
     /// - https://wiki.acme.example/aws-baseline#1.2
-    pub struct UserLimit;
+    pub struct UserLimit {
+        id: "acme-iam-user-limit",
+        title: "The account has no more IAM users than ACME allows",
+        target: AwsAccount,
+        permissions: ["iam:GetAccountSummary"],
+        parameters: UserLimitParameters,
+    }
 }
 
 /// `parameters: acme-iam-user-limit:` in a profile.
@@ -55,43 +58,26 @@ impl ControlParameters for UserLimitParameters {
     }
 }
 
-static META: ControlMeta = ControlMeta {
-    id: "acme-iam-user-limit",
-    title: "The account has no more IAM users than ACME allows",
-    assessment: Assessment::Automated,
-    doc: UserLimit::DOC,
-    parameters: Some(ParameterSpec::of::<UserLimitParameters>()),
-    permissions: &["iam:GetAccountSummary"],
-};
-
-register_control!(UserLimit);
-
 #[async_trait]
-impl Control<AwsAccount> for UserLimit {
-    fn meta(&self) -> &'static ControlMeta {
-        &META
-    }
-
-    async fn audit(&self, account: &AwsAccount, parameters: &Parameters) -> Outcome {
-        let limit = match parameters.get::<UserLimitParameters>() {
-            Ok(p) => p.max_users,
-            Err(error) => return Outcome::error(error),
-        };
-        let users = match account_summary(account).await {
-            Ok(summary) => summary.get("Users").unwrap_or(0),
-            Err(error) => return Outcome::error(error.to_detail()),
-        };
+impl Audit for UserLimit {
+    async fn audit(
+        &self,
+        account: &AwsAccount,
+        input: Input<'_, UserLimitParameters>,
+    ) -> Result<Outcome, ErrorDetail> {
+        let limit = input.parameters.max_users;
+        let users = account_summary(account).await?.get("Users").unwrap_or(0);
         let evidence = vec![Evidence::new(
             &account.account_id,
             format!("{users} IAM user(s), limit {limit}"),
         )];
-        if u32::try_from(users).unwrap_or(u32::MAX) <= limit {
+        Ok(if u32::try_from(users).unwrap_or(u32::MAX) <= limit {
             Outcome::pass(format!("{users} IAM user(s), within {limit}"), evidence)
         } else {
             Outcome::fail(
                 format!("{users} IAM user(s), over the limit of {limit}"),
                 evidence,
             )
-        }
+        })
     }
 }

@@ -2,19 +2,17 @@
 //!
 //! `source: current` audits the account of the base credentials. `source: accounts` and
 //! `source: organization` list account ids (the latter through `organizations:ListAccounts`,
-//! ACTIVE accounts only, optionally under some OUs), drop `exclude_accounts`, keep this CI
-//! job's `--partition` share, and reach each account by assuming the profile's role. The
-//! account of the base credentials, when it is a target, is audited with the base
-//! credentials: the management account usually has no `OrganizationAccountAccessRole`.
-
-use anyhow::{Context, Result};
-use cisrun_checks::accounts::{self, AssumeRole, CallerIdentity, RoleAssumer};
-use cisrun_checks::{AwsAccount, AwsError};
-use cisrun_core::partition::Partition;
-use cisrun_core::profile::TargetSource;
-use cisrun_core::Profile;
+//! ACTIVE accounts only, optionally under some OUs), drop `exclude_accounts`, and reach each
+//! account by assuming the profile's role (the runner keeps this CI job's `--partition`
+//! share). The account of the base credentials, when it is a target, is audited with the
+//! base credentials: the management account usually has no `OrganizationAccountAccessRole`.
 
 use aws_config::SdkConfig;
+use cisrun_core::PlatformError;
+
+use super::settings::{AwsSettings, TargetSource};
+use crate::accounts::{self, AssumeRole, CallerIdentity, RoleAssumer};
+use crate::aws::{AwsAccount, AwsError};
 
 /// The session name when the profile gives none.
 pub const DEFAULT_SESSION_NAME: &str = "cisrun";
@@ -48,37 +46,39 @@ impl Target {
     }
 }
 
-/// Lists the accounts the profile targets, after exclusions and the CI partition, sorted by
-/// account id. Costs one `sts:GetCallerIdentity` (and the Organization listing) for
-/// multi-account sources; nothing for `source: current`.
+/// Lists the accounts the settings target, after exclusions, sorted by account id. Costs one
+/// `sts:GetCallerIdentity` (and the Organization listing) for multi-account sources;
+/// nothing for `source: current`.
 pub async fn resolve(
     base: &SdkConfig,
-    profile: &Profile,
-    partition: Option<Partition>,
+    settings: &AwsSettings,
     max_pages: usize,
-) -> Result<Vec<Target>> {
-    let targets = &profile.targets;
+) -> Result<Vec<Target>, PlatformError> {
+    let targets = &settings.targets;
     if targets.source == TargetSource::Current {
-        let current = vec![Target {
+        return Ok(vec![Target {
             account_id: None,
             account_name: None,
             access: Access::Base(None),
-        }];
-        // The one account belongs to the first job of a partitioned run.
-        return Ok(match partition {
-            Some(p) if p.index != 1 => Vec::new(),
-            _ => current,
-        });
+        }]);
     }
-    let identity = accounts::caller_identity(base)
-        .await
-        .context("cannot tell which account the base credentials belong to")?;
+    let identity = accounts::caller_identity(base).await.map_err(|e| {
+        PlatformError::with_source(
+            "cannot tell which account the base credentials belong to",
+            e,
+        )
+    })?;
     let mut listed: Vec<(String, Option<String>)> = match targets.source {
         TargetSource::Organization => {
             let org =
                 accounts::organization_accounts(base, &targets.organizational_units, max_pages)
                     .await
-                    .context("cannot list the accounts of the AWS Organization")?;
+                    .map_err(|e| {
+                        PlatformError::with_source(
+                            "cannot list the accounts of the AWS Organization",
+                            e,
+                        )
+                    })?;
             let org: Vec<_> = org.into_iter().map(|a| (a.id, a.name)).collect();
             if targets.accounts.is_empty() {
                 org
@@ -102,9 +102,6 @@ pub async fn resolve(
     listed.retain(|(id, _)| !targets.exclude_accounts.iter().any(|x| x.0 == *id));
     listed.sort();
     listed.dedup_by(|a, b| a.0 == b.0);
-    if let Some(partition) = partition {
-        listed = partition.select(listed);
-    }
     let role = targets
         .assume_role
         .as_ref()
@@ -134,14 +131,14 @@ pub struct Connector {
     assumer: RoleAssumer,
     external_id: Option<String>,
     session_name: String,
-    regions: cisrun_core::profile::Regions,
+    regions: super::settings::Regions,
     requests_per_service: usize,
     max_pages: usize,
 }
 
 impl Connector {
-    pub fn new(base: &SdkConfig, profile: &Profile) -> Self {
-        let spec = profile.targets.assume_role.as_ref();
+    pub fn new(base: &SdkConfig, settings: &AwsSettings) -> Self {
+        let spec = settings.targets.assume_role.as_ref();
         Self {
             base: base.clone(),
             assumer: RoleAssumer::new(base),
@@ -149,16 +146,16 @@ impl Connector {
             session_name: spec
                 .and_then(|s| s.session_name.clone())
                 .unwrap_or_else(|| DEFAULT_SESSION_NAME.to_string()),
-            regions: profile.regions.clone(),
-            requests_per_service: cisrun_checks::regions::DEFAULT_REQUESTS_PER_SERVICE,
-            max_pages: cisrun_checks::aws::pages::DEFAULT_MAX_PAGES,
+            regions: settings.regions.clone(),
+            requests_per_service: crate::regions::DEFAULT_REQUESTS_PER_SERVICE,
+            max_pages: crate::aws::pages::DEFAULT_MAX_PAGES,
         }
     }
 
     /// Bounds each account's requests in flight per AWS service, and its listings' pages.
-    pub fn with_limits(mut self, limits: &crate::cli::LimitArgs) -> Self {
-        self.requests_per_service = usize::from(limits.requests_per_service);
-        self.max_pages = usize::try_from(limits.max_pages).unwrap_or(usize::MAX);
+    pub fn with_limits(mut self, limits: &cisrun_core::RunLimits) -> Self {
+        self.requests_per_service = limits.requests_per_service;
+        self.max_pages = limits.max_pages;
         self
     }
 
@@ -191,15 +188,4 @@ impl Connector {
             .with_regions(self.regions.clone(), self.requests_per_service)
             .with_max_pages(self.max_pages))
     }
-}
-
-/// Reaches one target: its context, or the error that kept cisrun out. Many targets share
-/// one [`Connector`] instead.
-#[allow(dead_code)]
-pub async fn connect(
-    base: &SdkConfig,
-    profile: &Profile,
-    target: &Target,
-) -> Result<AwsAccount, AwsError> {
-    Connector::new(base, profile).connect(target).await
 }
