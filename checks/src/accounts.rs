@@ -20,8 +20,9 @@ use aws_sdk_sts::operation::assume_role::AssumeRoleError;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 
+use crate::account::AwsAccount;
 use crate::aws::pages::{read_pages, Page};
-use crate::aws::{partition_of, AwsAccount, AwsError};
+use crate::aws::{partition_of, AwsError};
 
 /// IAM actions `targets: source: organization` needs (in the management account).
 pub const ORGANIZATION_PERMISSIONS: &[&str] = &["organizations:ListAccounts"];
@@ -77,6 +78,12 @@ pub async fn caller_identity(config: &SdkConfig) -> Result<CallerIdentity, AwsEr
 }
 
 impl AwsAccount {
+    /// The account the credentials in `config` belong to (one `sts:GetCallerIdentity`).
+    pub async fn from_config(config: SdkConfig) -> Result<Self, AwsError> {
+        let identity = caller_identity(&config).await?;
+        Ok(Self::from_identity(config, &identity))
+    }
+
     /// The account of the base credentials, whose identity is already known: no request.
     pub fn from_identity(config: SdkConfig, identity: &CallerIdentity) -> Self {
         Self::new(

@@ -4,7 +4,7 @@
 use cisrun_core::{Catalogue, Coverage, DynControl};
 
 fn catalogue() -> Catalogue {
-    Catalogue::from_registry().expect("catalogue builds")
+    cisrun_core::registry::catalogue().expect("catalogue builds")
 }
 
 fn controls() -> Vec<&'static dyn DynControl> {

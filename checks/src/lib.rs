@@ -9,6 +9,7 @@
 //! Plugin crates outside this repository depend on this crate for [`AwsAccount`] (the
 //! target their AWS controls audit) and the shared fetchers in [`data`].
 
+pub mod account;
 pub mod accounts;
 pub mod aws;
 pub mod data;
@@ -21,8 +22,11 @@ pub mod controls;
 
 #[cfg(test)]
 mod catalogue_tests;
+#[cfg(test)]
+mod fault_tests;
 
-pub use aws::{AwsAccount, AwsError, DataKey};
+pub use account::{AwsAccount, DataKey};
+pub use aws::AwsError;
 pub use platform::Aws;
 
 cisrun_core::declare_plugin!();

@@ -19,9 +19,8 @@
 //! new service touches its own data module (and the `Cargo.toml`s) only.
 
 use std::any::{Any, TypeId};
-use std::collections::HashMap;
 use std::future::Future;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use aws_config::SdkConfig;
 use aws_sdk_ec2::config::Region;
@@ -29,13 +28,11 @@ use cisrun_core::{Findings, Outcome};
 use futures::future::join_all;
 use tokio::sync::Semaphore;
 
-use crate::aws::{AwsAccount, AwsError, DataKey};
+use crate::account::{AwsAccount, DataKey};
+use crate::aws::AwsError;
 use crate::platform::settings::Regions;
 
-/// Requests in flight per account and AWS service, unless the runner says otherwise: low
-/// enough that a run over many accounts and regions does not trip AWS's per-account
-/// throttling on its own, high enough that 17 regions are read in a few round trips.
-pub const DEFAULT_REQUESTS_PER_SERVICE: usize = 8;
+pub use crate::account::DEFAULT_REQUESTS_PER_SERVICE;
 
 /// The action that lists an account's enabled regions; every regional control needs it.
 pub const DESCRIBE_REGIONS: &str = "ec2:DescribeRegions";
@@ -45,31 +42,6 @@ const REGIONS: DataKey<Vec<String>> = DataKey::new(DESCRIBE_REGIONS);
 
 /// The region of global calls when the configuration names none.
 pub const DEFAULT_HOME_REGION: &str = "us-east-1";
-
-/// Built clients by service, region and client type: `s3` and `s3control` share a service.
-type ClientCache = HashMap<(String, String, TypeId), Box<dyn Any + Send + Sync>>;
-
-/// Where an account's regional controls look and how hard they may pull.
-pub(crate) struct RegionScope {
-    regions: Regions,
-    requests_per_service: usize,
-    /// Enabled regions given up front (unit tests), instead of `ec2:DescribeRegions`.
-    known_regions: Option<Vec<String>>,
-    clients: Mutex<ClientCache>,
-    limits: Mutex<HashMap<String, Arc<Semaphore>>>,
-}
-
-impl Default for RegionScope {
-    fn default() -> Self {
-        Self {
-            regions: Regions::default(),
-            requests_per_service: DEFAULT_REQUESTS_PER_SERVICE,
-            known_regions: None,
-            clients: Mutex::new(HashMap::new()),
-            limits: Mutex::new(HashMap::new()),
-        }
-    }
-}
 
 /// An SDK client cisrun can build for any region. Plugin crates whose service is not here
 /// use [`AwsAccount::client_with`].
@@ -328,6 +300,7 @@ impl AwsAccount {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashMap;
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::time::Duration;
 

@@ -14,6 +14,7 @@ use crate::benchmark::{Benchmark, Recommendation, TableError, Version};
 use crate::control::DynControl;
 use crate::meta::Level;
 use crate::platform::DynPlatform;
+use crate::profile::{ProfileContext, ProfileReader};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CatalogueError {
@@ -203,25 +204,6 @@ impl Catalogue {
         })
     }
 
-    /// The catalogue of everything the linked plugins registered.
-    pub fn from_registry() -> Result<Self, CatalogueError> {
-        let benchmarks = crate::registry::benchmarks()
-            .into_iter()
-            .map(|b| b.source.parse(b.plugin))
-            .collect::<Result<Vec<_>, _>>()?;
-        Self::new(
-            benchmarks,
-            crate::registry::controls()
-                .into_iter()
-                .map(|c| c.control)
-                .collect(),
-            crate::registry::platforms()
-                .into_iter()
-                .map(|p| p.platform)
-                .collect(),
-        )
-    }
-
     /// All controls, sorted by id.
     pub fn controls(&self) -> &[&'static dyn DynControl] {
         &self.inner.controls
@@ -350,6 +332,60 @@ impl Catalogue {
             .into_iter()
             .flat_map(|v| &v.recommendations)
             .filter(move |r| r.level <= level)
+    }
+}
+
+impl ProfileContext for Catalogue {
+    fn benchmark(&self, id: &str) -> Option<&Benchmark> {
+        Catalogue::benchmark(self, id)
+    }
+
+    fn benchmark_ids(&self) -> Vec<&str> {
+        self.benchmarks().iter().map(|b| b.id.as_str()).collect()
+    }
+
+    fn resolve(
+        &self,
+        reference: &str,
+        benchmark: &str,
+        version: &str,
+    ) -> Result<&Recommendation, String> {
+        Catalogue::resolve(self, reference, benchmark, version)
+    }
+
+    fn control(&self, id: &str) -> Option<&'static dyn DynControl> {
+        self.get(id)
+    }
+
+    fn reader(&self, benchmark: &str) -> Option<ProfileReader> {
+        let benchmark = Catalogue::benchmark(self, benchmark)?;
+        self.platform(&benchmark.platform)
+            .map(|p| p.profile_reader())
+    }
+}
+
+impl Catalogue {
+    /// The JSON Schema of the profile format (`cisrun schema`), with every control's
+    /// parameters and every platform's keys and target ids.
+    pub fn profile_schema(&self) -> serde_json::Value {
+        let mut generator = schemars::SchemaGenerator::default();
+        let mut parameters = serde_json::Map::new();
+        for control in self.controls() {
+            if let Some(spec) = control.parameter_schema() {
+                let schema = (spec.schema)(&mut generator);
+                parameters.insert(control.meta().id.to_string(), schema.to_value());
+            }
+        }
+        let mut platform_keys = Vec::new();
+        for platform in self.platforms() {
+            platform_keys.extend(platform.settings_schema(&mut generator));
+        }
+        let target_ids = self
+            .platforms()
+            .iter()
+            .filter_map(|p| p.target_id_schema())
+            .collect();
+        crate::profile::json_schema(generator, parameters, platform_keys, target_ids)
     }
 }
 

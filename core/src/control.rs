@@ -362,6 +362,47 @@ macro_rules! manual_control {
     };
 }
 
+/// Registers one instance of a control family: one rule type (it implements [`Described`],
+/// with `fn meta(&self) -> &ControlMeta { &self.meta }`, and [`Audit`]) registered many
+/// times, each instance with its own id, title, documentation (its doc comment),
+/// permissions, parameters block and data (the type's other fields).
+///
+/// ```ignore
+/// cisrun_core::family_member! {
+///     /// ## Description
+///     /// ...
+///     ManagedPolicyNotOnUsers {
+///         id: "acme-iam-no-admin-on-users",
+///         title: "AdministratorAccess is not attached to IAM users",
+///         permissions: ["iam:ListEntitiesForPolicy"],
+///         policy: "AdministratorAccess",
+///     }
+/// }
+/// ```
+#[macro_export]
+macro_rules! family_member {
+    (
+        $(#[doc = $doc:literal])*
+        $family:ident {
+            id: $id:literal,
+            title: $title:literal,
+            permissions: [$($permission:expr),* $(,)?],
+            $($field:ident: $value:expr),* $(,)?
+        }
+    ) => {
+        $crate::register_control!($crate::control::Automated($family {
+            meta: $crate::ControlMeta {
+                id: $id,
+                title: $title,
+                assessment: $crate::Assessment::Automated,
+                doc: $crate::ControlDoc(concat!($($doc, "\n"),*)),
+                permissions: &[$($permission),*],
+            },
+            $($field: $value),*
+        }));
+    };
+}
+
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __declare_control {

@@ -7,6 +7,7 @@ pub mod baseline;
 pub mod benchmark;
 pub mod catalogue;
 pub mod change;
+pub mod comparison;
 pub mod control;
 pub mod doc;
 pub mod findings;

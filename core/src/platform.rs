@@ -8,15 +8,16 @@
 //! [`DynPlatform`].
 
 use std::any::{Any, TypeId};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 
-use crate::catalogue::Catalogue;
 use crate::outcome::ErrorDetail;
-use crate::profile::{Profile, ProfileError, ProfileSource, SettingsError};
+pub use crate::profile::{NoSettings, PlatformSettings, SettingsError};
+use crate::profile::{Profile, ProfileContext, ProfileError, ProfileReader, ProfileSource};
+pub use crate::report::TargetIdentity;
 use crate::report::TargetReport;
 
 /// A target as its platform lists it, before it is reached.
@@ -49,16 +50,6 @@ impl TargetRef {
             None => id.to_string(),
         }
     }
-}
-
-/// Who a reached target is, as reports name it.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct TargetIdentity {
-    /// e.g. an AWS account id, a root directory.
-    pub id: String,
-    pub name: Option<String>,
-    /// Facts the platform reports about the target (AWS: partition, regions).
-    pub attributes: BTreeMap<String, serde_json::Value>,
 }
 
 /// Bounds a run puts on each target.
@@ -123,48 +114,6 @@ pub struct OcsfTarget {
 pub struct PermissionRow {
     pub subject: String,
     pub actions: Vec<&'static str>,
-}
-
-/// The profile keys a platform owns (for AWS `targets:` and `regions:`), read and checked
-/// when the profile is read, with file, line and column, like every other key.
-pub trait PlatformSettings: Default + Send + Sync + 'static {
-    /// The top-level keys this platform reads.
-    const KEYS: &'static [&'static str];
-
-    /// Reads the value of `key` (one of [`PlatformSettings::KEYS`]) from the profile.
-    fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        map: &mut A,
-    ) -> Result<(), A::Error>;
-
-    /// Rules across fields, once every key is read.
-    fn validate(&self) -> Result<(), SettingsError> {
-        Ok(())
-    }
-
-    /// Each key's JSON Schema, for `cisrun schema`.
-    fn schema(generator: &mut schemars::SchemaGenerator) -> Vec<(&'static str, schemars::Schema)>;
-}
-
-/// A platform without profile keys of its own.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct NoSettings;
-
-impl PlatformSettings for NoSettings {
-    const KEYS: &'static [&'static str] = &[];
-
-    fn read<'de, A: serde::de::MapAccess<'de>>(
-        &mut self,
-        key: &str,
-        _map: &mut A,
-    ) -> Result<(), A::Error> {
-        Err(serde::de::Error::custom(format!("unknown key `{key}`")))
-    }
-
-    fn schema(_: &mut schemars::SchemaGenerator) -> Vec<(&'static str, schemars::Schema)> {
-        Vec::new()
-    }
 }
 
 /// A platform.
@@ -259,12 +208,8 @@ pub trait DynPlatform: Send + Sync {
     fn target_type(&self) -> TypeId;
     /// The profile keys it owns.
     fn profile_keys(&self) -> &'static [&'static str];
-    /// Reads a profile of one of its benchmarks.
-    fn parse_profile(
-        &self,
-        source: &ProfileSource,
-        catalogue: &Catalogue,
-    ) -> Result<Profile, ProfileError>;
+    /// How profiles of its benchmarks are read (the keys it owns included).
+    fn profile_reader(&self) -> ProfileReader;
     /// Its keys' JSON Schemas.
     fn settings_schema(
         &self,
@@ -282,6 +227,14 @@ pub trait DynPlatform: Send + Sync {
     fn permission_rows(&self) -> Vec<PermissionRow>;
     fn requests_sent(&self) -> Option<u64>;
     fn ocsf(&self, target: &TargetReport) -> OcsfTarget;
+}
+
+/// Reads a profile of platform `P`'s benchmarks, its settings as `P::Settings`.
+fn read_profile<P: Platform>(
+    source: &ProfileSource,
+    context: &dyn ProfileContext,
+) -> Result<Profile, ProfileError> {
+    crate::profile::parse_for::<P::Settings>(P::NAME, P::check_target_id, source, context)
 }
 
 /// A [`Platform`] as registered.
@@ -343,12 +296,11 @@ impl<P: Platform> DynPlatform for Registered<P> {
     fn profile_keys(&self) -> &'static [&'static str] {
         <P::Settings as PlatformSettings>::KEYS
     }
-    fn parse_profile(
-        &self,
-        source: &ProfileSource,
-        catalogue: &Catalogue,
-    ) -> Result<Profile, ProfileError> {
-        crate::profile::parse_for::<P::Settings>(P::NAME, P::check_target_id, source, catalogue)
+    fn profile_reader(&self) -> ProfileReader {
+        ProfileReader {
+            platform: P::NAME,
+            read: read_profile::<P>,
+        }
     }
     fn settings_schema(
         &self,

@@ -87,6 +87,19 @@ pub fn profiles() -> Vec<&'static ProfileRegistration> {
     all
 }
 
+/// The catalogue of everything the linked plugins registered, checked.
+pub fn catalogue() -> Result<crate::catalogue::Catalogue, crate::catalogue::CatalogueError> {
+    let benchmarks = benchmarks()
+        .into_iter()
+        .map(|b| b.source.parse(b.plugin))
+        .collect::<Result<Vec<_>, _>>()?;
+    crate::catalogue::Catalogue::new(
+        benchmarks,
+        controls().into_iter().map(|c| c.control).collect(),
+        platforms().into_iter().map(|p| p.platform).collect(),
+    )
+}
+
 /// How many things (platforms, controls, benchmarks, profiles) `plugin` registered.
 pub fn registrations_of(plugin: &str) -> usize {
     platforms().iter().filter(|p| p.plugin == plugin).count()

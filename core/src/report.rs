@@ -32,6 +32,16 @@ pub struct ControlResult {
     pub change: Option<crate::change::Change>,
 }
 
+/// Who a reached target is, as reports name it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TargetIdentity {
+    /// e.g. an AWS account id, a root directory.
+    pub id: String,
+    pub name: Option<String>,
+    /// Facts the platform reports about the target (AWS: partition, regions).
+    pub attributes: BTreeMap<String, serde_json::Value>,
+}
+
 /// Every result for one audited target. The JSON keys `account_id` and `account_name` are
 /// the target's id and name whatever the platform (they date from the AWS-only reports, and
 /// dashboards and baselines read them).
@@ -58,11 +68,7 @@ pub struct TargetReport {
 
 impl TargetReport {
     /// A target's report from its identity.
-    pub fn of(
-        kind: &str,
-        identity: &crate::platform::TargetIdentity,
-        results: Vec<ControlResult>,
-    ) -> Self {
+    pub fn of(kind: &str, identity: &TargetIdentity, results: Vec<ControlResult>) -> Self {
         Self {
             id: identity.id.clone(),
             name: identity.name.clone(),
@@ -125,7 +131,7 @@ pub struct RunReport {
     pub targets: Vec<TargetReport>,
     /// The comparison with a baseline report, when one was given (`--baseline`, `diff`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub baseline: Option<crate::baseline::Comparison>,
+    pub baseline: Option<crate::comparison::Comparison>,
 }
 
 /// Counts of each status.

@@ -427,7 +427,7 @@ fn assessment_word(assessment: Assessment) -> &'static str {
 pub fn schema(catalogue: &Catalogue) -> Result<u8> {
     println!(
         "{}",
-        serde_json::to_string_pretty(&cisrun_core::profile::json_schema(catalogue))?
+        serde_json::to_string_pretty(&catalogue.profile_schema())?
     );
     Ok(EXIT_OK)
 }

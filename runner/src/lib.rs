@@ -149,7 +149,7 @@ fn check_plugins(
 /// The catalogue of this binary, checked.
 fn catalogue() -> Result<Catalogue> {
     check_plugins(&linked_plugins(), registrations_of)?;
-    Catalogue::from_registry()
+    cisrun_core::registry::catalogue()
         .context("the compiled-in platforms, benchmarks and controls are inconsistent")
 }
 

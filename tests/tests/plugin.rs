@@ -57,7 +57,7 @@ fn list_profiles_explain_and_schema_show_built_in_and_acme_parts() {
     );
     let coverage = offline(&["coverage", "--benchmark", "acme-aws-baseline"]).expect_code(0);
     assert!(
-        coverage.stdout.contains("2 automated"),
+        coverage.stdout.contains("4 automated"),
         "{}",
         coverage.stdout
     );
@@ -66,6 +66,111 @@ fn list_profiles_explain_and_schema_show_built_in_and_acme_parts() {
     // The shipped cisrun has none of ACME's parts.
     let plain = run(cisrun_e2e::cisrun_offline(Path::new("/tmp")).arg("list")).expect_code(0);
     assert!(!plain.stdout.contains("acme-"), "{}", plain.stdout);
+}
+
+/// A family (one rule type, two registered instances) is two controls everywhere: `list`,
+/// `explain`, `coverage`, `permissions` and every report name each instance on its own.
+#[tokio::test]
+async fn a_family_of_two_is_two_controls_in_every_listing_and_report() {
+    let list = offline(&["list"]).expect_code(0);
+    for (id, title) in [
+        (
+            "acme-iam-no-admin-on-users",
+            "AdministratorAccess is attached to no IAM user",
+        ),
+        (
+            "acme-iam-no-poweruser-on-users",
+            "PowerUserAccess is attached to no IAM user",
+        ),
+    ] {
+        let row = list
+            .stdout
+            .lines()
+            .find(|l| l.starts_with(id))
+            .unwrap_or_else(|| panic!("{id} is not listed:\n{}", list.stdout));
+        assert!(row.contains(title), "{row}");
+    }
+    let admin = offline(&["explain", "acme-iam-no-admin-on-users"]).expect_code(0);
+    let power = offline(&["explain", "acme-iam-no-poweruser-on-users"]).expect_code(0);
+    assert!(
+        admin.stdout.contains("acme-aws-baseline v1 1.3"),
+        "{}",
+        admin.stdout
+    );
+    assert!(
+        power.stdout.contains("acme-aws-baseline v1 1.4"),
+        "{}",
+        power.stdout
+    );
+    assert!(
+        power.stdout.contains("as good as administrator"),
+        "{}",
+        power.stdout
+    );
+    assert!(
+        !admin.stdout.contains("as good as administrator"),
+        "{}",
+        admin.stdout
+    );
+    let coverage = offline(&[
+        "coverage",
+        "--benchmark",
+        "acme-aws-baseline",
+        "--format",
+        "json",
+    ])
+    .expect_code(0);
+    let coverage: serde_json::Value = serde_json::from_str(&coverage.stdout).expect("json");
+    let automated: Vec<&str> = coverage[0]["recommendations"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .filter(|r| r["coverage"] == "automated")
+        .filter_map(|r| r["control_id"].as_str())
+        .collect();
+    assert!(
+        automated.contains(&"acme-iam-no-admin-on-users"),
+        "{automated:?}"
+    );
+    assert!(
+        automated.contains(&"acme-iam-no-poweruser-on-users"),
+        "{automated:?}"
+    );
+
+    let moto = Moto::start();
+    let iam = moto.iam().await;
+    seed::user_with_policy(&iam, "ops", &seed::aws_policy("PowerUserAccess")).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (junit, json) = (dir.path().join("junit.xml"), dir.path().join("r.json"));
+    run(acme(&moto)
+        .args(["audit", "--profile", "acme-aws-baseline-v1", "--junit"])
+        .arg(&junit)
+        .arg("--json")
+        .arg(&json))
+    .expect_code(1);
+    assert_valid_junit(&junit);
+    let results = results_by_control(&read_json(&json), seed::ACCOUNT);
+    assert_eq!(
+        results["acme-iam-no-admin-on-users"]["outcome"]["status"],
+        "pass"
+    );
+    assert_eq!(
+        results["acme-iam-no-poweruser-on-users"]["outcome"]["status"],
+        "fail"
+    );
+    assert_eq!(
+        results["acme-iam-no-poweruser-on-users"]["outcome"]["evidence"][0]["resource"],
+        "user/ops"
+    );
+    let xml = std::fs::read_to_string(&junit).expect("junit");
+    assert!(
+        xml.contains("1.3 AdministratorAccess is attached to no IAM user"),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("1.4 PowerUserAccess is attached to no IAM user"),
+        "{xml}"
+    );
 }
 
 #[tokio::test]

@@ -6,11 +6,7 @@
 pub mod pages;
 pub mod response;
 
-use std::any::Any;
-use std::collections::HashMap;
-use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aws_config::meta::region::RegionProviderChain;
@@ -25,7 +21,6 @@ use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use cisrun_core::{ErrorDetail, RemediationError};
-use tokio::sync::OnceCell;
 
 /// How patient cisrun is with AWS. The defaults suit CI: bounded, with the SDK's standard
 /// retry mode (which backs off on throttling).
@@ -254,7 +249,7 @@ impl From<AwsError> for RemediationError {
 /// Reads every page of the listing `action` through [`pages::read_pages`] and returns the
 /// names it lists, sorted: the usual way to list a resource's attachments.
 pub async fn sorted_names<F, Fut>(
-    account: &AwsAccount,
+    max_pages: usize,
     action: &str,
     page: F,
 ) -> Result<Vec<String>, AwsError>
@@ -262,7 +257,7 @@ where
     F: FnMut(Option<String>) -> Fut,
     Fut: std::future::Future<Output = Result<pages::Page<String>, AwsError>>,
 {
-    let mut names = pages::read_pages(account.max_pages(), action, page).await?;
+    let mut names = pages::read_pages(max_pages, action, page).await?;
     names.sort();
     Ok(names)
 }
@@ -338,205 +333,6 @@ fn error_chain(error: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     parts.join(": ")
-}
-
-type Fetched = Result<Arc<dyn Any + Send + Sync>, AwsError>;
-
-/// A kind of account data fetched once per account (and scope: a region, a bucket): its
-/// name (the action that reads it, e.g. `iam:GetAccountAuthorizationDetails`) and the type
-/// of its value. The cache keys on both, so two kinds of data cannot meet under one key:
-/// asking for a key's data with another type does not compile.
-pub struct DataKey<T> {
-    name: &'static str,
-    value: std::marker::PhantomData<fn() -> T>,
-}
-
-impl<T> DataKey<T> {
-    pub const fn new(name: &'static str) -> Self {
-        Self {
-            name,
-            value: std::marker::PhantomData,
-        }
-    }
-
-    /// The action that reads the data.
-    pub const fn name(&self) -> &'static str {
-        self.name
-    }
-
-    /// The AWS service of the action, e.g. `iam`: the unit of the request bound.
-    pub fn service(&self) -> &'static str {
-        self.name.split(':').next().unwrap_or(self.name)
-    }
-}
-
-/// Where a fetched value is cached: its type, its kind's name and its scope.
-type CacheKey = (std::any::TypeId, &'static str, String);
-
-/// One AWS account as the controls see it. Data that several controls need is fetched once
-/// per account through [`AwsAccount::fetch_once`].
-pub struct AwsAccount {
-    pub account_id: String,
-    /// The account's name in the Organization, when known.
-    pub account_name: Option<String>,
-    /// `aws`, `aws-cn` or `aws-us-gov`, from the caller identity's ARN.
-    pub partition: String,
-    /// The identity cisrun acts as in this account.
-    pub caller_arn: String,
-    config: SdkConfig,
-    iam: aws_sdk_iam::Client,
-    cache: Mutex<HashMap<CacheKey, Arc<OnceCell<Fetched>>>>,
-    /// Where regional controls look, and how many requests they send at once.
-    pub(crate) scope: crate::regions::RegionScope,
-    /// The most pages one listing may have (`--max-pages`).
-    max_pages: usize,
-}
-
-impl fmt::Debug for AwsAccount {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AwsAccount")
-            .field("account_id", &self.account_id)
-            .field("partition", &self.partition)
-            .finish_non_exhaustive()
-    }
-}
-
-impl AwsAccount {
-    /// The account the credentials in `config` belong to (one `sts:GetCallerIdentity`).
-    pub async fn from_config(config: SdkConfig) -> Result<Self, AwsError> {
-        let identity = crate::accounts::caller_identity(&config).await?;
-        Ok(Self::from_identity(config, &identity))
-    }
-
-    /// A context whose identity is already known (tests, or an Organization listing).
-    pub fn new(
-        config: SdkConfig,
-        account_id: String,
-        partition: String,
-        caller_arn: String,
-    ) -> Self {
-        let iam = counted_client!(aws_sdk_iam, &config);
-        Self {
-            account_id,
-            account_name: None,
-            partition,
-            caller_arn,
-            config,
-            iam,
-            cache: Mutex::new(HashMap::new()),
-            scope: Default::default(),
-            max_pages: pages::DEFAULT_MAX_PAGES,
-        }
-    }
-
-    /// A context around a given IAM client (unit tests with `aws-smithy-mocks`).
-    #[doc(hidden)]
-    pub fn for_tests(iam: aws_sdk_iam::Client, account_id: &str, partition: &str) -> Self {
-        Self {
-            account_id: account_id.to_string(),
-            account_name: None,
-            partition: partition.to_string(),
-            caller_arn: format!("arn:{partition}:iam::{account_id}:root"),
-            config: SdkConfig::builder().build(),
-            iam,
-            cache: Mutex::new(HashMap::new()),
-            scope: Default::default(),
-            max_pages: pages::DEFAULT_MAX_PAGES,
-        }
-    }
-
-    /// Bounds every listing of this account at `max_pages` pages (at least 1).
-    pub fn with_max_pages(mut self, max_pages: usize) -> Self {
-        self.max_pages = max_pages.max(1);
-        self
-    }
-
-    /// The most pages one listing of this account may have.
-    pub fn max_pages(&self) -> usize {
-        self.max_pages
-    }
-
-    pub fn with_name(mut self, name: Option<String>) -> Self {
-        self.account_name = name;
-        self
-    }
-
-    pub fn iam(&self) -> &aws_sdk_iam::Client {
-        &self.iam
-    }
-
-    pub fn sdk_config(&self) -> &SdkConfig {
-        &self.config
-    }
-
-    /// `arn:<partition>:iam::aws:policy/<name>`: an AWS-managed policy in this partition.
-    pub fn aws_managed_policy_arn(&self, name: &str) -> String {
-        format!("arn:{}:iam::aws:policy/{name}", self.partition)
-    }
-
-    /// Fetches the data of `key` at most once per account, even when controls ask
-    /// concurrently; errors are remembered too, so every control sees the same answer. A
-    /// fetcher may build on other fetchers (a joined view): it holds no request slot itself.
-    pub async fn fetch_once<T, F, Fut>(
-        &self,
-        key: &DataKey<T>,
-        fetch: F,
-    ) -> Result<Arc<T>, AwsError>
-    where
-        T: Any + Send + Sync,
-        F: FnOnce() -> Fut,
-        Fut: std::future::Future<Output = Result<T, AwsError>>,
-    {
-        self.fetch_scoped(key, "", fetch).await
-    }
-
-    /// [`AwsAccount::fetch_once`] for one scope of the data (a region, a bucket, a policy).
-    pub async fn fetch_scoped<T, F, Fut>(
-        &self,
-        key: &DataKey<T>,
-        scope: &str,
-        fetch: F,
-    ) -> Result<Arc<T>, AwsError>
-    where
-        T: Any + Send + Sync,
-        F: FnOnce() -> Fut,
-        Fut: std::future::Future<Output = Result<T, AwsError>>,
-    {
-        let cell = {
-            let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-            cache
-                .entry((std::any::TypeId::of::<T>(), key.name, scope.to_string()))
-                .or_default()
-                .clone()
-        };
-        let fetched = cell
-            .get_or_init(|| async {
-                fetch()
-                    .await
-                    .map(|value| Arc::new(value) as Arc<dyn Any + Send + Sync>)
-            })
-            .await;
-        match fetched {
-            // The cache keys on the type: the downcast cannot fail, but is not unwrapped.
-            Ok(value) => value.clone().downcast::<T>().map_err(|_| AwsError {
-                code: "InternalError".to_string(),
-                message: format!("cached data of `{}` has another type", key.name),
-                action: key.name.to_string(),
-                access_denied: false,
-            }),
-            Err(error) => Err(error.clone()),
-        }
-    }
-
-    /// The data of `key` in `scope` if it was already fetched (and read), without asking.
-    pub fn fetched<T: Any + Send + Sync>(&self, key: &DataKey<T>, scope: &str) -> Option<Arc<T>> {
-        let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-        let cell = cache.get(&(std::any::TypeId::of::<T>(), key.name, scope.to_string()))?;
-        match cell.get()? {
-            Ok(value) => value.clone().downcast::<T>().ok(),
-            Err(_) => None,
-        }
-    }
 }
 
 /// The partition of an ARN: `arn:aws-us-gov:...` gives `aws-us-gov`.

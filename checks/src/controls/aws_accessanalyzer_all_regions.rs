@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use cisrun_core::{Audit, ErrorDetail, Input, NoParameters, Outcome};
 
-use crate::aws::AwsAccount;
+use crate::account::AwsAccount;
 use crate::data::accessanalyzer::{analyzers, Analyzer, LIST_ANALYZERS};
 use crate::regions::{regional_outcome, DESCRIBE_REGIONS};
 

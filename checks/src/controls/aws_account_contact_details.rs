@@ -1,6 +1,6 @@
 //! CIS AWS Foundations: current account contact details. Manual: documentation only.
 
-use crate::aws::AwsAccount;
+use crate::account::AwsAccount;
 
 cisrun_core::manual_control! {
     /// ## Description

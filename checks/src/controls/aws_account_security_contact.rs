@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use cisrun_core::{Audit, ErrorDetail, Evidence, Input, NoParameters, Outcome};
 
-use crate::aws::AwsAccount;
+use crate::account::AwsAccount;
 use crate::data::account::{security_contact, AlternateContact, GET_ALTERNATE_CONTACT};
 
 cisrun_core::control! {
@@ -34,7 +34,7 @@ cisrun_core::control! {
     ///   `--account-id`; cisrun asks each audited account about itself.
     /// - Any other AWS error (access denied, throttling, ...) that survives the SDK's
     ///   retries: **error**, never pass or fail.
-    /// - moto 5.2.5 emulates `GetAlternateContact`/`PutAlternateContact`, both sides are
+    /// - moto (the version scripts/ensure-moto installs) emulates `GetAlternateContact`/`PutAlternateContact`, both sides are
     ///   tested end to end.
     ///
     /// ## Remediation

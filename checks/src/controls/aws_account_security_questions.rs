@@ -1,7 +1,7 @@
 //! CIS AWS Foundations: security challenge questions. Manual: documentation only; no API
 //! exposes the questions.
 
-use crate::aws::AwsAccount;
+use crate::account::AwsAccount;
 
 cisrun_core::manual_control! {
     /// ## Description

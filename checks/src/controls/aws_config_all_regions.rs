@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use cisrun_core::{Audit, ErrorDetail, Findings, Input, NoParameters, Outcome};
 
-use crate::aws::AwsAccount;
+use crate::account::AwsAccount;
 use crate::data::config::{
     recorders, Recorder, DESCRIBE_CONFIGURATION_RECORDERS, DESCRIBE_CONFIGURATION_RECORDER_STATUS,
 };

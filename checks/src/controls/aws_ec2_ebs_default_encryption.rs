@@ -9,7 +9,8 @@ use cisrun_core::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::aws::{AwsAccount, AwsError};
+use crate::account::AwsAccount;
+use crate::aws::AwsError;
 use crate::data::ec2::{
     ebs_encryption_by_default, read_ebs_encryption_by_default, GET_EBS_ENCRYPTION_BY_DEFAULT,
 };

@@ -6,7 +6,7 @@ use cisrun_core::{Audit, ControlParameters, ErrorDetail, Evidence, Input, Outcom
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use crate::aws::AwsAccount;
+use crate::account::AwsAccount;
 use crate::controls::aws_iam_unused_credentials_45d::{DeactivateKeys, KeyRule};
 use crate::data::iam::{credential_report, CredentialReport};
 

@@ -7,8 +7,9 @@ use aws_smithy_types::date_time::Format;
 use aws_smithy_types::DateTime;
 use cisrun_core::{Audit, ErrorDetail, Evidence, Input, NoParameters, Outcome};
 
+use crate::account::AwsAccount;
 use crate::aws::pages::{read_pages, Page};
-use crate::aws::{AwsAccount, AwsError};
+use crate::aws::AwsError;
 
 cisrun_core::control! {
     /// ## Description

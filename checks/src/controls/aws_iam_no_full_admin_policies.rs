@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use cisrun_core::{Audit, ErrorDetail, Evidence, Input, NoParameters, Outcome};
 use serde_json::Value;
 
-use crate::aws::AwsAccount;
+use crate::account::AwsAccount;
 use crate::data::authorization::{authorization_details, AuthorizationDetails, ACTION};
 use crate::policy;
 
@@ -303,7 +303,7 @@ mod tests {
         assert_eq!(outcome.status, Status::Pass, "{outcome:?}");
     }
 
-    /// The four documents that used to pass 1.16 with `*:*` attached: each is now an error
+    /// The four documents that used to pass this control with `*:*` attached: each is now an error
     /// naming the policy, and a readable `*:*` beside them still fails.
     #[tokio::test]
     async fn an_unreadable_attached_policy_is_an_error_never_a_pass() {

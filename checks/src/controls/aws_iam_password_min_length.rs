@@ -6,7 +6,7 @@ use cisrun_core::{Audit, ControlParameters, ErrorDetail, Evidence, Input, Outcom
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use crate::aws::AwsAccount;
+use crate::account::AwsAccount;
 use crate::data::iam::{password_policy, PasswordPolicy};
 use crate::data::password_policy::{resource, PasswordPolicyFix, Setting};
 

@@ -6,7 +6,7 @@ use cisrun_core::{Audit, ControlParameters, ErrorDetail, Input, Outcome};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use crate::aws::AwsAccount;
+use crate::account::AwsAccount;
 use crate::controls::aws_iam_password_min_length::setting_verdict;
 use crate::data::iam::password_policy;
 use crate::data::password_policy::{PasswordPolicyFix, Setting};

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use cisrun_core::{Audit, ErrorDetail, Evidence, Input, NoParameters, Outcome};
 
-use crate::aws::AwsAccount;
+use crate::account::AwsAccount;
 use crate::data::authorization::{authorization_details, AuthorizationDetails, ACTION};
 
 cisrun_core::control! {

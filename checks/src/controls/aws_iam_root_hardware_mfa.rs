@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use cisrun_core::{Audit, ErrorDetail, Evidence, Input, NoParameters, Outcome};
 
-use crate::aws::AwsAccount;
+use crate::account::AwsAccount;
 use crate::controls::aws_iam_root_mfa::{mfa_enabled, root_arn};
 use crate::data::iam::{account_summary, virtual_mfa_devices, VirtualMfaDevice};
 

@@ -10,8 +10,9 @@ use cisrun_core::{
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::account::AwsAccount;
 use crate::aws::pages::{read_pages, Page};
-use crate::aws::{AwsAccount, AwsError};
+use crate::aws::AwsError;
 use crate::data::iam::{credential_report, CredentialReport, CredentialRow, ReportDate};
 
 cisrun_core::control! {

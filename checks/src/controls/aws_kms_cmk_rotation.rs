@@ -8,7 +8,8 @@ use cisrun_core::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::aws::{AwsAccount, AwsError};
+use crate::account::AwsAccount;
+use crate::aws::AwsError;
 use crate::data::kms::{
     keys, read_key_rotation, Rotation, DESCRIBE_KEY, GET_KEY_ROTATION_STATUS, LIST_KEYS,
 };

@@ -1,6 +1,6 @@
 //! CIS AWS Foundations: S3 data discovered and classified. Manual: documentation only.
 
-use crate::aws::AwsAccount;
+use crate::account::AwsAccount;
 
 cisrun_core::manual_control! {
     /// ## Description

@@ -1,7 +1,7 @@
 //! CIS AWS Foundations: baseline SCPs/RCPs on every member account. Manual: documentation
 //! only.
 
-use crate::aws::AwsAccount;
+use crate::account::AwsAccount;
 
 cisrun_core::manual_control! {
     /// ## Description

@@ -1,7 +1,7 @@
 //! CIS AWS Foundations: centralized root access for member accounts. Manual: documentation
 //! only.
 
-use crate::aws::AwsAccount;
+use crate::account::AwsAccount;
 
 cisrun_core::manual_control! {
     /// ## Description

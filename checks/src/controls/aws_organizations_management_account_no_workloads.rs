@@ -1,7 +1,7 @@
 //! CIS AWS Foundations: the management account runs no workloads. Manual: documentation
 //! only.
 
-use crate::aws::AwsAccount;
+use crate::account::AwsAccount;
 
 cisrun_core::manual_control! {
     /// ## Description

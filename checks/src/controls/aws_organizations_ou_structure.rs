@@ -1,6 +1,6 @@
 //! CIS AWS Foundations: OUs by environment and sensitivity. Manual: documentation only.
 
-use crate::aws::AwsAccount;
+use crate::account::AwsAccount;
 
 cisrun_core::manual_control! {
     /// ## Description

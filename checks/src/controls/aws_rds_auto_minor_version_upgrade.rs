@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use cisrun_core::{Audit, ErrorDetail, Input, NoParameters, Outcome};
 
-use crate::aws::AwsAccount;
+use crate::account::AwsAccount;
 use crate::controls::aws_rds_encryption_at_rest::judge_db_instances;
 use crate::data::rds::DESCRIBE_DB_INSTANCES;
 use crate::regions::DESCRIBE_REGIONS;

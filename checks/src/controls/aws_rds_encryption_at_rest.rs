@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use cisrun_core::{Audit, ErrorDetail, Input, NoParameters, Outcome};
 
-use crate::aws::AwsAccount;
+use crate::account::AwsAccount;
 use crate::data::rds::{db_instances, DbInstance, DESCRIBE_DB_INSTANCES};
 use crate::regions::{region_resource, regional_outcome, DESCRIBE_REGIONS};
 

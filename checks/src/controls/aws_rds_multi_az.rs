@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use cisrun_core::{Audit, ErrorDetail, Findings, Input, NoParameters, Outcome};
 
-use crate::aws::AwsAccount;
+use crate::account::AwsAccount;
 use crate::data::rds::{db_clusters, db_instances, DESCRIBE_DB_CLUSTERS, DESCRIBE_DB_INSTANCES};
 use crate::regions::{judge_each_region, region_resource, DESCRIBE_REGIONS};
 

@@ -8,7 +8,8 @@ use async_trait::async_trait;
 use cisrun_core::{Audit, ErrorDetail, Findings, Input, NoParameters, Outcome};
 use futures::future::join_all;
 
-use crate::aws::{AwsAccount, AwsError};
+use crate::account::AwsAccount;
+use crate::aws::AwsError;
 use crate::data::ec2::{subnet_routes, SubnetRoutes, DESCRIBE_ROUTE_TABLES};
 use crate::data::rds::{db_instances, DbInstance, DESCRIBE_DB_INSTANCES};
 use crate::regions::{judge_each_region, region_resource, DESCRIBE_REGIONS};

@@ -9,7 +9,8 @@ use cisrun_core::{
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::aws::{AwsAccount, AwsError};
+use crate::account::AwsAccount;
+use crate::aws::AwsError;
 use crate::data::s3::{
     account_public_access_block, bucket_public_access_block, judge_buckets,
     read_account_public_access_block, PublicAccessBlock, GET_ACCOUNT_PUBLIC_ACCESS_BLOCK,

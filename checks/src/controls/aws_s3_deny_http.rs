@@ -9,7 +9,8 @@ use cisrun_core::{
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::aws::{AwsAccount, AwsError};
+use crate::account::AwsAccount;
+use crate::aws::AwsError;
 use crate::data::s3::{
     bucket_policy, buckets, judge_buckets, read_bucket_policy, Bucket, GET_BUCKET_LOCATION,
     GET_BUCKET_POLICY, LIST_BUCKETS,

@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use cisrun_core::{Audit, ErrorDetail, Input, NoParameters, Outcome};
 
-use crate::aws::AwsAccount;
+use crate::account::AwsAccount;
 use crate::data::s3::{
     bucket_versioning, judge_buckets, GET_BUCKET_LOCATION, GET_BUCKET_VERSIONING, LIST_BUCKETS,
 };

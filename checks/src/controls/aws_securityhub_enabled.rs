@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use cisrun_core::{Audit, ErrorDetail, Input, NoParameters, Outcome};
 
-use crate::aws::AwsAccount;
+use crate::account::AwsAccount;
 use crate::data::securityhub::{hubs, Hub, DESCRIBE_HUB};
 use crate::regions::{regional_outcome, DESCRIBE_REGIONS};
 

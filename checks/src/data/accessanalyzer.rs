@@ -1,7 +1,8 @@
 //! IAM Access Analyzer analyzers, per region.
 
+use crate::account::{AwsAccount, DataKey};
 use crate::aws::pages::{read_pages, Page};
-use crate::aws::{AwsAccount, AwsError, DataKey};
+use crate::aws::AwsError;
 use crate::regions::InRegion;
 
 crate::regional_client!(aws_sdk_accessanalyzer => "access-analyzer");

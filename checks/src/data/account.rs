@@ -5,7 +5,8 @@ use std::sync::Arc;
 use aws_sdk_account::types::AlternateContactType;
 use aws_smithy_runtime_api::client::result::SdkError;
 
-use crate::aws::{AwsAccount, AwsError, DataKey};
+use crate::account::{AwsAccount, DataKey};
+use crate::aws::AwsError;
 
 /// The IAM action [`security_contact`] needs.
 pub const GET_ALTERNATE_CONTACT: &str = "account:GetAlternateContact";

@@ -7,8 +7,9 @@
 
 use std::sync::Arc;
 
+use crate::account::{AwsAccount, DataKey};
 use crate::aws::pages::{read_pages, Page};
-use crate::aws::{AwsAccount, AwsError, DataKey};
+use crate::aws::AwsError;
 use crate::policy::{parse_document, DocumentError, PolicyDocument};
 use aws_sdk_iam::operation::get_account_authorization_details::GetAccountAuthorizationDetailsOutput;
 use aws_sdk_iam::types::{AttachedPolicy, EntityType, PolicyDetail};

@@ -1,6 +1,7 @@
 //! AWS Config configuration recorders and their status, per region.
 
-use crate::aws::{AwsAccount, AwsError, DataKey};
+use crate::account::{AwsAccount, DataKey};
+use crate::aws::AwsError;
 use crate::regions::InRegion;
 
 crate::regional_client!(aws_sdk_config => "config");

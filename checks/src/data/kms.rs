@@ -2,8 +2,9 @@
 
 use aws_sdk_kms::types::{KeyManagerType, KeySpec, KeyState, OriginType};
 
+use crate::account::{AwsAccount, DataKey};
 use crate::aws::pages::{read_pages, Page};
-use crate::aws::{AwsAccount, AwsError, DataKey};
+use crate::aws::AwsError;
 use crate::regions::InRegion;
 
 crate::regional_client!(aws_sdk_kms => "kms");

@@ -6,7 +6,8 @@ use async_trait::async_trait;
 use cisrun_core::{FixSafety, Input, Plan, Remediation, RemediationError, Step};
 use serde::{Deserialize, Serialize};
 
-use crate::aws::{AwsAccount, AwsError};
+use crate::account::AwsAccount;
+use crate::aws::AwsError;
 use crate::data::iam::{read_password_policy, PasswordPolicy};
 
 /// The setting a password-policy control is about.

@@ -1,7 +1,8 @@
 //! RDS DB instances and clusters, per region.
 
+use crate::account::{AwsAccount, DataKey};
 use crate::aws::pages::{read_pages, Page};
-use crate::aws::{AwsAccount, AwsError, DataKey};
+use crate::aws::AwsError;
 use crate::regions::InRegion;
 
 crate::regional_client!(aws_sdk_rds => "rds");

@@ -8,8 +8,9 @@ use std::sync::Arc;
 
 use futures::future::join_all;
 
+use crate::account::{AwsAccount, DataKey};
 use crate::aws::pages::{read_pages, Page};
-use crate::aws::{AwsAccount, AwsError, DataKey};
+use crate::aws::AwsError;
 
 impl crate::regions::RegionalClient for aws_sdk_s3::Client {
     const SERVICE: &'static str = "s3";
@@ -457,7 +458,7 @@ pub(crate) mod testing {
     use aws_sdk_s3::types::Bucket as SdkBucket;
     use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
 
-    use crate::aws::AwsAccount;
+    use crate::account::AwsAccount;
 
     /// `buckets` as (name, region), listed by the home region's client (us-east-1).
     pub fn list_rule(buckets: &[(&str, &str)]) -> Rule {

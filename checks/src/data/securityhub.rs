@@ -2,7 +2,8 @@
 
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
-use crate::aws::{AwsAccount, AwsError, DataKey};
+use crate::account::{AwsAccount, DataKey};
+use crate::aws::AwsError;
 use crate::regions::InRegion;
 
 crate::regional_client!(aws_sdk_securityhub => "securityhub");

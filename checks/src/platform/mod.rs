@@ -17,7 +17,8 @@ use cisrun_core::{
     ErrorDetail, Platform, PlatformError, RunLimits, TargetIdentity, TargetRef, TargetReport,
 };
 
-use crate::aws::{load_config, AwsAccount, ClientSettings};
+use crate::account::AwsAccount;
+use crate::aws::{load_config, ClientSettings};
 pub use settings::AwsSettings;
 use targets::{Access, Connector, Target};
 

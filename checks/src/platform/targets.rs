@@ -11,8 +11,9 @@ use aws_config::SdkConfig;
 use cisrun_core::PlatformError;
 
 use super::settings::{AwsSettings, TargetSource};
+use crate::account::AwsAccount;
 use crate::accounts::{self, AssumeRole, CallerIdentity, RoleAssumer};
-use crate::aws::{AwsAccount, AwsError};
+use crate::aws::AwsError;
 
 /// The session name when the profile gives none.
 pub const DEFAULT_SESSION_NAME: &str = "cisrun";

@@ -144,12 +144,3 @@ pub(crate) fn strip_location(message: &str) -> String {
         None => message.to_string(),
     }
 }
-
-/// A platform's settings break a rule across their fields: the key to point at (found
-/// after the key `after`, when given) and what is wrong.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SettingsError {
-    pub key: &'static str,
-    pub after: Option<&'static str>,
-    pub message: String,
-}

@@ -7,9 +7,11 @@
 //! text ([`ProfileSource`]) is what `remediate` journals, and each control's parameters are
 //! read as the control's type, once, here.
 
+mod context;
 mod errors;
 mod read;
 mod refs;
+mod settings;
 
 use std::any::Any;
 use std::collections::BTreeMap;
@@ -21,13 +23,14 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::benchmark::Recommendation;
-use crate::catalogue::Catalogue;
 use crate::meta::Level;
 use crate::parameters::CheckedParameters;
 
-pub use errors::{ProfileError, SettingsError};
+pub use context::{ProfileContext, ProfileReader};
+pub use errors::ProfileError;
 pub(crate) use read::parse_for;
 pub use refs::ControlRef;
+pub use settings::{NoSettings, PlatformSettings, SettingsError};
 
 /// A profile's text and the name errors give its file: read once, journaled as read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,7 +120,6 @@ struct ProfileSchema {
     #[serde(default)]
     description: Option<String>,
     /// Benchmark family, e.g. `cis-aws-foundations`.
-    #[schemars(example = &"cis-aws-foundations")]
     benchmark: String,
     /// Benchmark version, e.g. `v3.0.0`: CIS numbers in this profile are read in this version.
     #[schemars(example = &"v3.0.0")]
@@ -222,7 +224,7 @@ impl std::ops::Deref for NonEmptyString {
 
 impl Profile {
     /// Reads a profile file.
-    pub fn load(path: &Path, catalogue: &Catalogue) -> Result<Profile, ProfileError> {
+    pub fn load(path: &Path, catalogue: &dyn ProfileContext) -> Result<Profile, ProfileError> {
         let source = ProfileSource::read(path)?;
         let mut profile = Self::parse_source(&source, catalogue)?;
         if profile.name.is_none() {
@@ -232,7 +234,11 @@ impl Profile {
     }
 
     /// Parses and validates a profile's text. `file` names it in errors.
-    pub fn parse(file: &str, text: &str, catalogue: &Catalogue) -> Result<Profile, ProfileError> {
+    pub fn parse(
+        file: &str,
+        text: &str,
+        catalogue: &dyn ProfileContext,
+    ) -> Result<Profile, ProfileError> {
         Self::parse_source(
             &ProfileSource {
                 file: file.to_string(),
@@ -246,28 +252,26 @@ impl Profile {
     /// keys it owns.
     pub fn parse_source(
         source: &ProfileSource,
-        catalogue: &Catalogue,
+        catalogue: &dyn ProfileContext,
     ) -> Result<Profile, ProfileError> {
         let peeked = read::peek(source)?;
-        let platform = peeked
+        let reader = peeked
             .benchmark
             .as_deref()
-            .and_then(|id| catalogue.benchmark(id))
-            .and_then(|b| catalogue.platform(&b.platform));
-        match platform {
-            Some(platform) => platform.parse_profile(source, catalogue),
+            .and_then(|id| catalogue.reader(id));
+        match reader {
+            Some(reader) => (reader.read)(source, catalogue),
             // The benchmark is unknown: reading with no platform reports it where written.
-            None => {
-                read::parse_for::<crate::platform::NoSettings>("", |_| Ok(()), source, catalogue)
-            }
+            None => read::parse_for::<NoSettings>("", |_| Ok(()), source, catalogue),
         }
     }
 
     /// The recommendations this profile audits, implemented or not, sorted by number.
-    pub fn selected(&self, catalogue: &Catalogue) -> Vec<Recommendation> {
+    pub fn selected(&self, catalogue: &dyn ProfileContext) -> Vec<Recommendation> {
         let mut selected: Vec<Recommendation> = if self.controls.include.is_empty() {
             catalogue
                 .at_level(&self.benchmark, &self.version, self.level)
+                .into_iter()
                 .cloned()
                 .collect()
         } else {
@@ -352,22 +356,15 @@ impl Exception {
     }
 }
 
-/// The JSON Schema of the profile format, for editors, with the parameters of every
-/// control and the keys of every platform in `catalogue`.
-pub fn json_schema(catalogue: &Catalogue) -> serde_json::Value {
-    let mut generator = schemars::SchemaGenerator::default();
-    let mut controls = serde_json::Map::new();
-    for control in catalogue.controls() {
-        if let Some(spec) = control.parameter_schema() {
-            let schema = (spec.schema)(&mut generator);
-            controls.insert(control.meta().id.to_string(), schema.to_value());
-        }
-    }
-    // The keys each platform owns (for AWS `targets` and `regions`).
-    let mut platform_keys = Vec::new();
-    for platform in catalogue.platforms() {
-        platform_keys.extend(platform.settings_schema(&mut generator));
-    }
+/// The JSON Schema of the profile format, for editors: the core keys, and what the build
+/// adds, generated with `generator` (so their definitions are shared): every control's
+/// parameters, every platform's keys and target ids.
+pub fn json_schema(
+    generator: schemars::SchemaGenerator,
+    parameters: serde_json::Map<String, serde_json::Value>,
+    platform_keys: Vec<(&'static str, schemars::Schema)>,
+    target_ids: Vec<serde_json::Value>,
+) -> serde_json::Value {
     let mut root =
         serde_json::to_value(generator.into_root_schema_for::<ProfileSchema>()).unwrap_or_default();
     if let Some(serde_json::Value::Object(properties)) = root.pointer_mut("/properties") {
@@ -376,25 +373,20 @@ pub fn json_schema(catalogue: &Catalogue) -> serde_json::Value {
         }
     }
     // A target id is whatever the platforms accept.
-    let ids: Vec<serde_json::Value> = catalogue
-        .platforms()
-        .iter()
-        .filter_map(|p| p.target_id_schema())
-        .collect();
     if let Some(target_id) = root.pointer_mut("/$defs/TargetId") {
-        match ids.as_slice() {
+        match target_ids.as_slice() {
             [] => {}
             [one] => *target_id = one.clone(),
             many => *target_id = serde_json::json!({ "anyOf": many }),
         }
     }
-    if let Some(parameters) = root.pointer_mut("/properties/parameters") {
-        *parameters = serde_json::json!({
+    if let Some(schema) = root.pointer_mut("/properties/parameters") {
+        *schema = serde_json::json!({
             "description": "Per-control parameters, keyed by control id (or a quoted CIS number \
                             of the profile's version). Each control's keys are checked when the \
                             profile is read.",
             "type": ["object", "null"],
-            "properties": controls,
+            "properties": parameters,
             "additionalProperties": { "type": "object" }
         });
     }

@@ -11,14 +11,14 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
+use super::context::ProfileContext;
 use super::errors::{
     check_flow_depth, refine_location, strip_location, ProfileError, MAX_FLOW_DEPTH,
 };
 use super::refs::{Context, ControlRef, ControlRefSeed};
+use super::settings::PlatformSettings;
 use super::{Exception, NonEmptyString, Profile, ProfileSource, Selection};
-use crate::catalogue::Catalogue;
 use crate::meta::Level;
-use crate::platform::PlatformSettings;
 
 /// The core keys of a profile, in the order errors list them.
 const CORE_KEYS: [&str; 8] = [
@@ -98,7 +98,7 @@ pub(crate) fn parse_for<S: PlatformSettings>(
     platform: &str,
     check_target_id: fn(&str) -> Result<(), String>,
     source: &ProfileSource,
-    catalogue: &Catalogue,
+    catalogue: &dyn ProfileContext,
 ) -> Result<Profile, ProfileError> {
     let file = source.file.as_str();
     let text = text_of(source);
@@ -150,7 +150,7 @@ fn validate(
     profile: &Profile,
     file: &str,
     text: &str,
-    catalogue: &Catalogue,
+    catalogue: &dyn ProfileContext,
 ) -> Result<(), ProfileError> {
     if catalogue
         .version(&profile.benchmark, &profile.version)
@@ -197,7 +197,7 @@ fn validate(
 /// type: the block the profile gives (already checked while reading), or its defaults.
 fn check_parameters(
     profile: &Profile,
-    catalogue: &Catalogue,
+    catalogue: &dyn ProfileContext,
 ) -> BTreeMap<String, Result<crate::parameters::CheckedParameters, String>> {
     let Some(version) = catalogue.version(&profile.benchmark, &profile.version) else {
         return BTreeMap::new();
@@ -205,7 +205,7 @@ fn check_parameters(
     version
         .recommendations
         .iter()
-        .filter_map(|r| catalogue.get(&r.control_id))
+        .filter_map(|r| catalogue.control(&r.control_id))
         .map(|control| {
             let id = control.meta().id;
             (
@@ -385,18 +385,14 @@ impl<'de> DeserializeSeed<'de> for BenchmarkSeed<'_> {
 impl Visitor<'_> for BenchmarkSeed<'_> {
     type Value = String;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a benchmark id such as `cis-aws-foundations`")
+        f.write_str("a benchmark id (`cisrun coverage` lists them)")
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
         let catalogue = self.0.catalogue;
         match catalogue.benchmark(v) {
             Some(_) => Ok(v.to_string()),
             None => {
-                let known: Vec<&str> = catalogue
-                    .benchmarks()
-                    .iter()
-                    .map(|b| b.id.as_str())
-                    .collect();
+                let known = catalogue.benchmark_ids();
                 Err(E::custom(format!(
                     "unknown benchmark `{v}`; expected one of: {}",
                     known.join(", ")
@@ -614,7 +610,7 @@ impl<'de> Visitor<'de> for ParametersSeed<'_> {
                 out.insert(key.written, value);
                 continue;
             }
-            let control = self.0.catalogue.get(&key.id).ok_or_else(|| {
+            let control = self.0.catalogue.control(&key.id).ok_or_else(|| {
                 de::Error::custom(format!(
                     "control `{}` is not implemented in this cisrun, so it takes no parameters",
                     key.id

@@ -8,7 +8,7 @@ use schemars::JsonSchema;
 use serde::de::{self, DeserializeSeed, Deserializer, Visitor};
 use serde::Serialize;
 
-use crate::catalogue::Catalogue;
+use super::context::ProfileContext;
 
 /// A control named by id (`aws-iam-support-role`) or CIS number (`1.17`), resolved when parsed
 /// against the profile's benchmark version (implemented or not).
@@ -28,7 +28,7 @@ impl JsonSchema for ControlRef {
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
         schemars::json_schema!({
-            "description": "A control id (e.g. `aws-iam-support-role`, see `cisrun list`) or a CIS \
+            "description": "A control id (see `cisrun list`) or a CIS \
                             number of the profile's version, quoted (e.g. \"1.17\"): YAML reads \
                             an unquoted 1.20 as the number 1.2.",
             "type": "string",
@@ -49,7 +49,7 @@ impl From<ControlRef> for String {
 /// a global.
 #[derive(Clone, Copy)]
 pub(crate) struct Context<'a> {
-    pub catalogue: &'a Catalogue,
+    pub catalogue: &'a dyn ProfileContext,
     pub benchmark: &'a str,
     pub version: &'a str,
     pub check_target_id: fn(&str) -> Result<(), String>,

@@ -2,6 +2,7 @@
 
 pub mod controls {
     pub mod acme_iam_admin_only_through_roles;
+    pub mod acme_iam_managed_policy_not_on_users;
     pub mod acme_iam_user_limit;
 }
 

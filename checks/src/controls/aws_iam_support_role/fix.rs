@@ -6,20 +6,17 @@ use async_trait::async_trait;
 use cisrun_core::{FixSafety, Input, Plan, Remediation, RemediationError, Step};
 use serde::Deserialize;
 
-use super::parameters::{check_principal, method_from, Method, SupportRoleParameters};
+use super::parameters::{
+    check_principal, method_from, Method, SupportRoleParameters, MARKER_TAG_KEY, MARKER_TAG_VALUE,
+    RESERVED_PATHS,
+};
 use super::{support_policy_entities, POLICY_NAME};
+use crate::account::AwsAccount;
 use crate::aws::pages::Page;
-use crate::aws::{sorted_names, AwsAccount, AwsError};
+use crate::aws::{sorted_names, AwsError};
 
 /// The fix.
 pub struct SupportRoleFix;
-
-/// Tag cisrun puts on every role it creates; rollback deletes only roles that carry it.
-pub const MARKER_TAG_KEY: &str = "cisrun:created-by";
-pub const MARKER_TAG_VALUE: &str = "aws-iam-support-role";
-
-/// Paths AWS reserves for its own roles.
-pub(super) const RESERVED_PATHS: &[&str] = &["/aws-service-role/", "/aws-reserved/"];
 
 /// The data of each step this control plans.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, Deserialize)]
@@ -104,7 +101,7 @@ fn has_marker(role: &aws_sdk_iam::types::Role) -> bool {
 
 async fn attached_policies(account: &AwsAccount, role_name: &str) -> Result<Vec<String>, AwsError> {
     const ACTION: &str = "iam:ListAttachedRolePolicies";
-    sorted_names(account, ACTION, |marker| async move {
+    sorted_names(account.max_pages(), ACTION, |marker| async move {
         let out = account
             .iam()
             .list_attached_role_policies()
@@ -125,7 +122,7 @@ async fn attached_policies(account: &AwsAccount, role_name: &str) -> Result<Vec<
 
 async fn inline_policies(account: &AwsAccount, role_name: &str) -> Result<Vec<String>, AwsError> {
     const ACTION: &str = "iam:ListRolePolicies";
-    sorted_names(account, ACTION, |marker| async move {
+    sorted_names(account.max_pages(), ACTION, |marker| async move {
         let out = account
             .iam()
             .list_role_policies()
@@ -141,7 +138,7 @@ async fn inline_policies(account: &AwsAccount, role_name: &str) -> Result<Vec<St
 
 async fn instance_profiles(account: &AwsAccount, role_name: &str) -> Result<Vec<String>, AwsError> {
     const ACTION: &str = "iam:ListInstanceProfilesForRole";
-    sorted_names(account, ACTION, |marker| async move {
+    sorted_names(account.max_pages(), ACTION, |marker| async move {
         let out = account
             .iam()
             .list_instance_profiles_for_role()

@@ -7,13 +7,15 @@ mod parameters;
 #[cfg(test)]
 mod tests;
 
-pub use fix::{SupportRoleFix, MARKER_TAG_KEY, MARKER_TAG_VALUE};
+pub use fix::SupportRoleFix;
 pub use parameters::SupportRoleParameters;
+pub use parameters::{MARKER_TAG_KEY, MARKER_TAG_VALUE};
 
 use async_trait::async_trait;
 use cisrun_core::{Audit, ErrorDetail, Evidence, Input, Outcome};
 
-use crate::aws::{AwsAccount, AwsError};
+use crate::account::AwsAccount;
+use crate::aws::AwsError;
 use crate::data::iam::{policy_entities, PolicyEntities};
 
 cisrun_core::control! {

@@ -5,8 +5,14 @@ use cisrun_core::{ControlParameters, RemediationError};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::fix::{MARKER_TAG_KEY, MARKER_TAG_VALUE, RESERVED_PATHS};
 use super::SupportRole;
+
+/// Tag cisrun puts on every role it creates; rollback deletes only roles that carry it.
+pub const MARKER_TAG_KEY: &str = "cisrun:created-by";
+pub const MARKER_TAG_VALUE: &str = "aws-iam-support-role";
+
+/// Paths AWS reserves for its own roles.
+pub(super) const RESERVED_PATHS: &[&str] = &["/aws-service-role/", "/aws-reserved/"];
 
 /// The profile's `parameters: aws-iam-support-role:` block; only remediation needs it.
 /// Method 1 (`role_name` and `trusted_principals`) creates a role; method 2

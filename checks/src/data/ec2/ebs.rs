@@ -1,6 +1,7 @@
 //! EBS encryption by default, per region.
 
-use crate::aws::{AwsAccount, AwsError, DataKey};
+use crate::account::{AwsAccount, DataKey};
+use crate::aws::AwsError;
 use crate::regions::InRegion;
 
 /// The action that reads the EBS encryption default.

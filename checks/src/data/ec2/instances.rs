@@ -1,7 +1,8 @@
 //! EC2 instances, per region.
 
+use crate::account::{AwsAccount, DataKey};
 use crate::aws::pages::{read_pages, Page};
-use crate::aws::{AwsAccount, AwsError, DataKey};
+use crate::aws::AwsError;
 use crate::regions::InRegion;
 
 /// The action that lists instances.

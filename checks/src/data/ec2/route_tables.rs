@@ -2,8 +2,9 @@
 
 use std::collections::HashMap;
 
+use crate::account::{AwsAccount, DataKey};
 use crate::aws::pages::{read_pages, Page};
-use crate::aws::{AwsAccount, AwsError, DataKey};
+use crate::aws::AwsError;
 
 /// The action that lists route tables.
 pub const DESCRIBE_ROUTE_TABLES: &str = "ec2:DescribeRouteTables";

@@ -27,7 +27,7 @@ cisrun_core::control! {
     /// Not attached.
     ///
     /// ## References
-    /// - https://wiki.acme.example/aws-baseline#1.1
+    /// - https://wiki.acme.example/aws-baseline#admin-only-through-roles
     pub struct AdminOnlyThroughRoles {
         id: "acme-iam-admin-only-through-roles",
         title: "AdministratorAccess is attached only to roles",

@@ -26,7 +26,7 @@ cisrun_core::control! {
     /// No limit.
     ///
     /// ## References
-    /// - https://wiki.acme.example/aws-baseline#1.2
+    /// - https://wiki.acme.example/aws-baseline#user-limit
     pub struct UserLimit {
         id: "acme-iam-user-limit",
         title: "The account has no more IAM users than ACME allows",
