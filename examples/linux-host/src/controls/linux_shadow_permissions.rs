@@ -341,7 +341,7 @@ mod tests {
     use crate::settings::RootPath;
     use cisrun_core::Status;
 
-    fn host(shadow_mode: u32, group: &str) -> (tempfile::TempDir, LinuxHost) {
+    fn host_with(shadow_mode: u32, group: &str) -> (tempfile::TempDir, LinuxHost) {
         let dir = tempfile::tempdir().expect("temp dir");
         std::fs::create_dir_all(dir.path().join("etc")).expect("etc");
         let shadow = dir.path().join("etc/shadow");
@@ -363,7 +363,7 @@ mod tests {
             (0o660, Status::Fail),
             (0o4640, Status::Fail),
         ] {
-            let (_dir, host) = host(mode, "root:x:0:\nshadow:x:42:\n");
+            let (_dir, host) = host_with(mode, "root:x:0:\nshadow:x:42:\n");
             let outcome = cisrun_core::testing::audit(&ShadowPermissions, &host).await;
             // Tests run as whoever runs them: only judge the mode when the owner is root.
             if ownership(&host)
@@ -377,9 +377,9 @@ mod tests {
 
     #[test]
     fn the_shadow_group_is_the_roots_own() {
-        let (_dir, host) = host(0o640, "root:x:0:\nshadow:x:42:\n");
+        let (_dir, host) = host_with(0o640, "root:x:0:\nshadow:x:42:\n");
         assert_eq!(shadow_gid(&host).expect("group"), Some(42));
-        let (_dir, host) = host(0o640, "root:x:0:\n");
+        let (_dir, host) = host_with(0o640, "root:x:0:\n");
         assert_eq!(shadow_gid(&host).expect("group"), None);
         assert!(
             parse_mode("0640").is_ok() && parse_mode("rw").is_err() && parse_mode("17777").is_err()
