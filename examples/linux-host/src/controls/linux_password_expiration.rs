@@ -66,6 +66,7 @@ cisrun_core::control! {
 pub struct PasswordExpirationParameters {
     /// The most days a password may be used (1 to 365, the benchmark's limit).
     #[serde(default = "benchmark_max_days")]
+    #[schemars(range(min = 1, max = 365))]
     pub max_days: u32,
 }
 
