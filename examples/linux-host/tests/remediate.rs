@@ -73,7 +73,7 @@ fn the_plan_changes_nothing_apply_fixes_and_rollback_restores_exactly() {
     let entries = std::fs::read_to_string(&journal).expect("journal");
     assert!(entries.contains("\"previous_mode\":\"0664\""), "{entries}");
     assert!(
-        entries.contains("\"mode\":\"0640\",\"uid\":0,\"gid\":42"),
+        entries.contains(r#""after":{"exists":true,"gid":42,"mode":"0640","uid":0}"#),
         "the after-state: {entries}"
     );
     // A second apply has nothing to do.
