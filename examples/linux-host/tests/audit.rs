@@ -209,7 +209,12 @@ fn unreadable_files_are_errors_naming_them_never_verdicts() {
     }
     // A root that is not a directory: every control is an error for it, the others still run.
     let missing = format!("{}/nothing-here", tree.root());
-    let path = profile(work.path(), "missing.yaml", &[missing.clone()], &[]);
+    let path = profile(
+        work.path(),
+        "missing.yaml",
+        std::slice::from_ref(&missing),
+        &[],
+    );
     cisrun(&[
         "audit",
         "--profile",
@@ -363,7 +368,7 @@ mod this_machine {
                         (w.next() == Some("PASS_MAX_DAYS"))
                             .then(|| w.next().unwrap_or("").to_string())
                     })
-                    .last()
+                    .next_back()
             });
         let defaults_ok = defaults.is_some_and(|v| in_range(&v));
         let shadow = std::fs::read_to_string("/etc/shadow").unwrap_or_default();
