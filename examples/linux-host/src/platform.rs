@@ -117,7 +117,14 @@ impl Platform for LinuxHostPlatform {
     const TARGET_NOUN: &'static str = "host";
 
     fn check_target_id(id: &str) -> Result<(), String> {
-        RootPath::parse(id).map(|_| ())
+        // The profile keeps an exception's id as written and compares it with the target's
+        // normalized id, so only the normalized spelling may be written.
+        let root = RootPath::parse(id)?;
+        if root.0 == id {
+            Ok(())
+        } else {
+            Err(format!("write the root `{id}` as `{root}`"))
+        }
     }
 
     fn target_id_schema() -> Option<serde_json::Value> {

@@ -316,6 +316,12 @@ fn bad_profiles_exit_2_naming_file_line_and_column() {
             "limit of 365",
         ),
         (
+            "spelling.yaml",
+            "exceptions:\n  - control: \"7.1.5\"\n    account: /mnt/image/\n    reason: image\n",
+            "spelling.yaml:6:",
+            "write the root `/mnt/image/` as `/mnt/image`",
+        ),
+        (
             "exception.yaml",
             "exceptions:\n  - control: \"7.1.5\"\n    account: relative/root\n    reason: image\n",
             "exception.yaml:6:",
@@ -568,5 +574,39 @@ fn the_readme_platform_section_is_the_example() {
     assert!(
         section.contains(head.trim_end()),
         "README's platform section does not quote the Platform impl's head as it is"
+    );
+}
+
+/// An exception names a root as its target id (the profile's `account:` key).
+#[test]
+fn an_exception_for_a_root_skips_its_control_there_only() {
+    let work = tempfile::tempdir().expect("temp dir");
+    let (excepted, other) = (Tree::non_compliant(), Tree::non_compliant());
+    let path = work.path().join("p.yaml");
+    let text = format!(
+        "benchmark: cis-debian-linux\nversion: v1.0.0\nlevel: 1\ntargets:\n  roots: [\"{}\", \"{}\"]\n\
+         exceptions:\n  - control: \"7.1.5\"\n    account: \"{}\"\n    reason: built elsewhere\n",
+        excepted.root(),
+        other.root(),
+        excepted.root()
+    );
+    std::fs::write(&path, text).expect("profile");
+    let json = work.path().join("r.json");
+    cisrun(&[
+        "audit",
+        "--profile",
+        path_str(&path),
+        "--json",
+        path_str(&json),
+    ])
+    .expect_code(1);
+    let report = read_json(&json);
+    assert_eq!(
+        statuses(&report, &excepted.root())["linux-shadow-permissions"],
+        "skipped"
+    );
+    assert_eq!(
+        statuses(&report, &other.root())["linux-shadow-permissions"],
+        "fail"
     );
 }
