@@ -55,7 +55,7 @@ cisrun_core::control! {
     /// `0` in the kernel, and set in no configuration file on a new Debian system.
     ///
     /// ## References
-    /// - CIS Debian Linux 12 Benchmark v1.1.0, 3.3.1
+    /// - CIS Debian Linux 12 Benchmark v1.1.0 (the table gives the number)
     /// - https://www.kernel.org/doc/Documentation/networking/ip-sysctl.txt
     /// - `sysctl.d(5)`, `sysctl(8)`
     pub struct IpForwardingDisabled {

@@ -57,7 +57,7 @@ cisrun_core::control! {
     /// `-rw-r----- root shadow` on Debian.
     ///
     /// ## References
-    /// - CIS Debian Linux 12 Benchmark v1.1.0, 7.1.5
+    /// - CIS Debian Linux 12 Benchmark v1.1.0 (the table gives the number)
     /// - `shadow(5)`
     pub struct ShadowPermissions {
         id: "linux-shadow-permissions",

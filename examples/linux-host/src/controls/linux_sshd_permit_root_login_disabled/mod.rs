@@ -12,7 +12,7 @@ use crate::platform::LinuxHost;
 
 const SSHD_CONFIG: &str = "/etc/ssh/sshd_config";
 
-/// sshd's value when no line sets it (OpenSSH 7.0 and later).
+/// sshd's value when no line sets it (since OpenSSH 7: `prohibit-password`).
 const DEFAULT: &str = "prohibit-password";
 
 /// What sshd accepts for `PermitRootLogin` (`without-password` is the old name of
@@ -68,7 +68,7 @@ cisrun_core::control! {
     /// `prohibit-password`.
     ///
     /// ## References
-    /// - CIS Debian Linux 12 Benchmark v1.1.0, 5.1.20
+    /// - CIS Debian Linux 12 Benchmark v1.1.0 (the table gives the number)
     /// - `sshd_config(5)`
     pub struct SshdPermitRootLoginDisabled {
         id: "linux-sshd-permit-root-login-disabled",
