@@ -133,8 +133,9 @@ pub trait Platform: Clone + Send + Sync + 'static {
     /// What people call one target, e.g. `account`, `host`.
     const TARGET_NOUN: &'static str;
 
-    /// Checks a target id written in a profile (an exception's `account:`).
-    fn check_target_id(id: &str) -> Result<(), String>;
+    /// A target id as written in a profile (an exception's `account:` or `target:`),
+    /// checked and in the spelling the platform's targets carry.
+    fn target_id(written: &str) -> Result<String, String>;
 
     /// The JSON Schema of a target id, for `cisrun schema` (default: any string).
     fn target_id_schema() -> Option<serde_json::Value> {
@@ -215,7 +216,7 @@ pub trait DynPlatform: Send + Sync {
         &self,
         generator: &mut schemars::SchemaGenerator,
     ) -> Vec<(&'static str, schemars::Schema)>;
-    fn check_target_id(&self, id: &str) -> Result<(), String>;
+    fn target_id(&self, written: &str) -> Result<String, String>;
     fn target_id_schema(&self) -> Option<serde_json::Value>;
     async fn open(
         &self,
@@ -234,7 +235,7 @@ fn read_profile<P: Platform>(
     source: &ProfileSource,
     context: &dyn ProfileContext,
 ) -> Result<Profile, ProfileError> {
-    crate::profile::parse_for::<P::Settings>(P::NAME, P::check_target_id, source, context)
+    crate::profile::parse_for::<P::Settings>(P::NAME, P::target_id, source, context)
 }
 
 /// A [`Platform`] as registered.
@@ -308,8 +309,8 @@ impl<P: Platform> DynPlatform for Registered<P> {
     ) -> Vec<(&'static str, schemars::Schema)> {
         <P::Settings as PlatformSettings>::schema(generator)
     }
-    fn check_target_id(&self, id: &str) -> Result<(), String> {
-        P::check_target_id(id)
+    fn target_id(&self, written: &str) -> Result<String, String> {
+        P::target_id(written)
     }
     fn target_id_schema(&self) -> Option<serde_json::Value> {
         P::target_id_schema()

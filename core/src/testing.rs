@@ -38,9 +38,9 @@ impl Platform for TestPlatform {
     const TARGET_KIND: &'static str = "test-target";
     const TARGET_NOUN: &'static str = "target";
 
-    fn check_target_id(id: &str) -> Result<(), String> {
+    fn target_id(id: &str) -> Result<String, String> {
         (id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit()))
-            .then_some(())
+            .then(|| id.to_string())
             .ok_or_else(|| format!("`{id}` is not a test target id: expected 12 digits"))
     }
 
@@ -88,8 +88,8 @@ impl Platform for OtherPlatform {
     const TARGET_KIND: &'static str = "other-target";
     const TARGET_NOUN: &'static str = "target";
 
-    fn check_target_id(_: &str) -> Result<(), String> {
-        Ok(())
+    fn target_id(id: &str) -> Result<String, String> {
+        Ok(id.to_string())
     }
 
     async fn open(&self, _: &NoSettings, _: RunLimits) -> Result<(), PlatformError> {

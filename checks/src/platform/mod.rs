@@ -44,8 +44,8 @@ impl Platform for Aws {
     const TARGET_KIND: &'static str = "aws-account";
     const TARGET_NOUN: &'static str = "account";
 
-    fn check_target_id(id: &str) -> Result<(), String> {
-        settings::AccountId::parse(id).map(|_| ())
+    fn target_id(written: &str) -> Result<String, String> {
+        settings::AccountId::parse(written).map(|id| id.0)
     }
 
     fn target_id_schema() -> Option<serde_json::Value> {

@@ -262,7 +262,7 @@ impl Profile {
         match reader {
             Some(reader) => (reader.read)(source, catalogue),
             // The benchmark is unknown: reading with no platform reports it where written.
-            None => read::parse_for::<NoSettings>("", |_| Ok(()), source, catalogue),
+            None => read::parse_for::<NoSettings>("", |id| Ok(id.to_string()), source, catalogue),
         }
     }
 

@@ -96,7 +96,7 @@ pub(crate) fn peek(source: &ProfileSource) -> Result<Peeked, ProfileError> {
 /// Reads a profile whose benchmark is a platform's with settings `S`.
 pub(crate) fn parse_for<S: PlatformSettings>(
     platform: &str,
-    check_target_id: fn(&str) -> Result<(), String>,
+    target_id: fn(&str) -> Result<String, String>,
     source: &ProfileSource,
     catalogue: &dyn ProfileContext,
 ) -> Result<Profile, ProfileError> {
@@ -109,7 +109,7 @@ pub(crate) fn parse_for<S: PlatformSettings>(
         catalogue,
         benchmark: &benchmark,
         version: &version,
-        check_target_id,
+        target_id,
     };
     let draft = ProfileSeed::<S> {
         ctx,
@@ -505,7 +505,7 @@ impl<'de> Visitor<'de> for SelectionSeed<'_> {
 #[derive(Clone, Copy)]
 struct ExceptionSeed<'a>(Context<'a>);
 
-const EXCEPTION_KEYS: &[&str] = &["control", "account", "reason", "expires"];
+const EXCEPTION_KEYS: &[&str] = &["control", "account", "target", "reason", "expires"];
 
 impl<'de> DeserializeSeed<'de> for ExceptionSeed<'_> {
     type Value = Exception;
@@ -518,8 +518,8 @@ impl<'de> Visitor<'de> for ExceptionSeed<'_> {
     type Value = Exception;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str(
-            "an exception: a mapping with `control`, `reason` and optionally `account` and \
-             `expires`",
+            "an exception: a mapping with `control`, `reason` and optionally `account` (or \
+             `target`) and `expires`",
         )
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Exception, A::Error> {
@@ -531,10 +531,11 @@ impl<'de> Visitor<'de> for ExceptionSeed<'_> {
                     "control",
                     map.next_value_seed(ControlRefSeed(self.0))?,
                 )?,
-                "account" => once(
+                // `target` and `account` (the AWS word, kept for AWS profiles) are one key.
+                "account" | "target" => once(
                     &mut account,
                     "account",
-                    map.next_value_seed(TargetIdSeed(self.0.check_target_id))?,
+                    map.next_value_seed(TargetIdSeed(self.0.target_id))?,
                 )?,
                 "reason" => once(&mut reason, "reason", map.next_value::<NonEmptyString>()?)?,
                 "expires" => once(&mut expires, "expires", map.next_value::<DateValue>()?.0)?,
@@ -552,7 +553,7 @@ impl<'de> Visitor<'de> for ExceptionSeed<'_> {
 
 /// An exception's `account:`: a target id, as the platform checks it.
 #[derive(Clone, Copy)]
-struct TargetIdSeed(fn(&str) -> Result<(), String>);
+struct TargetIdSeed(fn(&str) -> Result<String, String>);
 
 impl<'de> DeserializeSeed<'de> for TargetIdSeed {
     type Value = String;
@@ -569,8 +570,7 @@ impl Visitor<'_> for TargetIdSeed {
         f.write_str("a target id in quotes, e.g. \"123456789012\"")
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
-        (self.0)(v).map_err(E::custom)?;
-        Ok(v.to_string())
+        (self.0)(v).map_err(E::custom)
     }
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<String, E> {
         self.visit_str(&v.to_string())

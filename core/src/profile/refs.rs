@@ -52,7 +52,7 @@ pub(crate) struct Context<'a> {
     pub catalogue: &'a dyn ProfileContext,
     pub benchmark: &'a str,
     pub version: &'a str,
-    pub check_target_id: fn(&str) -> Result<(), String>,
+    pub target_id: fn(&str) -> Result<String, String>,
 }
 
 impl Context<'_> {
