@@ -37,7 +37,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use cisrun_core::registry::Plugin;
 use cisrun_core::Catalogue;
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 use crate::cli::{Cli, Command};
 
@@ -72,7 +72,20 @@ macro_rules! plugins {
 
 /// Runs cisrun: parses the command line, runs the command, returns the exit code.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    run_command_line(Cli::command())
+}
+
+/// [`main`] for a binary of its own name and purpose (a plugin's build, e.g.
+/// `cisrun-linux`): `--help` and errors say `name`, and `about` describes it.
+pub fn main_named(name: &'static str, about: &'static str) -> ExitCode {
+    run_command_line(Cli::command().name(name).bin_name(name).about(about))
+}
+
+fn run_command_line(command: clap::Command) -> ExitCode {
+    let parsed = command
+        .try_get_matches()
+        .and_then(|matches| Cli::from_arg_matches(&matches));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(error) => {
             // clap's --help and --version are not errors.

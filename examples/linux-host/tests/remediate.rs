@@ -72,8 +72,16 @@ fn the_plan_changes_nothing_apply_fixes_and_rollback_restores_exactly() {
     assert_eq!(state(&shadow), (0o640, 0, 42), "root:shadow 0640");
     let entries = std::fs::read_to_string(&journal).expect("journal");
     assert!(entries.contains("\"previous_mode\":\"0664\""), "{entries}");
-    assert!(
-        entries.contains(r#""after":{"exists":true,"gid":42,"mode":"0640","uid":0}"#),
+    // The last applied line records the state the fix left (key order is serde's business).
+    let after = entries
+        .lines()
+        .rev()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .find(|entry| entry["entry"] == "applied")
+        .map(|entry| entry["after"].clone());
+    assert_eq!(
+        after,
+        Some(serde_json::json!({"exists": true, "gid": 42, "mode": "0640", "uid": 0})),
         "the after-state: {entries}"
     );
     // A second apply has nothing to do.

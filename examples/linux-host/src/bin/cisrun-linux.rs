@@ -5,5 +5,8 @@ use std::process::ExitCode;
 cisrun::plugins!(cisrun_linux_host);
 
 fn main() -> ExitCode {
-    cisrun::main()
+    cisrun::main_named(
+        "cisrun-linux",
+        "Audit Linux hosts (this machine, or mounted images) against CIS profiles.",
+    )
 }
