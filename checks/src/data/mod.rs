@@ -8,6 +8,7 @@
 pub mod accessanalyzer;
 pub mod account;
 pub mod authorization;
+pub mod cloudtrail;
 pub mod config;
 pub mod ec2;
 pub mod efs;
