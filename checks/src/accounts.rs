@@ -57,7 +57,82 @@ fn invalid_response(action: &str, message: String) -> AwsError {
     }
 }
 
-/// Who the credentials in `config` are (one `sts:GetCallerIdentity`).
+/// The longest identifier [`shown`] prints whole.
+const SHOWN_CHARS: usize = 64;
+
+/// An identifier from AWS as an error message may quote it: control characters escaped (a
+/// newline is `\n`), markup and table characters written as `\u{..}`, cut at 64 characters. Reports escape it again for their
+/// format; this keeps a hostile value short and on one line everywhere, logs included.
+pub fn shown(value: &str) -> String {
+    let mut chars = value.chars();
+    let head: String = chars.by_ref().take(SHOWN_CHARS).collect();
+    let mut out = String::new();
+    for c in head.chars() {
+        match c {
+            // Markup and table syntax of every report format, so a quoted value stays inert.
+            '<' | '>' | '&' | '|' | '`' | '"' | '\\' | '[' | ']' => {
+                out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+            }
+            c => out.extend(c.escape_debug()),
+        }
+    }
+    if chars.next().is_some() {
+        out.push('…');
+    }
+    format!("\"{out}\"")
+}
+
+/// True for an AWS account id: exactly 12 ASCII digits.
+pub fn is_account_id(value: &str) -> bool {
+    value.len() == 12 && value.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// True for a name made of lowercase ASCII letters, digits and hyphens (a partition, a
+/// service, a region code), of at most `max` bytes.
+fn is_code(value: &str, max: usize) -> bool {
+    value.len() <= max
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// True for a region code such as `us-east-1` or `ap-southeast-2`: lowercase letters,
+/// digits and hyphens, starting with a letter, ending with a letter or digit, at most 32
+/// bytes and with at least one hyphen.
+pub fn is_region_code(value: &str) -> bool {
+    let bytes = value.as_bytes();
+    (4..=32).contains(&bytes.len())
+        && is_code(value, 32)
+        && bytes[0].is_ascii_lowercase()
+        && bytes[bytes.len() - 1] != b'-'
+        && value.contains('-')
+}
+
+/// True for the shape of an ARN: `arn:<partition>:<service>:<region>:<account>:<resource>`
+/// with a partition and service of lowercase letters, digits and hyphens, a region that is
+/// empty or a region code, an account that is empty, 12 digits or `aws`, a non-empty
+/// resource, no control characters and at most 2,048 bytes.
+pub fn is_arn(value: &str) -> bool {
+    if value.len() > 2048 || value.chars().any(char::is_control) {
+        return false;
+    }
+    let parts: Vec<&str> = value.splitn(6, ':').collect();
+    let [arn, partition, service, region, account, resource] = parts.as_slice() else {
+        return false;
+    };
+    *arn == "arn"
+        && !partition.is_empty()
+        && is_code(partition, 32)
+        && !service.is_empty()
+        && is_code(service, 64)
+        && (region.is_empty() || is_region_code(region))
+        && (account.is_empty() || *account == "aws" || is_account_id(account))
+        && !resource.is_empty()
+}
+
+/// Who the credentials in `config` are (one `sts:GetCallerIdentity`). An account id that
+/// is not 12 digits or an ARN of another shape is an `InvalidResponse` error: what AWS
+/// names here becomes report text and role ARNs.
 pub async fn caller_identity(config: &SdkConfig) -> Result<CallerIdentity, AwsError> {
     const ACTION: &str = "sts:GetCallerIdentity";
     let identity = sts_client(config)
@@ -67,8 +142,23 @@ pub async fn caller_identity(config: &SdkConfig) -> Result<CallerIdentity, AwsEr
         .map_err(|e| AwsError::from_sdk(ACTION, e))?;
     let arn = identity.arn().unwrap_or_default().to_string();
     let account_id = identity.account().unwrap_or_default().to_string();
+    if !is_account_id(&account_id) {
+        return Err(invalid_response(
+            ACTION,
+            format!("the account id {} is not 12 digits", shown(&account_id)),
+        ));
+    }
+    if !is_arn(&arn) {
+        return Err(invalid_response(
+            ACTION,
+            format!("the caller ARN {} is not an ARN", shown(&arn)),
+        ));
+    }
     let partition = partition_of(&arn).ok_or_else(|| {
-        invalid_response(ACTION, format!("caller ARN `{arn}` names no partition"))
+        invalid_response(
+            ACTION,
+            format!("caller ARN {} names no partition", shown(&arn)),
+        )
     })?;
     Ok(CallerIdentity {
         account_id,
@@ -100,6 +190,10 @@ impl AwsAccount {
 pub struct OrgAccount {
     pub id: String,
     pub name: Option<String>,
+    /// Why the listing's entry cannot be trusted (an id that is not 12 digits): the
+    /// account is then an error target, never reached. `id` is the entry's id as
+    /// [`shown`] prints it.
+    pub invalid: Option<AwsError>,
 }
 
 fn is_active(state: Option<&AccountState>, status: Option<&AccountStatus>) -> bool {
@@ -120,10 +214,20 @@ pub async fn organization_accounts(
     max_pages: usize,
 ) -> Result<Vec<OrgAccount>, AwsError> {
     let client = &crate::counted_client!(aws_sdk_organizations, config);
-    let mut found: BTreeMap<String, Option<String>> = BTreeMap::new();
-    let mut keep = |id: Option<&str>, name: Option<&str>| {
-        if let Some(id) = id.filter(|id| !id.is_empty()) {
-            found.insert(id.to_string(), name.map(str::to_string));
+    let mut found: BTreeMap<String, (Option<String>, Option<AwsError>)> = BTreeMap::new();
+    let mut keep = |action: &str, id: Option<&str>, name: Option<&str>| {
+        let Some(id) = id.filter(|id| !id.is_empty()) else {
+            return;
+        };
+        let name = name.map(str::to_string);
+        if is_account_id(id) {
+            found.insert(id.to_string(), (name, None));
+        } else {
+            let error = invalid_response(
+                action,
+                format!("the account id {} is not 12 digits", shown(id)),
+            );
+            found.insert(shown(id), (name, Some(error)));
         }
     };
     if parents.is_empty() {
@@ -140,7 +244,7 @@ pub async fn organization_accounts(
         .await?;
         for account in &accounts {
             if is_active(account.state(), account.status()) {
-                keep(account.id(), account.name());
+                keep(ACTION, account.id(), account.name());
             }
         }
     } else {
@@ -165,7 +269,7 @@ pub async fn organization_accounts(
             .await?;
             for account in &accounts {
                 if is_active(account.state(), account.status()) {
-                    keep(account.id(), account.name());
+                    keep(ACCOUNTS, account.id(), account.name());
                 }
             }
             const UNITS: &str = "organizations:ListOrganizationalUnitsForParent";
@@ -191,7 +295,7 @@ pub async fn organization_accounts(
     }
     Ok(found
         .into_iter()
-        .map(|(id, name)| OrgAccount { id, name })
+        .map(|(id, (name, invalid))| OrgAccount { id, name, invalid })
         .collect())
 }
 
@@ -333,6 +437,77 @@ mod tests {
             ),
             "arn:aws-us-gov:iam::222222222222:role/audit/Cisrun"
         );
+    }
+
+    #[test]
+    fn identifiers_from_aws_are_checked_for_shape() {
+        assert!(is_account_id("123456789012"));
+        for bad in [
+            "12345678901",
+            "1234567890123",
+            "12345678901a",
+            "<img src=x>",
+            "１２３４５６７８９０１２",
+            "",
+        ] {
+            assert!(!is_account_id(bad), "{bad}");
+        }
+        for good in [
+            "us-east-1",
+            "ap-southeast-2",
+            "us-gov-west-1",
+            "cn-north-1",
+            "eu-central-2",
+        ] {
+            assert!(is_region_code(good), "{good}");
+        }
+        for bad in [
+            "",
+            "US-EAST-1",
+            "us_east_1",
+            "us-east-1\n",
+            "-us-east-1",
+            "us-east-",
+            "useast",
+            "a".repeat(40).as_str(),
+            "<script>",
+        ] {
+            assert!(!is_region_code(bad), "{bad}");
+        }
+        for good in [
+            "arn:aws:iam::123456789012:role/support",
+            "arn:aws-us-gov:sts::123456789012:assumed-role/a/b",
+            "arn:aws:iam::aws:policy/AWSSupportAccess",
+            "arn:aws:s3:::bucket",
+            "arn:aws:ec2:us-east-1:123456789012:vpc/vpc-1",
+        ] {
+            assert!(is_arn(good), "{good}");
+        }
+        for bad in [
+            "",
+            "arn:aws:iam",
+            "arn::iam::123456789012:root",
+            "arn:AWS:iam::123456789012:root",
+            "arn:aws:iam::<img>:root",
+            "arn:aws:iam::123456789012:",
+            "arn:aws:iam::123456789012:root\nx",
+            "nra:aws:iam::123456789012:root",
+        ] {
+            assert!(!is_arn(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn shown_values_are_one_short_line() {
+        assert_eq!(shown("a\n| b |"), "\"a\\n\\u{7c} b \\u{7c}\"");
+        assert_eq!(
+            shown("<img src=x onerror=alert(1)>"),
+            "\"\\u{3c}img src=x onerror=alert(1)\\u{3e}\""
+        );
+        assert_eq!(shown("\u{0}\u{1b}"), "\"\\0\\u{1b}\"");
+        let long = shown(&"x".repeat(10_000));
+        assert!(long.len() < 80, "{long}");
+        assert!(long.ends_with("…\""), "{long}");
     }
 
     #[test]

@@ -197,12 +197,26 @@ impl AwsAccount {
             .limited("ec2", ec2.describe_regions().all_regions(false).send())
             .await
             .map_err(|e| AwsError::from_sdk(DESCRIBE_REGIONS, e))?;
-        Ok(out
+        let names: Vec<String> = out
             .regions()
             .iter()
             .filter(|r| r.opt_in_status() != Some("not-opted-in"))
             .filter_map(|r| r.region_name().map(str::to_string))
-            .collect())
+            .collect();
+        // A region name becomes an endpoint host and report text: one of another shape
+        // means the answer cannot be trusted.
+        if let Some(bad) = names.iter().find(|r| !crate::accounts::is_region_code(r)) {
+            return Err(AwsError {
+                code: "InvalidResponse".to_string(),
+                message: format!(
+                    "the region name {} is not a region code",
+                    crate::accounts::shown(bad)
+                ),
+                action: DESCRIBE_REGIONS.to_string(),
+                access_denied: false,
+            });
+        }
+        Ok(names)
     }
 
     /// The client of `C`'s service in `region`, built on first use from this account's

@@ -560,6 +560,12 @@ impl Fault {
         }
     }
 
+    /// A 200 answer with `xml` as its body instead of moto's, as a hostile or broken
+    /// endpoint would give (an account id or region name of another shape).
+    pub fn answer(action: &str, xml: &str) -> Fault {
+        Fault::new(action, 200, "", xml)
+    }
+
     pub fn when_body_contains(mut self, text: &str) -> Fault {
         self.body_contains = Some(text.to_string());
         self
@@ -727,6 +733,14 @@ fn serve(
 }
 
 fn canned_error(request: &Request, fault: &Fault) -> Vec<u8> {
+    if fault.status == 200 {
+        return format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{}",
+            fault.message.len(),
+            fault.message
+        )
+        .into_bytes();
+    }
     let json = header(&request.head, "x-amz-target").is_some();
     let (content_type, body) = if json {
         (

@@ -282,3 +282,63 @@ async fn the_fix_turns_on_each_region_that_was_off_and_rollback_restores_exactly
         assert!(!ebs_default(&case, region).await, "{region} off again");
     }
 }
+
+/// A region name of another shape in `DescribeRegions` (it would become an endpoint host and
+/// report text) makes the regional control an error naming the action; no report carries it
+/// raw.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_region_name_of_another_shape_is_an_error_and_no_report_prints_it_raw() {
+    let case = ControlCase::new();
+    let proxy = FaultProxy::start(case.moto.port);
+    proxy.inject(Fault::answer(
+        "DescribeRegions",
+        "<DescribeRegionsResponse xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\"><requestId>r</requestId><regionInfo><item><regionName>us-east-1</regionName><optInStatus>opt-in-not-required</optInStatus></item><item><regionName>&lt;img src=x onerror=alert(1)&gt;</regionName><optInStatus>opt-in-not-required</optInStatus></item></regionInfo></DescribeRegionsResponse>",
+    ));
+    let markdown = case.path("summary.md");
+    let report = case.audit_report_at(
+        &proxy.endpoint,
+        &cisrun_e2e::narrow_profile_yaml(&[EBS]),
+        &["--markdown", markdown.to_str().expect("utf-8")],
+    );
+    let result = &results_by_control(&report, seed::ACCOUNT)[EBS];
+    assert_eq!(status(result), "error", "{result:#}");
+    let error = &result["outcome"]["error"];
+    assert_eq!(error["code"], "InvalidResponse", "{error:#}");
+    let message = error["message"].as_str().unwrap_or_default();
+    assert!(message.contains("is not a region code"), "{message}");
+    let summary = std::fs::read_to_string(&markdown).expect("markdown report");
+    assert!(!summary.contains("<img"), "{summary}");
+    assert_eq!(proxy.count("GetEbsEncryptionByDefault"), 0);
+}
+
+/// An account id from `sts:GetCallerIdentity` that is not 12 digits is refused where it
+/// enters: the run says so, and the hostile text is never printed raw.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_caller_account_id_of_another_shape_is_refused() {
+    let case = ControlCase::new();
+    let proxy = FaultProxy::start(case.moto.port);
+    proxy.inject(Fault::answer(
+        "GetCallerIdentity",
+        "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/x</Arn><UserId>AIDAX</UserId><Account>&lt;img src=x onerror=alert(1)&gt;\n| injected |</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></GetCallerIdentityResponse>",
+    ));
+    let profile = case.profile(&cisrun_e2e::narrow_profile_yaml(&[EBS]));
+    let markdown = case.path("summary.md");
+    let out = case.cisrun_at(
+        &proxy.endpoint,
+        &[
+            "audit",
+            "--profile",
+            profile.to_str().expect("utf-8"),
+            "--markdown",
+            markdown.to_str().expect("utf-8"),
+        ],
+    );
+    assert_ne!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    out.assert_no_panic();
+    let printed = format!("{}{}", out.stdout, out.stderr);
+    assert!(printed.contains("is not 12 digits"), "{printed}");
+    assert!(!printed.contains("<img"), "{printed}");
+    if let Ok(summary) = std::fs::read_to_string(&markdown) {
+        assert!(!summary.contains("<img"), "{summary}");
+    }
+}

@@ -454,11 +454,10 @@ pub fn s3_object_coverage(selectors: &Selectors, access: ObjectAccess) -> Object
         }
     } else {
         for selector in &selectors.basic {
-            let covers = match (selector.read_write_type.as_str(), access) {
-                ("All", _) => true,
-                ("ReadOnly", ObjectAccess::Read) | ("WriteOnly", ObjectAccess::Write) => true,
-                _ => false,
-            };
+            let covers = matches!(
+                (selector.read_write_type.as_str(), access),
+                ("All", _) | ("ReadOnly", ObjectAccess::Read) | ("WriteOnly", ObjectAccess::Write)
+            );
             for resource in &selector.data_resources {
                 if resource.resource_type != "AWS::S3::Object" {
                     continue;

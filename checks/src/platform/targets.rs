@@ -25,6 +25,9 @@ pub enum Access {
     Base(Option<CallerIdentity>),
     /// By assuming this role.
     AssumeRole { role_arn: String },
+    /// Not at all: the listing that named it cannot be trusted (an account id of another
+    /// shape), so its audit is this error.
+    Invalid(AwsError),
 }
 
 /// One account to audit or remediate.
@@ -69,7 +72,7 @@ pub async fn resolve(
             e,
         )
     })?;
-    let mut listed: Vec<(String, Option<String>)> = match targets.source {
+    let mut listed: Vec<(String, Option<String>, Option<AwsError>)> = match targets.source {
         TargetSource::Organization => {
             let org =
                 accounts::organization_accounts(base, &targets.organizational_units, max_pages)
@@ -80,28 +83,28 @@ pub async fn resolve(
                             e,
                         )
                     })?;
-            let org: Vec<_> = org.into_iter().map(|a| (a.id, a.name)).collect();
+            let org: Vec<_> = org.into_iter().map(|a| (a.id, a.name, a.invalid)).collect();
             if targets.accounts.is_empty() {
                 org
             } else {
                 for wanted in &targets.accounts {
-                    if !org.iter().any(|(id, _)| *id == wanted.0) {
+                    if !org.iter().any(|(id, _, _)| *id == wanted.0) {
                         tracing::warn!(account = %wanted, "listed in `accounts` but not an ACTIVE account of the Organization (or of its selected OUs); skipped");
                     }
                 }
                 org.into_iter()
-                    .filter(|(id, _)| targets.accounts.iter().any(|a| a.0 == *id))
+                    .filter(|(id, _, _)| targets.accounts.iter().any(|a| a.0 == *id))
                     .collect()
             }
         }
         TargetSource::Accounts | TargetSource::Current => targets
             .accounts
             .iter()
-            .map(|a| (a.0.clone(), None))
+            .map(|a| (a.0.clone(), None, None))
             .collect(),
     };
-    listed.retain(|(id, _)| !targets.exclude_accounts.iter().any(|x| x.0 == *id));
-    listed.sort();
+    listed.retain(|(id, _, _)| !targets.exclude_accounts.iter().any(|x| x.0 == *id));
+    listed.sort_by(|a, b| a.0.cmp(&b.0));
     listed.dedup_by(|a, b| a.0 == b.0);
     let role = targets
         .assume_role
@@ -109,12 +112,13 @@ pub async fn resolve(
         .map(|spec| spec.role.0.as_str());
     Ok(listed
         .into_iter()
-        .map(|(id, name)| {
-            let access = match role {
-                Some(role) if id != identity.account_id => Access::AssumeRole {
+        .map(|(id, name, invalid)| {
+            let access = match (invalid, role) {
+                (Some(error), _) => Access::Invalid(error),
+                (None, Some(role)) if id != identity.account_id => Access::AssumeRole {
                     role_arn: accounts::role_arn(role, &id, &identity.partition),
                 },
-                _ => Access::Base(Some(identity.clone())),
+                (None, _) => Access::Base(Some(identity.clone())),
             };
             Target {
                 account_id: Some(id),
@@ -175,6 +179,7 @@ impl Connector {
                 };
                 self.assumer.connect(account_id, spec).await?
             }
+            (Access::Invalid(error), _) => return Err(error.clone()),
             (Access::AssumeRole { role_arn }, None) => {
                 return Err(AwsError {
                     code: "InvalidTarget".to_string(),
