@@ -48,15 +48,6 @@ fn sts_client(config: &SdkConfig) -> aws_sdk_sts::Client {
     crate::counted_client!(aws_sdk_sts, config)
 }
 
-fn invalid_response(action: &str, message: String) -> AwsError {
-    AwsError {
-        code: "InvalidResponse".to_string(),
-        message,
-        action: action.to_string(),
-        access_denied: false,
-    }
-}
-
 /// The longest identifier [`shown`] prints whole.
 const SHOWN_CHARS: usize = 64;
 
@@ -143,19 +134,19 @@ pub async fn caller_identity(config: &SdkConfig) -> Result<CallerIdentity, AwsEr
     let arn = identity.arn().unwrap_or_default().to_string();
     let account_id = identity.account().unwrap_or_default().to_string();
     if !is_account_id(&account_id) {
-        return Err(invalid_response(
+        return Err(AwsError::invalid_response(
             ACTION,
             format!("the account id {} is not 12 digits", shown(&account_id)),
         ));
     }
     if !is_arn(&arn) {
-        return Err(invalid_response(
+        return Err(AwsError::invalid_response(
             ACTION,
             format!("the caller ARN {} is not an ARN", shown(&arn)),
         ));
     }
     let partition = partition_of(&arn).ok_or_else(|| {
-        invalid_response(
+        AwsError::invalid_response(
             ACTION,
             format!("caller ARN {} names no partition", shown(&arn)),
         )
@@ -223,7 +214,7 @@ pub async fn organization_accounts(
         if is_account_id(id) {
             found.insert(id.to_string(), (name, None));
         } else {
-            let error = invalid_response(
+            let error = AwsError::invalid_response(
                 action,
                 format!("the account id {} is not 12 digits", shown(id)),
             );

@@ -206,15 +206,13 @@ impl AwsAccount {
         // A region name becomes an endpoint host and report text: one of another shape
         // means the answer cannot be trusted.
         if let Some(bad) = names.iter().find(|r| !crate::accounts::is_region_code(r)) {
-            return Err(AwsError {
-                code: "InvalidResponse".to_string(),
-                message: format!(
+            return Err(AwsError::invalid_response(
+                DESCRIBE_REGIONS,
+                format!(
                     "the region name {} is not a region code",
                     crate::accounts::shown(bad)
                 ),
-                action: DESCRIBE_REGIONS.to_string(),
-                access_denied: false,
-            });
+            ));
         }
         Ok(names)
     }

@@ -137,6 +137,17 @@ const ACCESS_DENIED_CODES: &[&str] = &[
 ];
 
 impl AwsError {
+    /// An answer of `action` that cannot be trusted (unreadable, or naming something of
+    /// another shape): neither a pass nor a fail.
+    pub fn invalid_response(action: &str, message: String) -> Self {
+        Self {
+            code: "InvalidResponse".to_string(),
+            message,
+            action: action.to_string(),
+            access_denied: false,
+        }
+    }
+
     /// Maps any SDK error of a call that needed `action`.
     pub fn from_sdk<E>(action: &str, error: SdkError<E, HttpResponse>) -> Self
     where
@@ -156,15 +167,13 @@ impl AwsError {
                 let status = service.raw().status().as_u16();
                 // A success the SDK could not parse (seen from emulators): say so, not "HTTP 200".
                 if (200..300).contains(&status) && err.code().is_none() {
-                    return Self {
-                        code: "InvalidResponse".to_string(),
-                        message: format!(
+                    return Self::invalid_response(
+                        action,
+                        format!(
                             "the HTTP {status} response could not be read: {}",
                             error_chain(error)
                         ),
-                        action: action.to_string(),
-                        access_denied: false,
-                    };
+                    );
                 }
                 // Some endpoints (and emulators) send an error body the SDK cannot read;
                 // the HTTP status still says what happened.

@@ -642,7 +642,8 @@ async fn read_trails(account: &AwsAccount) -> Result<Trails, AwsError> {
                 .include_shadow_trails(true)
                 .send()
                 .await
-                .map_err(|e| in_region(AwsError::from_sdk(DESCRIBE_TRAILS, e), &region))?;
+                // Filed under its region by `in_each_region`: the message need not repeat it.
+                .map_err(|e| AwsError::from_sdk(DESCRIBE_TRAILS, e))?;
             Ok(out.trail_list().to_vec())
         })
         .await?;

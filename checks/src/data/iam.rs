@@ -248,12 +248,7 @@ impl CredentialReport {
 }
 
 fn invalid_report(message: impl Into<String>) -> AwsError {
-    AwsError {
-        code: "InvalidResponse".to_string(),
-        message: message.into(),
-        action: "iam:GetCredentialReport".to_string(),
-        access_denied: false,
-    }
+    AwsError::invalid_response("iam:GetCredentialReport", message.into())
 }
 
 /// Parses the report's CSV (`Content`, already base64-decoded by the SDK).
