@@ -13,6 +13,7 @@ pub mod account;
 pub mod accounts;
 pub mod aws;
 pub mod data;
+pub mod evidence;
 pub mod platform;
 pub mod policy;
 pub mod regions;

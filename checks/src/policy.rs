@@ -135,6 +135,17 @@ pub fn strings(value: &Value) -> Vec<&str> {
     }
 }
 
+/// Whether a principal is everyone: `"*"`, or `{"AWS": "*"}` (a string or a list holding `*`).
+pub fn everyone(principal: &Value) -> bool {
+    match principal {
+        Value::String(s) => s == "*",
+        Value::Object(map) => map
+            .get("AWS")
+            .is_some_and(|aws| strings(aws).contains(&"*")),
+        _ => false,
+    }
+}
+
 /// Whether a statement is `Effect: Allow`.
 pub fn allows(statement: &Value) -> bool {
     statement["Effect"].as_str() == Some("Allow")

@@ -22,7 +22,7 @@ use std::sync::Arc;
 
 use aws_sdk_cloudtrail::types::ReadWriteType;
 use chrono::{DateTime, Utc};
-use cisrun_core::ErrorDetail;
+use cisrun_core::{ErrorDetail, Evidence, Findings, Outcome};
 
 use crate::account::{AwsAccount, DataKey};
 use crate::aws::AwsError;
@@ -366,8 +366,9 @@ impl ObjectAccess {
     }
 }
 
-/// The bucket an S3 object ARN prefix names, or `None` for every bucket
-/// (`arn:<partition>:s3` or `arn:<partition>:s3:::`).
+/// The bucket whose every object an S3 object ARN prefix selects, `Some(None)` for every
+/// bucket (`arn:<partition>:s3` or `arn:<partition>:s3:::`), `None` for a prefix that
+/// selects only some keys of a bucket (or is not an S3 ARN).
 fn bucket_of_prefix(value: &str) -> Option<Option<String>> {
     let rest = value.strip_prefix("arn:")?;
     let (_partition, rest) = rest.split_once(':')?;
@@ -375,8 +376,9 @@ fn bucket_of_prefix(value: &str) -> Option<Option<String>> {
         return Some(None);
     }
     let path = rest.strip_prefix("s3:::")?;
-    let bucket = path.split('/').next().unwrap_or_default();
-    (!bucket.is_empty()).then(|| Some(bucket.to_string()))
+    // `bucket/` (or `bucket`) is every object of the bucket; `bucket/logs/` only some.
+    let bucket = path.strip_suffix('/').unwrap_or(path);
+    (!bucket.is_empty() && !bucket.contains('/')).then(|| Some(bucket.to_string()))
 }
 
 /// Which buckets' object `access` events the selectors log.
@@ -438,7 +440,8 @@ pub fn s3_object_coverage(selectors: &Selectors, access: ObjectAccess) -> Object
                         && arn.not_ends_with.is_empty()
                         && arn.ends_with.is_empty() =>
                 {
-                    for value in arn.starts_with.iter().chain(&arn.equals) {
+                    // `Equals` names single objects; only a prefix selects a bucket.
+                    for value in &arn.starts_with {
                         match bucket_of_prefix(value) {
                             Some(None) => return ObjectCoverage::AllBuckets,
                             Some(Some(bucket)) => buckets.push(bucket),
@@ -511,6 +514,109 @@ impl Trails {
             .iter()
             .filter(|t| logs_all_management_events(t).is_ok())
     }
+}
+
+/// The verdict of a control that judges every trail on its own: `judge` files each trail's
+/// finding (its ARN, its home region); a region whose trails could not be listed is that
+/// region's error; no trail at all fails. The rule is [`Findings`]'s: fail > error > pass.
+pub fn judge_each_trail(
+    account: &AwsAccount,
+    subject: &str,
+    trails: &Trails,
+    mut judge: impl FnMut(&mut Findings, &Trail),
+) -> Outcome {
+    if trails.trails.is_empty() && trails.unread_regions.is_empty() {
+        return Outcome::fail(
+            "no CloudTrail trail in any region",
+            vec![Evidence::new(
+                format!(
+                    "arn:{}:cloudtrail::{}:trails",
+                    account.partition, account.account_id
+                ),
+                "cloudtrail:DescribeTrails lists no trail in any region",
+            )],
+        );
+    }
+    let mut findings = Findings::new(subject);
+    for trail in &trails.trails {
+        judge(&mut findings, trail);
+    }
+    for (region, error) in &trails.unread_regions {
+        findings.unread(
+            region,
+            crate::regions::region_resource(region),
+            error.to_detail(),
+        );
+    }
+    findings.outcome()
+}
+
+/// The verdict of a control that judges the S3 bucket each trail delivers to: one finding
+/// per bucket (its ARN, its region; the evidence names the trails that use it), `judge`
+/// reading what it needs for each bucket concurrently. The bucket may belong to another
+/// account (an organization's log archive): what cannot be read there, its location
+/// included, is that bucket's *error* naming the action, never a fail. No trail at all
+/// fails, as in [`judge_each_trail`].
+pub async fn judge_trail_buckets<F, Fut>(account: &AwsAccount, trails: &Trails, judge: F) -> Outcome
+where
+    F: Fn(crate::data::s3::Bucket) -> Fut,
+    Fut: std::future::Future<Output = Result<(bool, String), AwsError>>,
+{
+    if trails.trails.is_empty() && trails.unread_regions.is_empty() {
+        return judge_each_trail(account, "trail buckets", trails, |_, _| {});
+    }
+    let mut by_bucket: BTreeMap<&str, Vec<&Trail>> = BTreeMap::new();
+    let mut findings = Findings::new("trail buckets");
+    for trail in &trails.trails {
+        match trail.s3_bucket.as_deref().filter(|b| !b.is_empty()) {
+            Some(bucket) => by_bucket.entry(bucket).or_default().push(trail),
+            None => findings.fail(
+                &trail.arn,
+                Some(&trail.home_region),
+                "the trail names no S3 bucket (S3BucketName is empty)",
+            ),
+        }
+    }
+    let judge = &judge;
+    let verdicts =
+        futures::future::join_all(by_bucket.into_iter().map(|(name, users)| async move {
+            let bucket = crate::data::s3::locate_bucket(account, name).await;
+            let verdict = judge(bucket.clone()).await;
+            (bucket, users, verdict)
+        }))
+        .await;
+    for (bucket, users, verdict) in verdicts {
+        let arn = bucket.arn(account);
+        let used_by = format!(
+            "bucket of {}",
+            users
+                .iter()
+                .map(|t| t.arn.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        match verdict {
+            Ok((true, detail)) => {
+                findings.pass(arn, Some(&bucket.region), format!("{used_by}: {detail}"))
+            }
+            Ok((false, detail)) => {
+                findings.fail(arn, Some(&bucket.region), format!("{used_by}: {detail}"))
+            }
+            Err(error) => {
+                let mut detail = error.to_detail();
+                detail.message = format!("{used_by}: {}", detail.message);
+                findings.unread(&bucket.region, arn, detail);
+            }
+        }
+    }
+    for (region, error) in &trails.unread_regions {
+        findings.unread(
+            region,
+            crate::regions::region_resource(region),
+            error.to_detail(),
+        );
+    }
+    findings.outcome()
 }
 
 /// One region's `DescribeTrails` answer.
@@ -890,7 +996,8 @@ mod tests {
         };
         assert_eq!(
             s3_object_coverage(&listed, ObjectAccess::Read),
-            ObjectCoverage::Buckets(vec!["b1".to_string(), "b2".to_string()])
+            ObjectCoverage::Buckets(vec!["b1".to_string()]),
+            "b2/logs selects only some of b2's objects"
         );
         let trailing = Selectors {
             basic: vec![basic(

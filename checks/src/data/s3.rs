@@ -74,6 +74,11 @@ pub const GET_ENCRYPTION_CONFIGURATION: &str = "s3:GetEncryptionConfiguration";
 /// The action behind S3 Control's `GetPublicAccessBlock` (the account's setting).
 pub const GET_ACCOUNT_PUBLIC_ACCESS_BLOCK: &str = "s3:GetAccountPublicAccessBlock";
 
+/// The action behind `GetBucketLogging`.
+pub const GET_BUCKET_LOGGING: &str = "s3:GetBucketLogging";
+/// The action behind `GetBucketAcl`.
+pub const GET_BUCKET_ACL: &str = "s3:GetBucketAcl";
+
 /// What every bucket control needs to list the buckets.
 pub const BUCKET_LISTING: &[&str] = &[LIST_BUCKETS, GET_BUCKET_LOCATION];
 
@@ -414,6 +419,94 @@ pub async fn read_account_public_access_block(
             "NoSuchPublicAccessBlockConfiguration",
         ),
     }
+}
+
+/// A bucket known by name only (e.g. a trail's, possibly in another account), located with
+/// `GetBucketLocation` once per run; a location that cannot be read is the bucket's
+/// `location_error`.
+pub async fn locate_bucket(account: &AwsAccount, name: &str) -> Bucket {
+    const LOCATION: DataKey<String> = DataKey::new(GET_BUCKET_LOCATION);
+    let home = account.home_region();
+    let s3 = account.client::<aws_sdk_s3::Client>(&home);
+    let located = account
+        .fetch_limited(&LOCATION, name, || async {
+            s3.get_bucket_location()
+                .bucket(name)
+                .send()
+                .await
+                .map(|out| region_of_constraint(out.location_constraint().map(|c| c.as_str())))
+                .map_err(|e| AwsError::from_sdk(GET_BUCKET_LOCATION, e))
+        })
+        .await;
+    match located {
+        Ok(region) => Bucket {
+            name: name.to_string(),
+            region: (*region).clone(),
+            location_error: None,
+        },
+        Err(error) => Bucket {
+            name: name.to_string(),
+            region: home,
+            location_error: Some(error),
+        },
+    }
+}
+
+/// The bucket's server access logging target bucket; `None` when logging is off.
+pub async fn bucket_logging(
+    account: &AwsAccount,
+    bucket: &Bucket,
+) -> Result<Arc<Option<String>>, AwsError> {
+    per_bucket(account, GET_BUCKET_LOGGING, bucket, |s3| async move {
+        let out = s3
+            .get_bucket_logging()
+            .bucket(&bucket.name)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(GET_BUCKET_LOGGING, e))?;
+        Ok(out.logging_enabled().map(|l| l.target_bucket().to_string()))
+    })
+    .await
+}
+
+/// The grantee group URIs of S3's public groups.
+pub const PUBLIC_GROUPS: &[&str] = &[
+    "http://acs.amazonaws.com/groups/global/AllUsers",
+    "http://acs.amazonaws.com/groups/global/AuthenticatedUsers",
+];
+
+/// The bucket ACL's grants to everyone (`AllUsers`) or to any AWS user
+/// (`AuthenticatedUsers`), as `AllUsers:READ`.
+pub async fn bucket_public_grants(
+    account: &AwsAccount,
+    bucket: &Bucket,
+) -> Result<Arc<Vec<String>>, AwsError> {
+    per_bucket(account, GET_BUCKET_ACL, bucket, |s3| async move {
+        let out = s3
+            .get_bucket_acl()
+            .bucket(&bucket.name)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(GET_BUCKET_ACL, e))?;
+        let mut grants: Vec<String> = out
+            .grants()
+            .iter()
+            .filter_map(|g| {
+                let uri = g.grantee()?.uri()?;
+                PUBLIC_GROUPS.contains(&uri).then(|| {
+                    format!(
+                        "{}:{}",
+                        uri.rsplit('/').next().unwrap_or(uri),
+                        g.permission().map(|p| p.as_str()).unwrap_or("?")
+                    )
+                })
+            })
+            .collect();
+        grants.sort();
+        grants.dedup();
+        Ok(grants)
+    })
+    .await
 }
 
 /// The verdict of a bucket control: one finding per bucket (its ARN, its region), `judge`
