@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::io::Write;
 
 use anyhow::{bail, Context, Result};
 use cisrun_core::{Assessment, Catalogue, ControlMeta, Coverage, DynControl, Profile};
@@ -129,7 +130,11 @@ fn catalogue_markdown(catalogue: &Catalogue, controls: &[&'static dyn DynControl
 pub fn list(catalogue: &Catalogue, format: ListFormat) -> Result<u8> {
     let controls = catalogue.controls();
     match format {
-        ListFormat::Markdown => print!("{}", catalogue_markdown(catalogue, controls)),
+        ListFormat::Markdown => write!(
+            crate::output::Printed,
+            "{}",
+            catalogue_markdown(catalogue, controls)
+        )?,
         ListFormat::Json => {
             let rows: Vec<_> = controls
                 .iter()
@@ -160,7 +165,11 @@ pub fn list(catalogue: &Catalogue, format: ListFormat) -> Result<u8> {
                     })
                 })
                 .collect();
-            println!("{}", serde_json::to_string_pretty(&rows)?);
+            writeln!(
+                crate::output::Printed,
+                "{}",
+                serde_json::to_string_pretty(&rows)?
+            )?;
         }
         ListFormat::Table => {
             let mut out = String::new();
@@ -192,7 +201,7 @@ pub fn list(catalogue: &Catalogue, format: ListFormat) -> Result<u8> {
                 controls.len(),
                 catalogue.benchmarks().len()
             );
-            print!("{out}");
+            write!(crate::output::Printed, "{out}")?;
         }
     }
     Ok(EXIT_OK)
@@ -213,10 +222,18 @@ pub fn explain(catalogue: &Catalogue, id: &str) -> Result<u8> {
         }
     })?;
     let meta = control.meta();
-    println!("# {} — {}\n", meta.id, meta.title);
-    println!("Numbers: {}", numbers_summary(catalogue, meta.id));
-    println!("cisrun: {}\n", assessment_label(meta));
-    println!("{}", documentation(control).trim());
+    writeln!(crate::output::Printed, "# {} — {}\n", meta.id, meta.title)?;
+    writeln!(
+        crate::output::Printed,
+        "Numbers: {}",
+        numbers_summary(catalogue, meta.id)
+    )?;
+    writeln!(
+        crate::output::Printed,
+        "cisrun: {}\n",
+        assessment_label(meta)
+    )?;
+    writeln!(crate::output::Printed, "{}", documentation(control).trim())?;
     Ok(EXIT_OK)
 }
 
@@ -249,21 +266,30 @@ pub fn profiles(catalogue: &Catalogue, format: Format) -> Result<u8> {
                     })
                 })
                 .collect();
-            println!("{}", serde_json::to_string_pretty(&json)?);
+            writeln!(
+                crate::output::Printed,
+                "{}",
+                serde_json::to_string_pretty(&json)?
+            )?;
         }
         Format::Table => {
-            println!(
+            writeln!(
+                crate::output::Printed,
                 "{:<38} {:<20} {:<7} {:<5} RECOMMENDATIONS (IMPLEMENTED)",
-                "NAME", "BENCHMARK", "VERSION", "LEVEL"
-            );
+                "NAME",
+                "BENCHMARK",
+                "VERSION",
+                "LEVEL"
+            )?;
             for (shipped, count, implemented, p) in &rows {
-                println!(
+                writeln!(
+                    crate::output::Printed,
                     "{:<38} {:<20} {:<7} {:<5} {count} ({implemented})",
                     shipped.name,
                     p.benchmark,
                     p.version,
                     p.level.number(),
-                );
+                )?;
             }
         }
     }
@@ -413,7 +439,7 @@ pub fn coverage(catalogue: &Catalogue, args: &CoverageArgs) -> Result<u8> {
             }
         }
     }
-    print!("{out}");
+    write!(crate::output::Printed, "{out}")?;
     Ok(EXIT_OK)
 }
 
@@ -425,9 +451,10 @@ fn assessment_word(assessment: Assessment) -> &'static str {
 }
 
 pub fn schema(catalogue: &Catalogue) -> Result<u8> {
-    println!(
+    writeln!(
+        crate::output::Printed,
         "{}",
         serde_json::to_string_pretty(&catalogue.profile_schema())?
-    );
+    )?;
     Ok(EXIT_OK)
 }

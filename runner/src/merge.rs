@@ -7,6 +7,7 @@
 //! levels, the same account twice, or partitions of different splits are refused (exit 2).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, ensure, Context, Result};
@@ -92,7 +93,7 @@ pub fn run(catalogue: &cisrun_core::Catalogue, args: MergeArgs) -> Result<u8> {
         if outputs.stdout_taken() {
             eprintln!("{line}");
         } else {
-            println!("{line}");
+            writeln!(crate::output::Printed, "{line}")?;
         }
         // merge reads no baseline labels from JUnit: `new` counts every finding, as without
         // --baseline.

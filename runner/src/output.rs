@@ -108,7 +108,7 @@ pub fn finish_run(mut report: RunReport, outputs: &Outputs) -> Result<u8> {
     if outputs.stdout_taken() {
         crate::console::print_summary(&mut std::io::stderr().lock(), &report, noun)?;
     } else {
-        crate::console::print_summary(&mut std::io::stdout().lock(), &report, noun)?;
+        crate::console::print_summary(&mut Printed, &report, noun)?;
     }
     let fails = outputs.fail_on.fails(&report);
     if !fails && !report.succeeded() {
@@ -190,5 +190,29 @@ mod tests {
         );
         let error = anyhow::anyhow!("inner").context("outer");
         assert_eq!(error_chain(&error), "outer: inner");
+    }
+}
+
+/// Standard output for what cisrun prints (lists, documentation, summaries): a reader that
+/// stops reading (`cisrun list | head`) ends the printing quietly, never the run with a
+/// panic, and never changes its exit code.
+pub struct Printed;
+
+impl Printed {
+    fn quiet_if_closed(result: std::io::Result<usize>, len: usize) -> std::io::Result<usize> {
+        match result {
+            Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(len),
+            other => other,
+        }
+    }
+}
+
+impl Write for Printed {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        Self::quiet_if_closed(std::io::stdout().lock().write(buf), buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Self::quiet_if_closed(std::io::stdout().lock().flush().map(|()| 0), 0).map(|_| ())
     }
 }

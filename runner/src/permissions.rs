@@ -4,6 +4,7 @@
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
+use std::io::Write;
 
 use anyhow::{bail, Result};
 use cisrun_core::Catalogue;
@@ -68,14 +69,20 @@ fn markdown(catalogue: &Catalogue) -> String {
 
 pub fn run(catalogue: &Catalogue, args: &PermissionsArgs) -> Result<u8> {
     match (&args.profile, args.format) {
-        (None, PermissionsFormat::Markdown) => print!("{}", markdown(catalogue)),
+        (None, PermissionsFormat::Markdown) => {
+            write!(crate::output::Printed, "{}", markdown(catalogue))?
+        }
         (Some(reference), PermissionsFormat::Json) => {
             let profile = shipped::load(reference, catalogue)?;
             let platform = crate::platform_of(&profile, catalogue)?;
             let selected = engine::select(&profile, catalogue);
             let actions = target_actions(&selected, args.remediate);
             let document = platform.permissions(&profile, &actions);
-            println!("{}", serde_json::to_string_pretty(&document)?);
+            writeln!(
+                crate::output::Printed,
+                "{}",
+                serde_json::to_string_pretty(&document)?
+            )?;
         }
         (None, PermissionsFormat::Json) => {
             bail!("--format json needs --profile: the policy is for one profile's controls and targets")

@@ -530,3 +530,31 @@ fn garbage_arguments_never_panic() {
         );
     }
 }
+
+/// `cisrun list | head -1`: a reader that stops reading ends the printing quietly (no
+/// panic, exit 0), as a Unix filter does. The pipe is closed before cisrun writes a byte,
+/// so every write it makes fails with a broken pipe.
+#[test]
+fn a_reader_that_stops_early_ends_the_printing_without_a_panic() {
+    use std::process::Stdio;
+    for args in [
+        vec!["list"],
+        vec!["list", "--format", "markdown"],
+        vec!["explain", CONTROL],
+        vec!["permissions"],
+    ] {
+        let offline = Offline::new();
+        let mut child = offline
+            .cisrun()
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn cisrun");
+        drop(child.stdout.take());
+        let out = child.wait_with_output().expect("wait");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+    }
+}
