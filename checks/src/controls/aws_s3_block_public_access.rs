@@ -197,6 +197,27 @@ impl Remediation<AwsAccount> for AccountBlockPublicAccess {
 
     async fn undo(&self, account: &AwsAccount, step: &Step) -> Result<(), RemediationError> {
         let data: AccountStep = step.data_as()?;
+        // Undo loosens the account's protection: only while it is exactly what cisrun set
+        // (someone who turned a setting off since, or back on, decided for themselves), and
+        // only back to settings the plan could have found (not all four on already).
+        let current = read_account_public_access_block(account).await?;
+        if data.previous.is_some_and(|previous| previous.all()) {
+            return Err(RemediationError::Refused(
+                "the step records all four settings on before: not a step this fix planned \
+                 (the journal was edited); nothing was changed"
+                    .to_string(),
+            ));
+        }
+        if current != Some(PublicAccessBlock::ALL) {
+            return Err(RemediationError::Refused(format!(
+                "the account's Block Public Access is no longer all four on as cisrun set it \
+                 ({}): changed since, so the journal's previous settings were not put back",
+                match current {
+                    None => "no configuration".to_string(),
+                    Some(block) => format!("off: {}", block.off().join(", ")),
+                }
+            )));
+        }
         match data.previous {
             Some(previous) => put(account, previous).await,
             None => {

@@ -350,8 +350,10 @@ impl Remediation<AwsAccount> for AddDenyHttpStatement {
     async fn undo(&self, account: &AwsAccount, step: &Step) -> Result<(), RemediationError> {
         let data: BucketStep = step.data_as()?;
         let s3 = account.client::<aws_sdk_s3::Client>(&data.region);
-        match &data.previous {
-            Some(previous) => {
+        let current = read_bucket_policy(&s3, &data.bucket).await?;
+        match undo_action(&data, &bucket_arn(account, &data.bucket), step, current.as_deref())? {
+            UndoAction::Nothing => {}
+            UndoAction::PutBack(previous) => {
                 s3.put_bucket_policy()
                     .bucket(&data.bucket)
                     .policy(previous)
@@ -361,7 +363,7 @@ impl Remediation<AwsAccount> for AddDenyHttpStatement {
                         RemediationError::from(AwsError::from_sdk(PUT_BUCKET_POLICY, e))
                     })?;
             }
-            None => {
+            UndoAction::Delete => {
                 s3.delete_bucket_policy()
                     .bucket(&data.bucket)
                     .send()
@@ -372,6 +374,86 @@ impl Remediation<AwsAccount> for AddDenyHttpStatement {
             }
         }
         Ok(())
+    }
+}
+
+fn bucket_arn(account: &AwsAccount, bucket: &str) -> String {
+    format!("arn:{}:s3:::{bucket}", account.partition)
+}
+
+/// What undoing a step does to the bucket policy.
+#[derive(Debug, PartialEq)]
+enum UndoAction<'a> {
+    /// The policy is already gone and there was none before.
+    Nothing,
+    /// Put the policy from before back.
+    PutBack(&'a str),
+    /// Delete the policy: there was none before.
+    Delete,
+}
+
+/// Whether two policy texts are the same document (S3 may give back another spelling).
+fn same_document(a: &str, b: &str) -> bool {
+    match (parse_document(a), parse_document(b)) {
+        (Ok(a), Ok(b)) => a.value() == b.value(),
+        _ => false,
+    }
+}
+
+/// How to undo `data` on the bucket whose policy is now `current`, or why not. The step must
+/// be one this fix planned (its policy is its `previous` plus cisrun's statement), and the
+/// bucket must still carry cisrun's statement: a journal edited to name another bucket, or
+/// to record another `previous`, is refused. A policy is deleted only when it is exactly
+/// the one cisrun put: someone else's policy is never deleted.
+fn undo_action<'a>(
+    data: &'a BucketStep,
+    arn: &str,
+    step: &Step,
+    current: Option<&str>,
+) -> Result<UndoAction<'a>, RemediationError> {
+    let refused = |why: String| Err(RemediationError::Refused(format!("{arn}: {why}")));
+    if step.resource != arn {
+        return refused(format!(
+            "the step names {} but changes bucket {}: not a step this fix wrote",
+            step.resource, data.bucket
+        ));
+    }
+    let planned = with_deny_statement(data.previous.as_deref(), arn)?;
+    if !same_document(&planned, &data.policy) {
+        return refused(
+            "the policy the step records putting is not its previous policy plus cisrun's \
+             statement: the journal was edited; the policy was left as it is"
+                .to_string(),
+        );
+    }
+    let Some(current) = current else {
+        return match data.previous {
+            None => Ok(UndoAction::Nothing),
+            Some(_) => refused(
+                "the bucket has no policy any more, so cisrun's change is gone; the previous \
+                 policy was not put back"
+                    .to_string(),
+            ),
+        };
+    };
+    let ours = deny_statement(arn);
+    let carries_ours = parse_document(current)
+        .map(|document| statements(document.value()).into_iter().any(|s| *s == ours))
+        .unwrap_or(false);
+    if !carries_ours {
+        return refused(format!(
+            "the bucket policy has no statement `{SID}` as cisrun adds it: cisrun did not \
+             change this policy (or it was changed since); it was left as it is"
+        ));
+    }
+    match &data.previous {
+        Some(previous) => Ok(UndoAction::PutBack(previous)),
+        None if same_document(current, &data.policy) => Ok(UndoAction::Delete),
+        None => refused(
+            "the bucket had no policy before cisrun's change, and the policy now is not \
+             exactly the one cisrun put: it was not deleted"
+                .to_string(),
+        ),
     }
 }
 
