@@ -53,7 +53,8 @@ cisrun_core::control! {
     /// (`s3:PutAccountPublicAccessBlock`). It is unsafe: every bucket meant to be public
     /// stops being public. The journal records the account's previous settings (or that
     /// there were none); rollback puts them back, or deletes the account configuration
-    /// (`s3:DeleteAccountPublicAccessBlock`). By hand, per bucket:
+    /// (`s3:DeleteAccountPublicAccessBlock`), only while all four are still on as cisrun
+    /// set them (otherwise it refuses, `--force` or not). By hand, per bucket:
     /// `aws s3api put-public-access-block --bucket <bucket> --public-access-block-configuration
     /// BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true`,
     /// or for the account: `aws s3control put-public-access-block --account-id <account> ...`.

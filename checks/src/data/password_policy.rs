@@ -326,3 +326,76 @@ fn differing_fields(expected: &PasswordPolicy, current: &PasswordPolicy) -> Vec<
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy(minimum: i32, symbols: bool) -> PasswordPolicy {
+        PasswordPolicy {
+            minimum_password_length: Some(minimum),
+            require_symbols: symbols,
+            allow_users_to_change_password: true,
+            hard_expiry: Some(false),
+            ..PasswordPolicy::default()
+        }
+    }
+
+    fn step(previous: Option<PasswordPolicy>) -> PasswordPolicyStep {
+        PasswordPolicyStep {
+            setting: Setting::MinimumPasswordLength,
+            value: 14,
+            previous,
+        }
+    }
+
+    fn refused(result: Result<UndoAction, RemediationError>, phrase: &str) {
+        let error = result.expect_err("refused").to_string();
+        assert!(error.contains(phrase), "{phrase:?} in {error}");
+    }
+
+    #[test]
+    fn undo_restores_the_previous_policy_only_while_cisrun_left_it_so() {
+        let before = policy(8, true);
+        let data = step(Some(before.clone()));
+        assert_eq!(
+            undo_action(&data, Some(&policy(14, true))),
+            Ok(UndoAction::PutBack(&before))
+        );
+        // A weaker previous policy written into the journal: its other settings are not
+        // the account's.
+        let weaker = step(Some(policy(8, false)));
+        refused(
+            undo_action(&weaker, Some(&policy(14, true))),
+            "require_symbols: expected false, found true",
+        );
+        // A previous value at or above cisrun's: no plan has such a step.
+        refused(
+            undo_action(&step(Some(policy(20, true))), Some(&policy(14, true))),
+            "not a step this fix planned",
+        );
+        // Changed since: cisrun's value is gone.
+        refused(
+            undo_action(&data, Some(&policy(16, true))),
+            "not the 14 cisrun set",
+        );
+        refused(undo_action(&data, None), "no password policy any more");
+    }
+
+    #[test]
+    fn a_policy_cisrun_created_is_deleted_only_if_it_is_still_the_one_created() {
+        let data = step(None);
+        // As IAM gives back a policy created with only the minimum length.
+        let created = PasswordPolicy {
+            minimum_password_length: Some(14),
+            hard_expiry: Some(false),
+            ..PasswordPolicy::default()
+        };
+        assert_eq!(undo_action(&data, Some(&created)), Ok(UndoAction::Delete));
+        assert_eq!(undo_action(&data, None), Ok(UndoAction::Nothing));
+        refused(
+            undo_action(&data, Some(&policy(14, true))),
+            "require_symbols",
+        );
+    }
+}

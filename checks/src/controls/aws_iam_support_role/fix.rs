@@ -566,3 +566,65 @@ impl Remediation<AwsAccount, SupportRoleParameters> for SupportRoleFix {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_iam::types::{Role, Tag};
+
+    const ARN: &str = "arn:aws:iam::123456789012:role/team";
+
+    fn role(id: &str, marked: bool) -> Role {
+        let mut builder = Role::builder()
+            .path("/")
+            .role_name("team")
+            .role_id(id)
+            .arn(ARN)
+            .create_date(aws_smithy_types::DateTime::from_secs(0))
+            .assume_role_policy_document(
+                r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}"#,
+            );
+        if marked {
+            builder = builder.tags(
+                Tag::builder()
+                    .key(MARKER_TAG_KEY)
+                    .value(MARKER_TAG_VALUE)
+                    .build()
+                    .expect("tag"),
+            );
+        }
+        builder.build().expect("role")
+    }
+
+    fn step(resource: &str) -> Step {
+        Step {
+            action: "iam:AttachRolePolicy".into(),
+            resource: resource.into(),
+            summary: String::new(),
+            data: serde_json::Value::Null,
+        }
+    }
+
+    #[test]
+    fn the_policy_is_detached_only_from_the_role_cisrun_attached_it_to() {
+        // Method 1: the role cisrun created carries its marker.
+        assert!(check_attached_by_cisrun(&role("AROA1", true), None, &step(ARN)).is_ok());
+        let unmarked = check_attached_by_cisrun(&role("AROA1", false), None, &step(ARN));
+        assert!(
+            unmarked.is_err_and(|e| e.to_string().contains("does not carry the tag")),
+            "a role without the marker is someone else's"
+        );
+        // Method 2: the existing role, by the id the plan recorded; a role of the same name
+        // made since (another id) is not it, and a marker does not stand in for the id.
+        assert!(check_attached_by_cisrun(&role("AROA1", false), Some("AROA1"), &step(ARN)).is_ok());
+        let other = check_attached_by_cisrun(&role("AROA2", true), Some("AROA1"), &step(ARN));
+        assert!(other.is_err_and(|e| e.to_string().contains("its id is AROA2, not AROA1")));
+        // A step whose resource is not the role it names.
+        let elsewhere = check_attached_by_cisrun(
+            &role("AROA1", true),
+            None,
+            &step("arn:aws:iam::123456789012:role/other"),
+        );
+        assert!(elsewhere.is_err_and(|e| e.to_string().contains("not a step this fix wrote")));
+    }
+}
