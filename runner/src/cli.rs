@@ -140,6 +140,10 @@ pub struct RemediateArgs {
     /// Where --apply records every change (default: cisrun-journal-<UTC time>.jsonl).
     #[arg(long, requires = "apply", value_parser = journal_file)]
     pub journal: Option<PathBuf>,
+    /// Chain the journal with the secret key in this file (HMAC-SHA256), so that nobody
+    /// without the key can edit it unnoticed; rollback then needs the same key.
+    #[arg(long, value_name = "FILE", env = "CISRUN_JOURNAL_KEY_FILE")]
+    pub journal_key_file: Option<PathBuf>,
     /// The reports of the plan (or, with --apply, of the results).
     #[command(flatten)]
     pub reports: ReportArgs,
@@ -205,7 +209,11 @@ pub struct RollbackArgs {
     /// The journal `remediate --apply` wrote.
     #[arg(long, value_parser = journal_file)]
     pub journal: PathBuf,
-    /// Undo even where a resource changed since the apply.
+    /// The key file the journal was written with (`remediate --journal-key-file`).
+    #[arg(long, value_name = "FILE", env = "CISRUN_JOURNAL_KEY_FILE")]
+    pub journal_key_file: Option<PathBuf>,
+    /// Undo even where a resource changed since the apply. Never overrides the journal's
+    /// integrity check, nor a step whose change was never confirmed.
     #[arg(long)]
     pub force: bool,
     /// Write the rollback's results as JSON here (`-`: standard output).

@@ -390,23 +390,43 @@ async fn rollback_never_deletes_a_role_cisrun_did_not_create() {
         .send()
         .await
         .expect("untag");
+    let untagged = snapshot(&iam).await;
+    // Without the marker, the role is not cisrun's: the policy is not even detached.
     let out = case.rollback(&["--force"]).expect_code(1);
-    assert!(out.stderr.contains("will not delete"), "{}", out.stderr);
-    assert!(snapshot(&iam).await.contains_key("role/cisrun-support"));
+    assert!(out.stderr.contains("is not one cisrun changed"), "{}", out.stderr);
+    assert_eq!(snapshot(&iam).await, untagged);
 }
 
 #[tokio::test]
-async fn a_step_cut_short_by_a_crash_is_undone_only_if_it_took_effect() {
+async fn a_step_cut_short_by_a_crash_is_refused_if_it_took_effect_and_skipped_if_not() {
     let case = Case::new(CREATE);
     let iam = case.moto.iam().await;
     let before = snapshot(&iam).await;
     case.apply(None).expect_code(0);
+    let applied = snapshot(&iam).await;
     // Simulate a crash right after the attachment: its `applied` line never reached disk.
+    // (Lines cut off the end are the one edit a chain cannot show.)
     let journal = std::fs::read_to_string(case.journal()).expect("journal");
     let lines: Vec<&str> = journal.lines().collect();
     assert_eq!(lines.len(), 5, "{journal}");
     std::fs::write(case.journal(), format!("{}\n", lines[..4].join("\n"))).expect("truncate");
-    case.rollback(&[]).expect_code(0);
+    // The attachment took effect, but nothing the apply recorded confirms it: refused,
+    // forced or not, and nothing is undone.
+    for extra in [&[][..], &["--force"][..]] {
+        let out = case.rollback(extra).expect_code(1);
+        assert!(out.stderr.contains("no outcome"), "{}", out.stderr);
+        assert!(out.stderr.contains("iam:AttachRolePolicy"), "{}", out.stderr);
+        assert_eq!(snapshot(&iam).await, applied);
+    }
+    // Undone by hand, the step is as before it: it never took effect, and rollback goes on.
+    iam.detach_role_policy()
+        .role_name("cisrun-support")
+        .policy_arn(seed::aws_policy("AWSSupportAccess"))
+        .send()
+        .await
+        .expect("detach");
+    let out = case.rollback(&[]).expect_code(0);
+    assert!(out.stdout.contains("never took effect"), "{}", out.stdout);
     assert_eq!(snapshot(&iam).await, before);
 }
 

@@ -44,7 +44,9 @@ cisrun_core::control! {
     /// `cisrun remediate --apply` does that (a safe fix): it reads the current policy, sets
     /// `PasswordReusePrevention` to `reuse_prevention`, keeps every other field, and records
     /// the previous policy in the journal; `cisrun rollback` puts the previous policy back
-    /// exactly, or deletes the policy if there was none.
+    /// exactly, or deletes the policy if there was none. It does so only while the policy
+    /// is the previous one with just `PasswordReusePrevention` changed to cisrun's value; otherwise
+    /// (changed since, or an edited journal) it refuses, `--force` or not.
     ///
     /// ## Default value
     /// No password policy: passwords may be reused.

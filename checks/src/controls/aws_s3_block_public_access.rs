@@ -53,7 +53,8 @@ cisrun_core::control! {
     /// (`s3:PutAccountPublicAccessBlock`). It is unsafe: every bucket meant to be public
     /// stops being public. The journal records the account's previous settings (or that
     /// there were none); rollback puts them back, or deletes the account configuration
-    /// (`s3:DeleteAccountPublicAccessBlock`). By hand, per bucket:
+    /// (`s3:DeleteAccountPublicAccessBlock`), only while all four are still on as cisrun
+    /// set them (otherwise it refuses, `--force` or not). By hand, per bucket:
     /// `aws s3api put-public-access-block --bucket <bucket> --public-access-block-configuration
     /// BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true`,
     /// or for the account: `aws s3control put-public-access-block --account-id <account> ...`.
@@ -197,6 +198,27 @@ impl Remediation<AwsAccount> for AccountBlockPublicAccess {
 
     async fn undo(&self, account: &AwsAccount, step: &Step) -> Result<(), RemediationError> {
         let data: AccountStep = step.data_as()?;
+        // Undo loosens the account's protection: only while it is exactly what cisrun set
+        // (someone who turned a setting off since, or back on, decided for themselves), and
+        // only back to settings the plan could have found (not all four on already).
+        let current = read_account_public_access_block(account).await?;
+        if data.previous.is_some_and(|previous| previous.all()) {
+            return Err(RemediationError::Refused(
+                "the step records all four settings on before: not a step this fix planned \
+                 (the journal was edited); nothing was changed"
+                    .to_string(),
+            ));
+        }
+        if current != Some(PublicAccessBlock::ALL) {
+            return Err(RemediationError::Refused(format!(
+                "the account's Block Public Access is no longer all four on as cisrun set it \
+                 ({}): changed since, so the journal's previous settings were not put back",
+                match current {
+                    None => "no configuration".to_string(),
+                    Some(block) => format!("off: {}", block.off().join(", ")),
+                }
+            )));
+        }
         match data.previous {
             Some(previous) => put(account, previous).await,
             None => {

@@ -59,7 +59,9 @@ cisrun_core::control! {
     /// `{"Bool": {"aws:SecureTransport": "false"}}` (`s3:PutBucketPolicy`). It is unsafe:
     /// plain-HTTP clients break. The journal records the previous policy text (or its
     /// absence); rollback puts that text back exactly, or deletes the policy
-    /// (`s3:DeleteBucketPolicy`).
+    /// (`s3:DeleteBucketPolicy`), only while the bucket's policy is exactly the one cisrun
+    /// put (the previous one plus its statement); otherwise it refuses, `--force` or not, so
+    /// that a policy cisrun did not write is never deleted or overwritten.
     ///
     /// ## Default value
     /// Buckets have no policy: HTTP is accepted.
@@ -350,8 +352,10 @@ impl Remediation<AwsAccount> for AddDenyHttpStatement {
     async fn undo(&self, account: &AwsAccount, step: &Step) -> Result<(), RemediationError> {
         let data: BucketStep = step.data_as()?;
         let s3 = account.client::<aws_sdk_s3::Client>(&data.region);
-        match &data.previous {
-            Some(previous) => {
+        let current = read_bucket_policy(&s3, &data.bucket).await?;
+        match undo_action(&data, &bucket_arn(account, &data.bucket), step, current.as_deref())? {
+            UndoAction::Nothing => {}
+            UndoAction::PutBack(previous) => {
                 s3.put_bucket_policy()
                     .bucket(&data.bucket)
                     .policy(previous)
@@ -361,7 +365,7 @@ impl Remediation<AwsAccount> for AddDenyHttpStatement {
                         RemediationError::from(AwsError::from_sdk(PUT_BUCKET_POLICY, e))
                     })?;
             }
-            None => {
+            UndoAction::Delete => {
                 s3.delete_bucket_policy()
                     .bucket(&data.bucket)
                     .send()
@@ -373,6 +377,91 @@ impl Remediation<AwsAccount> for AddDenyHttpStatement {
         }
         Ok(())
     }
+}
+
+fn bucket_arn(account: &AwsAccount, bucket: &str) -> String {
+    format!("arn:{}:s3:::{bucket}", account.partition)
+}
+
+/// What undoing a step does to the bucket policy.
+#[derive(Debug, PartialEq)]
+enum UndoAction<'a> {
+    /// The policy is already gone and there was none before.
+    Nothing,
+    /// Put the policy from before back.
+    PutBack(&'a str),
+    /// Delete the policy: there was none before.
+    Delete,
+}
+
+/// Whether two policy texts are the same document (S3 may give back another spelling).
+fn same_document(a: &str, b: &str) -> bool {
+    match (parse_document(a), parse_document(b)) {
+        (Ok(a), Ok(b)) => a.value() == b.value(),
+        _ => false,
+    }
+}
+
+/// How to undo `data` on the bucket whose policy is now `current`, or why not. The step must
+/// be one this fix planned (its policy is its `previous` plus cisrun's statement), and the
+/// bucket's policy must be exactly the one cisrun put, cisrun's statement included: a
+/// journal edited to name another bucket, or to record another `previous`, is refused, and
+/// someone else's policy is never deleted or overwritten, `--force` or not.
+fn undo_action<'a>(
+    data: &'a BucketStep,
+    arn: &str,
+    step: &Step,
+    current: Option<&str>,
+) -> Result<UndoAction<'a>, RemediationError> {
+    let refused = |why: String| Err(RemediationError::Refused(format!("{arn}: {why}")));
+    if step.resource != arn {
+        return refused(format!(
+            "the step names {} but changes bucket {}: not a step this fix wrote",
+            step.resource, data.bucket
+        ));
+    }
+    let planned = with_deny_statement(data.previous.as_deref(), arn)?;
+    if !same_document(&planned, &data.policy) {
+        return refused(
+            "the policy the step records putting is not its previous policy plus cisrun's \
+             statement: the journal was edited; the policy was left as it is"
+                .to_string(),
+        );
+    }
+    let Some(current) = current else {
+        return match data.previous {
+            None => Ok(UndoAction::Nothing),
+            Some(_) => refused(
+                "the bucket has no policy any more, so cisrun's change is gone; the previous \
+                 policy was not put back"
+                    .to_string(),
+            ),
+        };
+    };
+    let ours = deny_statement(arn);
+    let carries_ours = parse_document(current)
+        .map(|document| statements(document.value()).into_iter().any(|s| *s == ours))
+        .unwrap_or(false);
+    if !carries_ours {
+        return refused(format!(
+            "the bucket policy has no statement `{SID}` as cisrun adds it: cisrun did not \
+             change this policy (or it was changed since); it was left as it is"
+        ));
+    }
+    if !same_document(current, &data.policy) {
+        let what = match data.previous {
+            None => "the bucket had no policy before, and someone else's policy is never deleted",
+            Some(_) => "putting the previous text back would discard what changed since",
+        };
+        return refused(format!(
+            "the bucket policy is no longer exactly the one cisrun put (changed since, or the \
+             journal was edited); {what}: it was left as it is"
+        ));
+    }
+    Ok(match &data.previous {
+        Some(previous) => UndoAction::PutBack(previous),
+        None => UndoAction::Delete,
+    })
 }
 
 #[cfg(test)]
@@ -499,6 +588,84 @@ mod tests {
         let new = with_deny_statement(None, ARN).expect("a policy");
         assert_eq!(policy_denies_http(&new, ARN), Ok(true));
         assert!(new.contains(SID));
+    }
+
+    fn bucket_step(previous: Option<&str>) -> (BucketStep, Step) {
+        let data = BucketStep {
+            bucket: "b".into(),
+            region: "eu-west-1".into(),
+            previous: previous.map(str::to_string),
+            policy: with_deny_statement(previous, ARN).expect("a policy"),
+        };
+        let step = Step {
+            action: PUT_BUCKET_POLICY.into(),
+            resource: ARN.into(),
+            summary: String::new(),
+            data: json!(data),
+        };
+        (data, step)
+    }
+
+    const READ: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"Read","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::1:root"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}]}"#;
+    const PUBLIC: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"Public","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}]}"#;
+
+    #[test]
+    fn undo_puts_back_or_deletes_only_the_policy_cisrun_put() {
+        let (data, step) = bucket_step(Some(READ));
+        // Another spelling of the same document is the same policy.
+        let respelled = serde_json::to_string_pretty(
+            &serde_json::from_str::<Value>(&data.policy).expect("json"),
+        )
+        .expect("text");
+        assert_eq!(
+            undo_action(&data, ARN, &step, Some(&respelled)),
+            Ok(UndoAction::PutBack(READ))
+        );
+        let (none, none_step) = bucket_step(None);
+        assert_eq!(
+            undo_action(&none, ARN, &none_step, Some(&none.policy)),
+            Ok(UndoAction::Delete)
+        );
+        assert_eq!(
+            undo_action(&none, ARN, &none_step, None),
+            Ok(UndoAction::Nothing)
+        );
+
+        let refused = |result: Result<UndoAction, RemediationError>, phrase: &str| {
+            let error = result.expect_err("refused").to_string();
+            assert!(error.contains(phrase), "{phrase:?} in {error}");
+        };
+        // Someone else's policy (no cisrun statement) is never deleted: a renamed bucket.
+        refused(
+            undo_action(&none, ARN, &none_step, Some(READ)),
+            "no statement `CisrunDenyInsecureTransport`",
+        );
+        // cisrun's statement and more: not exactly what cisrun put.
+        let more = with_deny_statement(Some(PUBLIC), ARN).expect("policy");
+        refused(
+            undo_action(&none, ARN, &none_step, Some(&more)),
+            "never deleted",
+        );
+        // An edited `previous` (a public policy where there was another), policy untouched.
+        let mut edited = bucket_step(Some(READ)).0;
+        edited.previous = Some(PUBLIC.to_string());
+        refused(
+            undo_action(&edited, ARN, &step, Some(&data.policy)),
+            "journal was edited",
+        );
+        // ... and with the policy edited to match: the bucket's policy is not that one.
+        let (forged, forged_step) = bucket_step(Some(PUBLIC));
+        refused(
+            undo_action(&forged, ARN, &forged_step, Some(&data.policy)),
+            "no longer exactly",
+        );
+        // A step whose resource and bucket disagree.
+        refused(
+            undo_action(&data, "arn:aws:s3:::other", &step, Some(&data.policy)),
+            "not a step this fix wrote",
+        );
+        // The policy deleted since: the previous one is not put back blindly.
+        refused(undo_action(&data, ARN, &step, None), "no policy any more");
     }
 
     fn policy_rule(bucket: &'static str, policy: Option<&'static str>, code: &'static str) -> Rule {

@@ -191,11 +191,20 @@ impl<P: Send + Sync + 'static> Remediation<AwsAccount, P> for PasswordPolicyFix<
 
     async fn undo(&self, account: &AwsAccount, step: &Step) -> Result<(), RemediationError> {
         let data = step_data(step)?;
-        match &data.previous {
-            Some(previous) => write_policy(account.iam(), previous)
+        if data.setting != self.setting || step.resource != resource(account) {
+            return Err(RemediationError::Refused(format!(
+                "this control undoes its own change of {} on {}, not this step",
+                self.setting.api_name(),
+                resource(account)
+            )));
+        }
+        let current = read_password_policy(account.iam()).await?;
+        match undo_action(&data, current.as_ref())? {
+            UndoAction::Nothing => Ok(()),
+            UndoAction::PutBack(previous) => write_policy(account.iam(), previous)
                 .await
                 .map_err(RemediationError::from),
-            None => match account.iam().delete_account_password_policy().send().await {
+            UndoAction::Delete => match account.iam().delete_account_password_policy().send().await {
                 Ok(_) => Ok(()),
                 Err(e) => {
                     let error = AwsError::from_sdk("iam:DeleteAccountPasswordPolicy", e);
@@ -207,5 +216,186 @@ impl<P: Send + Sync + 'static> Remediation<AwsAccount, P> for PasswordPolicyFix<
                 }
             },
         }
+    }
+}
+
+/// What undoing a step does to the account's password policy.
+#[derive(Debug, PartialEq)]
+enum UndoAction<'a> {
+    /// The policy is already gone and there was none before.
+    Nothing,
+    /// Write the whole policy from before back.
+    PutBack(&'a PasswordPolicy),
+    /// Delete the policy: there was none before.
+    Delete,
+}
+
+/// `policy` as IAM gives it back: a setting IAM fills in when it is left out, filled in.
+fn as_iam_keeps(policy: &PasswordPolicy) -> PasswordPolicy {
+    PasswordPolicy {
+        // IAM's own minimum when none is given.
+        minimum_password_length: policy.minimum_password_length.or(Some(6)),
+        hard_expiry: Some(policy.hard_expiry.unwrap_or(false)),
+        ..policy.clone()
+    }
+}
+
+/// How to undo `data` on the account whose policy is now `current`, or why not. The apply
+/// changed one setting and kept every other: so the policy now must be `previous` with
+/// only that setting changed, to cisrun's value. A `previous` edited in the journal (a
+/// weaker policy), or a policy changed since, is refused rather than written; a policy is
+/// deleted only when it is the one cisrun created where there was none.
+fn undo_action<'a>(
+    data: &'a PasswordPolicyStep,
+    current: Option<&PasswordPolicy>,
+) -> Result<UndoAction<'a>, RemediationError> {
+    let setting = data.setting;
+    let refused = |why: String| {
+        Err(RemediationError::Refused(format!(
+            "the account password policy: {why}; it was left as it is"
+        )))
+    };
+    let planned = match &data.previous {
+        None => true,
+        Some(previous) => setting.value(previous).is_none_or(|v| v < data.value),
+    };
+    if !planned {
+        return refused(format!(
+            "the step records a previous {} already at or above {}: not a step this fix planned \
+             (the journal was edited)",
+            setting.api_name(),
+            data.value
+        ));
+    }
+    let Some(current) = current else {
+        return match data.previous {
+            None => Ok(UndoAction::Nothing),
+            Some(_) => refused(
+                "the account has no password policy any more, so cisrun's change is gone; the \
+                 previous policy was not put back"
+                    .to_string(),
+            ),
+        };
+    };
+    if setting.value(current) != Some(data.value) {
+        return refused(format!(
+            "{} is {}, not the {} cisrun set: changed since",
+            setting.api_name(),
+            setting
+                .value(current)
+                .map_or("not set".to_string(), |v| v.to_string()),
+            data.value
+        ));
+    }
+    let expected = {
+        let mut expected = data.previous.clone().unwrap_or_default();
+        setting.set(&mut expected, data.value);
+        expected
+    };
+    let matches = match &data.previous {
+        Some(_) => *current == expected,
+        None => as_iam_keeps(current) == as_iam_keeps(&expected),
+    };
+    if !matches {
+        return refused(format!(
+            "its settings are not those the journal records from before cisrun's change with \
+             only {} changed (the journal was edited, or the policy changed since): {}",
+            setting.api_name(),
+            differing_fields(&expected, current).join(", ")
+        ));
+    }
+    Ok(match &data.previous {
+        Some(previous) => UndoAction::PutBack(previous),
+        None => UndoAction::Delete,
+    })
+}
+
+/// The fields where `current` differs from `expected`, as `field: expected → current`.
+fn differing_fields(expected: &PasswordPolicy, current: &PasswordPolicy) -> Vec<String> {
+    let (Ok(serde_json::Value::Object(expected)), Ok(serde_json::Value::Object(current))) =
+        (serde_json::to_value(expected), serde_json::to_value(current))
+    else {
+        return Vec::new();
+    };
+    expected
+        .iter()
+        .filter(|(field, value)| current.get(*field) != Some(value))
+        .map(|(field, value)| {
+            let now = current.get(field).cloned().unwrap_or_default();
+            format!("{field}: expected {value}, found {now}")
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy(minimum: i32, symbols: bool) -> PasswordPolicy {
+        PasswordPolicy {
+            minimum_password_length: Some(minimum),
+            require_symbols: symbols,
+            allow_users_to_change_password: true,
+            hard_expiry: Some(false),
+            ..PasswordPolicy::default()
+        }
+    }
+
+    fn step(previous: Option<PasswordPolicy>) -> PasswordPolicyStep {
+        PasswordPolicyStep {
+            setting: Setting::MinimumPasswordLength,
+            value: 14,
+            previous,
+        }
+    }
+
+    fn refused(result: Result<UndoAction, RemediationError>, phrase: &str) {
+        let error = result.expect_err("refused").to_string();
+        assert!(error.contains(phrase), "{phrase:?} in {error}");
+    }
+
+    #[test]
+    fn undo_restores_the_previous_policy_only_while_cisrun_left_it_so() {
+        let before = policy(8, true);
+        let data = step(Some(before.clone()));
+        assert_eq!(
+            undo_action(&data, Some(&policy(14, true))),
+            Ok(UndoAction::PutBack(&before))
+        );
+        // A weaker previous policy written into the journal: its other settings are not
+        // the account's.
+        let weaker = step(Some(policy(8, false)));
+        refused(
+            undo_action(&weaker, Some(&policy(14, true))),
+            "require_symbols: expected false, found true",
+        );
+        // A previous value at or above cisrun's: no plan has such a step.
+        refused(
+            undo_action(&step(Some(policy(20, true))), Some(&policy(14, true))),
+            "not a step this fix planned",
+        );
+        // Changed since: cisrun's value is gone.
+        refused(
+            undo_action(&data, Some(&policy(16, true))),
+            "not the 14 cisrun set",
+        );
+        refused(undo_action(&data, None), "no password policy any more");
+    }
+
+    #[test]
+    fn a_policy_cisrun_created_is_deleted_only_if_it_is_still_the_one_created() {
+        let data = step(None);
+        // As IAM gives back a policy created with only the minimum length.
+        let created = PasswordPolicy {
+            minimum_password_length: Some(14),
+            hard_expiry: Some(false),
+            ..PasswordPolicy::default()
+        };
+        assert_eq!(undo_action(&data, Some(&created)), Ok(UndoAction::Delete));
+        assert_eq!(undo_action(&data, None), Ok(UndoAction::Nothing));
+        refused(
+            undo_action(&data, Some(&policy(14, true))),
+            "require_symbols",
+        );
     }
 }

@@ -307,7 +307,7 @@ mod tests {
     }
 
     fn kinds(path: &std::path::Path) -> Vec<String> {
-        crate::journal::read(path)
+        crate::journal::read(path, None)
             .expect("journal")
             .iter()
             .map(|e| {
@@ -322,7 +322,7 @@ mod tests {
     #[tokio::test]
     async fn every_step_is_journaled_before_and_after() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let journal = Journal::create(&dir.path().join("j.jsonl"), "p", "").expect("journal");
+        let journal = Journal::create(&dir.path().join("j.jsonl"), "p", "", None).expect("journal");
         let fake = control(None);
         let target = target();
         let plan = plan(&fake, &target).await;
@@ -338,7 +338,7 @@ mod tests {
     #[tokio::test]
     async fn a_failing_step_undoes_the_earlier_ones_newest_first() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let journal = Journal::create(&dir.path().join("j.jsonl"), "p", "").expect("journal");
+        let journal = Journal::create(&dir.path().join("j.jsonl"), "p", "", None).expect("journal");
         let fake = control(Some(3));
         let target = target();
         let plan = plan(&fake, &target).await;

@@ -21,7 +21,7 @@ use self::apply::{error_outcome, execute, step_evidence};
 pub use self::rollback::rollback;
 use crate::cli::RemediateArgs;
 use crate::engine::{self, AuditPlan, Selected};
-use crate::journal::Journal;
+use crate::journal::{Journal, JournalKey};
 use crate::output::finish_run;
 use crate::shipped;
 
@@ -199,7 +199,12 @@ pub async fn run(catalogue: &Catalogue, args: RemediateArgs) -> Result<u8> {
     let journal = match args.apply {
         true => {
             let path = args.journal.clone().unwrap_or_else(default_journal_path);
-            Some(Journal::create(&path, &source.file, &source.text)?)
+            let key = args
+                .journal_key_file
+                .as_deref()
+                .map(JournalKey::from_file)
+                .transpose()?;
+            Some(Journal::create(&path, &source.file, &source.text, key)?)
         }
         false => None,
     };
@@ -248,7 +253,7 @@ pub async fn run(catalogue: &Catalogue, args: RemediateArgs) -> Result<u8> {
     };
     let code = finish_run(report, &outputs)?;
     if let Some(journal) = &journal {
-        let changed = crate::journal::read(journal.path())?.len() > 1;
+        let changed = journal.lines_written() > 1;
         if changed {
             eprintln!(
                 "journal: {} (undo with `cisrun rollback --journal {}`)",

@@ -8,7 +8,7 @@ use cisrun_core::platform::Connected;
 use cisrun_core::{Catalogue, DynFix, Profile, Step};
 
 use crate::cli::RollbackArgs;
-use crate::journal::{Entry, Journal};
+use crate::journal::{Entry, Journal, JournalKey};
 use crate::output::{emit, is_stdout};
 use crate::{EXIT_FINDINGS, EXIT_OK};
 
@@ -118,7 +118,13 @@ impl Narrator {
 type Pending<'a> = Vec<(u64, &'a StepRecord)>;
 
 pub async fn rollback(catalogue: &Catalogue, args: RollbackArgs) -> Result<u8> {
-    let (journal, entries) = Journal::open(&args.journal)?;
+    let key = args
+        .journal_key_file
+        .as_deref()
+        .map(JournalKey::from_file)
+        .transpose()?;
+    // Every line is verified before anything is read from it: an edited journal is refused.
+    let (journal, entries) = Journal::open(&args.journal, key)?;
     let Some(Entry::Header {
         profile_file,
         profile_yaml,
@@ -149,6 +155,19 @@ pub async fn rollback(catalogue: &Catalogue, args: RollbackArgs) -> Result<u8> {
         return Ok(EXIT_OK);
     }
     let targets = connect_targets(catalogue, &profile, &pending).await?;
+    let (pending, unconfirmed) = confirmed_steps(catalogue, &targets, pending, &say).await?;
+    if !unconfirmed.is_empty() {
+        // Never overridden by --force: without the state the apply recorded, nothing says
+        // the resource is one cisrun changed.
+        eprintln!(
+            "refused: the journal records no outcome (`applied` line) for these steps, and \
+             their resources are not as they were before them; nothing was undone:\n{}\n\
+             check them and undo them by hand (a crash mid-step, or an edited journal); \
+             --force does not override this",
+            unconfirmed.join("\n")
+        );
+        return Ok(EXIT_FINDINGS);
+    }
     let drift = drift(catalogue, &targets, &pending).await?;
     if !drift.is_empty() {
         if args.force {
@@ -232,6 +251,44 @@ async fn connect_targets(
     Ok(targets)
 }
 
+/// The pending steps the apply confirmed (an `applied` line), and, described, those it
+/// did not whose resource is not as it was before them. A step without an outcome whose
+/// resource is as before never took effect: there is nothing to undo, and it is left out.
+async fn confirmed_steps<'a>(
+    catalogue: &Catalogue,
+    targets: &HashMap<String, Connected>,
+    pending: Pending<'a>,
+    say: &Narrator,
+) -> Result<(Pending<'a>, Vec<String>)> {
+    let mut confirmed = Vec::new();
+    let mut unconfirmed = Vec::new();
+    for (seq, record) in pending {
+        if record.after.is_some() {
+            confirmed.push((seq, record));
+            continue;
+        }
+        let current = remediation_of(catalogue, &record.control_id)?
+            .observe(target_of(targets, record)?, &record.step)
+            .await
+            .with_context(|| format!("cannot read {}", record.step.resource))?;
+        if current == record.before {
+            say.line(format!(
+                "step {seq}: {} {} never took effect; nothing to undo",
+                record.step.action, record.step.resource
+            ));
+            continue;
+        }
+        unconfirmed.push(format!(
+            "  step {seq} ({} {} in account {}):\n    {}",
+            record.step.action,
+            record.step.resource,
+            record.account_id,
+            differences(&record.before, &current).join("\n    ")
+        ));
+    }
+    Ok((confirmed, unconfirmed))
+}
+
 /// Every resource that is no longer as the last step on it left it, described.
 async fn drift(
     catalogue: &Catalogue,
@@ -239,37 +296,55 @@ async fn drift(
     pending: &Pending<'_>,
 ) -> Result<Vec<String>> {
     let mut drift = Vec::new();
-    let mut last_on_resource: BTreeMap<(&str, &str), u64> = BTreeMap::new();
+    let mut seen = std::collections::HashSet::new();
     for (seq, record) in pending {
-        last_on_resource
-            .entry((record.account_id.as_str(), record.step.resource.as_str()))
-            .or_insert(*seq);
-    }
-    for (seq, record) in pending {
-        let Some(expected) = &record.after else {
-            continue;
-        };
-        if last_on_resource.get(&(record.account_id.as_str(), record.step.resource.as_str()))
-            != Some(seq)
-        {
+        // Newest first: the first step met on a resource is the last the apply made on it.
+        if !seen.insert((record.account_id.as_str(), record.step.resource.as_str())) {
             continue;
         }
-        let current = remediation_of(catalogue, &record.control_id)?
-            .observe(target_of(targets, record)?, &record.step)
-            .await
-            .with_context(|| format!("cannot read {}", record.step.resource))?;
-        let diff = differences(expected, &current);
-        if !diff.is_empty() {
-            drift.push(format!(
-                "  {} in account {} changed since step {seq} ({}):\n    {}",
-                record.step.resource,
-                record.account_id,
-                record.step.action,
-                diff.join("\n    ")
-            ));
+        let remediation = remediation_of(catalogue, &record.control_id)?;
+        let account = target_of(targets, record)?;
+        if let Some(found) = drift_of(remediation, account, *seq, record, 1).await? {
+            drift.push(format!("  {found}"));
         }
     }
     Ok(drift)
+}
+
+/// How the resource of `record` differs from the state the apply recorded after it
+/// (`None`: it does not). Read up to `attempts` times, briefly apart, before it counts:
+/// right after an undo, IAM may still show the state before it.
+async fn drift_of(
+    remediation: &dyn DynFix,
+    account: &cisrun_core::control::AnyTarget,
+    seq: u64,
+    record: &StepRecord,
+    attempts: u32,
+) -> Result<Option<String>> {
+    let Some(expected) = &record.after else {
+        bail!("step {seq} has no recorded outcome; it cannot be compared");
+    };
+    let mut diff = Vec::new();
+    for attempt in 1..=attempts {
+        let current = remediation
+            .observe(account, &record.step)
+            .await
+            .with_context(|| format!("cannot read {}", record.step.resource))?;
+        diff = differences(expected, &current);
+        if diff.is_empty() {
+            return Ok(None);
+        }
+        if attempt < attempts {
+            tokio::time::sleep(std::time::Duration::from_millis(500 * u64::from(attempt))).await;
+        }
+    }
+    Ok(Some(format!(
+        "{} in account {} changed since step {seq} ({}):\n    {}",
+        record.step.resource,
+        record.account_id,
+        record.step.action,
+        diff.join("\n    ")
+    )))
 }
 
 /// The reached target a journal record is about, as its fix takes it.
@@ -294,22 +369,24 @@ async fn undo_pending(
     say: &Narrator,
 ) -> Result<Option<usize>> {
     let mut undone = 0;
+    // Resources met so far, newest step first.
+    let mut seen = std::collections::HashSet::new();
     for (seq, record) in pending {
         let remediation = remediation_of(catalogue, &record.control_id)?;
         let account = target_of(targets, record)?;
-        if record.after.is_none() {
-            // Started but never confirmed (a crash mid-step): undo only if it took effect.
-            let current = remediation.observe(account, &record.step).await?;
-            if current == record.before {
-                say.line(format!(
-                    "step {seq}: {} {} never took effect; nothing to undo",
-                    record.step.action, record.step.resource
-                ));
-                journal.record(Entry::Undone {
-                    seq: *seq,
-                    at: Journal::now(),
-                })?;
-                continue;
+        if !seen.insert((record.account_id.as_str(), record.step.resource.as_str())) {
+            // An earlier step on a resource a later undo just changed back: its state is
+            // only now the one to compare (the first step on each was compared up front).
+            if let Some(drift) = drift_of(remediation, account, *seq, record, 5).await? {
+                if forced {
+                    eprintln!("warning: undoing despite drift (--force):\n{drift}");
+                } else {
+                    eprintln!(
+                        "drift: {drift}\nthe later change(s) on it are undone (see above); \
+                         nothing more was undone: re-run with --force to undo the rest anyway"
+                    );
+                    return Ok(None);
+                }
             }
         }
         journal.record(Entry::Undo {

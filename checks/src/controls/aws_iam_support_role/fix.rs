@@ -35,6 +35,11 @@ enum SupportRoleStep {
     AttachPolicy {
         role_name: String,
         policy_arn: String,
+        /// Method 2: the id IAM gave the existing role (never reused, unlike its name), so
+        /// that undo detaches the policy from that role only. `None` for a role cisrun
+        /// creates: its marker tag says it is cisrun's.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        role_id: Option<String>,
     },
 }
 fn trust_policy(principals: &[String]) -> serde_json::Value {
@@ -224,7 +229,12 @@ fn trusted_aws_principals(policy: &serde_json::Value) -> std::collections::BTree
     principals
 }
 
-fn attach_step(account: &AwsAccount, role_name: &str, role_arn: String) -> Step {
+fn attach_step(
+    account: &AwsAccount,
+    role_name: &str,
+    role_arn: String,
+    role_id: Option<String>,
+) -> Step {
     let policy_arn = account.aws_managed_policy_arn(POLICY_NAME);
     Step {
         action: "iam:AttachRolePolicy".to_string(),
@@ -233,6 +243,7 @@ fn attach_step(account: &AwsAccount, role_name: &str, role_arn: String) -> Step 
         data: serde_json::to_value(SupportRoleStep::AttachPolicy {
             role_name: role_name.to_string(),
             policy_arn,
+            role_id,
         })
         .unwrap_or_default(),
     }
@@ -257,7 +268,12 @@ async fn plan_existing_role(
         )));
     }
     Ok(Plan::of(
-        vec![attach_step(account, role_name, role.arn().to_string())],
+        vec![attach_step(
+            account,
+            role_name,
+            role.arn().to_string(),
+            Some(role.role_id().to_string()),
+        )],
         format!("method 2: attach {POLICY_NAME} to the existing role {role_name}"),
     ))
 }
@@ -275,7 +291,7 @@ async fn plan_new_role(
         let create = create_role_step(account, role_name, path, trusted_principals, data);
         let arn = create.resource.clone();
         return Ok(Plan::of(
-            vec![create, attach_step(account, role_name, arn)],
+            vec![create, attach_step(account, role_name, arn, None)],
             format!("method 1: create the support role {role_name} and attach {POLICY_NAME}"),
         ));
     };
@@ -307,9 +323,54 @@ async fn plan_new_role(
         )));
     }
     Ok(Plan::of(
-        vec![attach_step(account, role_name, role.arn().to_string())],
+        vec![attach_step(account, role_name, role.arn().to_string(), None)],
         format!("method 1: the role {role_name} that cisrun created exists; attach {POLICY_NAME}"),
     ))
+}
+
+/// Whether cisrun may detach the policy from `role`: it is the role the step attached it
+/// to, by cisrun's marker tag (a role cisrun created) or by the id the plan recorded (an
+/// existing role). A journal edited to name another role is refused here, `--force` or not.
+fn check_attached_by_cisrun(
+    role: &aws_sdk_iam::types::Role,
+    recorded_id: Option<&str>,
+    step: &Step,
+) -> Result<(), RemediationError> {
+    let name = role.role_name();
+    if role.arn() != step.resource {
+        return Err(RemediationError::Refused(format!(
+            "the step names {} but role `{name}` is {}: not a step this fix wrote; \
+             the policy was not detached",
+            step.resource,
+            role.arn()
+        )));
+    }
+    if let Some(why) = is_aws_owned(role) {
+        return Err(RemediationError::Refused(format!(
+            "role `{name}`: {why}; cisrun never attaches {POLICY_NAME} to such a role, so it \
+             will not detach it"
+        )));
+    }
+    let ours = match recorded_id {
+        Some(id) => role.role_id() == id,
+        None => has_marker(role),
+    };
+    if ours {
+        return Ok(());
+    }
+    let why = match recorded_id {
+        Some(id) => format!(
+            "its id is {}, not {id}, the role the apply attached {POLICY_NAME} to",
+            role.role_id()
+        ),
+        None => format!(
+            "it does not carry the tag {MARKER_TAG_KEY}={MARKER_TAG_VALUE} of the role cisrun \
+             created"
+        ),
+    };
+    Err(RemediationError::Refused(format!(
+        "role `{name}` is not one cisrun changed ({why}): {POLICY_NAME} was not detached"
+    )))
 }
 
 #[async_trait]
@@ -435,6 +496,7 @@ impl Remediation<AwsAccount, SupportRoleParameters> for SupportRoleFix {
             SupportRoleStep::AttachPolicy {
                 role_name,
                 policy_arn,
+                ..
             } => {
                 if policy_arn != account.aws_managed_policy_arn(POLICY_NAME) {
                     return Err(RemediationError::Refused(format!(
@@ -460,12 +522,18 @@ impl Remediation<AwsAccount, SupportRoleParameters> for SupportRoleFix {
             SupportRoleStep::AttachPolicy {
                 role_name,
                 policy_arn,
+                role_id,
             } => {
                 if policy_arn != account.aws_managed_policy_arn(POLICY_NAME) {
                     return Err(RemediationError::Refused(format!(
                         "this control only detaches {POLICY_NAME}, not {policy_arn}"
                     )));
                 }
+                let Some(role) = describe_role(iam, &role_name).await? else {
+                    // The role is gone, and the attachment with it.
+                    return Ok(());
+                };
+                check_attached_by_cisrun(&role, role_id.as_deref(), step)?;
                 iam.detach_role_policy()
                     .role_name(&role_name)
                     .policy_arn(&policy_arn)
@@ -496,5 +564,67 @@ impl Remediation<AwsAccount, SupportRoleParameters> for SupportRoleFix {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_iam::types::{Role, Tag};
+
+    const ARN: &str = "arn:aws:iam::123456789012:role/team";
+
+    fn role(id: &str, marked: bool) -> Role {
+        let mut builder = Role::builder()
+            .path("/")
+            .role_name("team")
+            .role_id(id)
+            .arn(ARN)
+            .create_date(aws_smithy_types::DateTime::from_secs(0))
+            .assume_role_policy_document(
+                r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}"#,
+            );
+        if marked {
+            builder = builder.tags(
+                Tag::builder()
+                    .key(MARKER_TAG_KEY)
+                    .value(MARKER_TAG_VALUE)
+                    .build()
+                    .expect("tag"),
+            );
+        }
+        builder.build().expect("role")
+    }
+
+    fn step(resource: &str) -> Step {
+        Step {
+            action: "iam:AttachRolePolicy".into(),
+            resource: resource.into(),
+            summary: String::new(),
+            data: serde_json::Value::Null,
+        }
+    }
+
+    #[test]
+    fn the_policy_is_detached_only_from_the_role_cisrun_attached_it_to() {
+        // Method 1: the role cisrun created carries its marker.
+        assert!(check_attached_by_cisrun(&role("AROA1", true), None, &step(ARN)).is_ok());
+        let unmarked = check_attached_by_cisrun(&role("AROA1", false), None, &step(ARN));
+        assert!(
+            unmarked.is_err_and(|e| e.to_string().contains("does not carry the tag")),
+            "a role without the marker is someone else's"
+        );
+        // Method 2: the existing role, by the id the plan recorded; a role of the same name
+        // made since (another id) is not it, and a marker does not stand in for the id.
+        assert!(check_attached_by_cisrun(&role("AROA1", false), Some("AROA1"), &step(ARN)).is_ok());
+        let other = check_attached_by_cisrun(&role("AROA2", true), Some("AROA1"), &step(ARN));
+        assert!(other.is_err_and(|e| e.to_string().contains("its id is AROA2, not AROA1")));
+        // A step whose resource is not the role it names.
+        let elsewhere = check_attached_by_cisrun(
+            &role("AROA1", true),
+            None,
+            &step("arn:aws:iam::123456789012:role/other"),
+        );
+        assert!(elsewhere.is_err_and(|e| e.to_string().contains("not a step this fix wrote")));
     }
 }

@@ -76,7 +76,9 @@ cisrun_core::control! {
     ///
     /// Back-out: detach the policy (`aws iam detach-role-policy ...`) and, if the role was
     /// created for this, delete it (`aws iam delete-role ...`); `cisrun rollback` does
-    /// exactly this from the journal.
+    /// exactly this from the journal: it detaches the policy only from a role that carries
+    /// cisrun's tag `cisrun:created-by`, or from the existing role whose id the plan
+    /// recorded, and deletes only a role with that tag.
     ///
     /// ## Default value
     /// No role has `AWSSupportAccess` attached. (Accounts do have the service-linked role
