@@ -534,8 +534,11 @@ pub fn http(port: u16, method: &str, path: &str, body: &str) -> std::io::Result<
     Ok((status, body))
 }
 
+/// Rewrites the text of moto's answer.
+pub type Rewrite = Arc<dyn Fn(&str) -> String + Send + Sync>;
+
 /// How a [`Fault`] answers the requests it matches.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub enum Behaviour {
     /// The fault's `status`, `code` and `message` (for a 200, `message` is the body).
     Canned,
@@ -551,6 +554,21 @@ pub enum Behaviour {
     Truncated,
     /// A 200 whose chunked body starts a document and never ends.
     Endless,
+    /// Moto's answer with its body rewritten (a policy document replaced, a field removed).
+    Rewritten(Rewrite),
+}
+
+impl std::fmt::Debug for Behaviour {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Behaviour::Canned => "Canned",
+            Behaviour::PageToken { fresh: false, .. } => "PageToken (repeated)",
+            Behaviour::PageToken { fresh: true, .. } => "PageToken (fresh)",
+            Behaviour::Truncated => "Truncated",
+            Behaviour::Endless => "Endless",
+            Behaviour::Rewritten(_) => "Rewritten",
+        })
+    }
 }
 
 /// A canned AWS error (or another hostile answer, see [`Behaviour`]) for requests whose
@@ -641,6 +659,14 @@ impl Fault {
     /// `action` answers 200 with a chunked body that never ends.
     pub fn endless(action: &str) -> Fault {
         listing_fault(action, Behaviour::Endless)
+    }
+
+    /// `action`'s answer from moto with its body passed through `rewrite`.
+    pub fn rewritten(
+        action: &str,
+        rewrite: impl Fn(&str) -> String + Send + Sync + 'static,
+    ) -> Fault {
+        listing_fault(action, Behaviour::Rewritten(Arc::new(rewrite)))
     }
 
     /// Pages the proxy has answered under this fault's page tokens so far.
@@ -851,6 +877,10 @@ fn serve(
                     endless_answer(&mut writer);
                     None
                 }
+                Behaviour::Rewritten(rewrite) => forward(&request, upstream_port).map(|answer| {
+                    let (head, body) = split_response(&answer);
+                    with_body(&head, rewrite(&String::from_utf8_lossy(&body)).as_bytes())
+                }),
             },
             None => forward(&request, upstream_port),
         };
