@@ -119,9 +119,10 @@ impl Findings {
             let regions = self.unread_regions();
             let detail = ErrorDetail {
                 code: first.1.code.clone(),
+                // The first message whole is in its region's evidence: quoted here, cut.
                 message: format!(
                     "{} in {}: {}",
-                    first.1.message,
+                    crate::report::capped(&first.1.message),
                     plural(regions.len(), "region"),
                     regions.join(", ")
                 ),

@@ -160,13 +160,17 @@ impl Outcome {
         }
     }
 
+    /// An error outcome. Its message quotes `detail`'s message cut at
+    /// [`TEXT_CAP_CHARS`](crate::report::TEXT_CAP_CHARS): the whole text is kept once, in
+    /// `error.message`, however long AWS made it.
     pub fn error(detail: ErrorDetail) -> Self {
+        let quoted = crate::report::capped(&detail.message);
         let message = match &detail.missing_permission {
             Some(permission) => format!(
-                "could not evaluate: {} ({}); missing permission: {permission}",
-                detail.message, detail.code
+                "could not evaluate: {quoted} ({}); missing permission: {permission}",
+                detail.code
             ),
-            None => format!("could not evaluate: {} ({})", detail.message, detail.code),
+            None => format!("could not evaluate: {quoted} ({})", detail.code),
         };
         Self {
             error: Some(detail),

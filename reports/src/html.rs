@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use serde_json::{json, Value};
 
 use cisrun_core::outcome::Status;
-use cisrun_core::report::RunReport;
+use cisrun_core::report::{capped, RunReport};
 use cisrun_core::Change;
 
 /// Text safe inside HTML element content or a quoted attribute.
@@ -62,7 +62,8 @@ fn change_code(change: Option<Change>) -> Value {
     change.map_or(Value::Null, |c| Value::from(c.as_str()))
 }
 
-/// Repeated texts (messages, evidence) stored once; results refer to them by index.
+/// Repeated texts (messages, evidence) stored once, each cut at the reports' text cap;
+/// results refer to them by index.
 #[derive(Default)]
 struct Strings {
     list: Vec<String>,
@@ -71,6 +72,8 @@ struct Strings {
 
 impl Strings {
     fn id(&mut self, text: &str) -> usize {
+        let text = capped(text);
+        let text = text.as_ref();
         if let Some(&i) = self.index.get(text) {
             return i;
         }
@@ -81,8 +84,8 @@ impl Strings {
 }
 
 /// The data the page renders: recommendations as columns (in CIS order), accounts as rows,
-/// each result as `[column, status, change, message, evidence, notes]` where texts are
-/// indexes into `strings`.
+/// each result as `[column, status, change, message, evidence, notes]` where texts (the
+/// message, each evidence's resource and detail, each note) are indexes into `strings`.
 pub fn data(report: &RunReport) -> Value {
     let mut strings = Strings::default();
     let mut columns: BTreeMap<(String, String), (String, u8, String)> = BTreeMap::new();
@@ -128,17 +131,22 @@ pub fn data(report: &RunReport) -> Value {
                             ])
                         })
                         .collect();
+                    let notes: Vec<usize> = r.outcome.notes.iter().map(|n| strings.id(n)).collect();
                     json!([
                         column,
                         status_code(r.outcome.status),
                         change_code(r.change),
                         strings.id(&r.outcome.message),
                         evidence,
-                        r.outcome.notes
+                        notes
                     ])
                 })
                 .collect();
-            json!([account.id, account.name, results])
+            json!([
+                capped(&account.id),
+                account.name.as_deref().map(capped),
+                results
+            ])
         })
         .collect();
     let totals = report.totals();
@@ -159,7 +167,6 @@ pub fn data(report: &RunReport) -> Value {
     })
 }
 
-/// Renders the page.
 /// The HTML report.
 pub struct HtmlFormat;
 
@@ -192,9 +199,28 @@ pub fn render(report: &RunReport) -> String {
         "cisrun {}: {} ({} {}, Level {})",
         run.command, run.profile, run.benchmark, run.version, run.level
     );
-    TEMPLATE
-        .replace("__TITLE__", &escape(&title))
-        .replace("__DATA__", &script_json(&data(report)))
+    // One pass over the template: a title or a text in the data that reads `__DATA__` or
+    // `__TITLE__` stays text.
+    let title = escape(&capped(&title));
+    let data = script_json(&data(report));
+    let mut page = String::with_capacity(TEMPLATE.len() + data.len() + 2 * title.len());
+    let mut rest = TEMPLATE;
+    while let Some(at) = rest.find("__") {
+        page.push_str(&rest[..at]);
+        let tail = &rest[at..];
+        if let Some(after) = tail.strip_prefix("__TITLE__") {
+            page.push_str(&title);
+            rest = after;
+        } else if let Some(after) = tail.strip_prefix("__DATA__") {
+            page.push_str(&data);
+            rest = after;
+        } else {
+            page.push_str("__");
+            rest = &tail[2..];
+        }
+    }
+    page.push_str(rest);
+    page
 }
 
 const TEMPLATE: &str = r##"<!DOCTYPE html>
@@ -355,7 +381,7 @@ td.sel{outline:2px solid #0969da;outline-offset:-2px}
       }).join("") + "</ul>";
     }
     if (r[5].length) {
-      h += "<h3>Notes</h3><ul>" + r[5].map(function (n) { return "<li>" + esc(n) + "</li>"; }).join("") + "</ul>";
+      h += "<h3>Notes</h3><ul>" + r[5].map(function (n) { return "<li>" + esc(S[n]) + "</li>"; }).join("") + "</ul>";
     }
     $("detail").innerHTML = h;
   }

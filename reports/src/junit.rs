@@ -7,11 +7,19 @@
 //! junit-report writes text as given, so it would emit invalid XML for characters XML 1.0
 //! forbids and for `]]>` inside its CDATA sections. Every string passes through
 //! [`xml_safe`] (and [`cdata_safe`] for element bodies) before it reaches the writer.
+//!
+//! Every text is cut at [`TEXT_CAP_CHARS`](cisrun_core::report::TEXT_CAP_CHARS) characters
+//! (the JSON report keeps it whole), and a testcase's body lists evidence up to
+//! [`BODY_BUDGET`] bytes, then says how many resources it left out: XML readers refuse an
+//! attribute or a text node past some size (libxml2: 10,000,000 bytes), whatever AWS sent.
 
 use junit_report::{Duration as JDuration, OffsetDateTime, Report, TestCase, TestSuite};
 
-use cisrun_core::outcome::{SkipReason, Status};
-use cisrun_core::report::{seconds, ControlResult, ReportError, RunReport};
+use cisrun_core::outcome::{Outcome, SkipReason, Status};
+use cisrun_core::report::{capped, seconds, ControlResult, ReportError, RunReport};
+
+/// The most bytes of evidence one testcase's body lists before it counts the rest.
+pub const BODY_BUDGET: usize = 1_000_000;
 
 /// Replaces characters XML 1.0 cannot carry with a visible `\u{..}` escape, so nothing is
 /// silently lost and the document stays well-formed.
@@ -46,11 +54,15 @@ pub fn testcase_name(result: &ControlResult) -> String {
     format!("{} {}", result.number, result.title)
 }
 
-fn testcase(account_id: &str, result: &ControlResult) -> TestCase {
-    let name = xml_safe(&testcase_name(result));
-    let time = duration(result.duration_seconds);
-    let outcome = &result.outcome;
-    let message = xml_safe(&outcome.message);
+/// [`xml_safe`] of `text` cut at the report text cap.
+fn shown(text: &str) -> String {
+    xml_safe(&capped(text))
+}
+
+/// A testcase's body after its message: the baseline label, the evidence (within
+/// [`BODY_BUDGET`]) and the notes, each text capped.
+fn body(result: &ControlResult) -> String {
+    let outcome: &Outcome = &result.outcome;
     let mut body = String::new();
     // The Jenkins schema has no properties on a testcase: the baseline label is a line.
     if let Some(change) = result.change {
@@ -58,22 +70,51 @@ fn testcase(account_id: &str, result: &ControlResult) -> TestCase {
     }
     if !outcome.evidence.is_empty() {
         body.push_str("Evidence:\n");
-        body.push_str(&outcome.evidence_text());
-        body.push('\n');
+        let mut listed = 0;
+        for evidence in &outcome.evidence {
+            let line = format!(
+                "{}: {}\n",
+                capped(&evidence.resource),
+                capped(&evidence.scoped_detail())
+            );
+            if body.len() + line.len() > BODY_BUDGET {
+                break;
+            }
+            body.push_str(&line);
+            listed += 1;
+        }
+        let left_out = outcome.evidence.len() - listed;
+        if left_out > 0 {
+            body.push_str(&format!(
+                "… and {left_out} more resource(s): the full list is in the JSON report\n"
+            ));
+        }
     }
     for note in &outcome.notes {
-        body.push_str(&format!("Note: {note}\n"));
+        body.push_str(&format!("Note: {}\n", capped(note)));
     }
+    body
+}
+
+fn testcase(account_id: &str, result: &ControlResult) -> TestCase {
+    let name = shown(&testcase_name(result));
+    let time = duration(result.duration_seconds);
+    let outcome = &result.outcome;
+    let message = shown(&outcome.message);
+    let body = body(result);
     let mut case = match outcome.status {
         Status::Pass => {
             let mut case = TestCase::success(&name, time);
-            case.set_system_out(&cdata_safe(&format!("{}\n{body}", outcome.message)));
+            case.set_system_out(&cdata_safe(&format!(
+                "{}\n{body}",
+                capped(&outcome.message)
+            )));
             case
         }
         Status::Fail => {
             let mut case = TestCase::failure(&name, time, "fail", &message);
             if let junit_report::TestResult::Failure { cause, .. } = &mut case.result {
-                *cause = Some(cdata_safe(&format!("{}\n{body}", outcome.message)));
+                *cause = Some(cdata_safe(&format!("{}\n{body}", capped(&outcome.message))));
             }
             case
         }
@@ -82,14 +123,14 @@ fn testcase(account_id: &str, result: &ControlResult) -> TestCase {
                 .error
                 .as_ref()
                 .map_or("error".to_string(), |e| e.code.clone());
-            let mut case = TestCase::error(&name, time, &xml_safe(&code), &message);
-            let mut detail = format!("{}\n{body}", outcome.message);
+            let mut case = TestCase::error(&name, time, &shown(&code), &message);
+            let mut detail = format!("{}\n{body}", capped(&outcome.message));
             if let Some(permission) = outcome
                 .error
                 .as_ref()
                 .and_then(|e| e.missing_permission.as_ref())
             {
-                detail.push_str(&format!("Missing permission: {permission}\n"));
+                detail.push_str(&format!("Missing permission: {}\n", capped(permission)));
             }
             if let junit_report::TestResult::Error { cause, .. } = &mut case.result {
                 *cause = Some(cdata_safe(&detail));
@@ -111,7 +152,7 @@ fn testcase(account_id: &str, result: &ControlResult) -> TestCase {
             case
         }
     };
-    case.set_classname(&xml_safe(&format!("{account_id}.{}", result.control_id)));
+    case.set_classname(&shown(&format!("{account_id}.{}", result.control_id)));
     case
 }
 
@@ -157,11 +198,11 @@ pub fn render(report: &RunReport) -> Result<Vec<u8>, ReportError> {
         .unwrap_or(OffsetDateTime::UNIX_EPOCH);
     let mut junit = Report::new();
     for account in &report.targets {
-        let mut suite = TestSuite::new(&xml_safe(&testsuite_name(
+        let mut suite = TestSuite::new(&shown(&testsuite_name(
             &account.id,
             account.name.as_deref(),
         )));
-        suite.package = xml_safe(&format!("cisrun/{}", report.run.profile));
+        suite.package = shown(&format!("cisrun/{}", report.run.profile));
         suite.set_timestamp(timestamp);
         suite.add_testcases(account.results.iter().map(|r| testcase(&account.id, r)));
         junit.add_testsuite(suite);

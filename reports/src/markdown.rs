@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use cisrun_core::outcome::Status;
-use cisrun_core::report::{ControlResult, RunReport, TargetReport};
+use cisrun_core::report::{capped, cut_note, ControlResult, RunReport, TargetReport};
 use cisrun_core::Change;
 
 /// GitHub's step-summary limit is 1 MiB and a GitLab note's 1,000,000 characters: the
@@ -23,8 +23,10 @@ const REASON_CHARS: usize = 160;
 /// Passing accounts are listed plainly up to this many, then collapsed.
 const PLAIN_PASSING: usize = 10;
 
-/// Text safe inside a Markdown table cell: one line, no HTML, no Markdown markup.
+/// Text safe inside a Markdown table cell (and anywhere else in the summary): one line, no
+/// HTML, no Markdown markup, cut at the reports' text cap.
 pub fn cell(text: &str) -> String {
+    let text = capped(text);
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -43,13 +45,18 @@ pub fn cell(text: &str) -> String {
     out
 }
 
-/// The first line of `text`, cut at `REASON_CHARS` characters.
+/// The first line of `text`, cut at `REASON_CHARS` characters, saying how much of the text
+/// it left out.
 fn one_line(text: &str) -> String {
     let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
-    let mut chars = line.trim().chars();
-    let short: String = chars.by_ref().take(REASON_CHARS).collect();
-    if chars.next().is_some() {
-        format!("{short}…")
+    let short: String = line.trim().chars().take(REASON_CHARS).collect();
+    let left_out = text
+        .trim()
+        .chars()
+        .count()
+        .saturating_sub(short.chars().count());
+    if left_out > 0 {
+        format!("{short}{}", cut_note(left_out))
     } else {
         short
     }
@@ -78,12 +85,11 @@ fn status_label(result: &ControlResult) -> String {
 
 fn account_title(account: &TargetReport) -> String {
     match &account.name {
-        Some(name) if !name.is_empty() => format!("{} ({})", account.id, cell(name)),
-        _ => account.id.clone(),
+        Some(name) if !name.is_empty() => format!("{} ({})", cell(&account.id), cell(name)),
+        _ => cell(&account.id),
     }
 }
 
-/// Renders the summary.
 /// The Markdown summary.
 pub struct MarkdownFormat;
 

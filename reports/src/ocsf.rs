@@ -11,12 +11,18 @@
 //! A result without evidence gives one event whose resource is the target. What is
 //! platform-specific (the `cloud` or `device` object, the partition, resource types) comes
 //! from the target's platform ([`OcsfTarget`]).
+//!
+//! An event about one resource says what was found on that resource (`status_detail`,
+//! `message`, the resource's `data.detail`), never the result's message, which may list
+//! every resource: the file grows with the number of resources, not with its square. Every
+//! text is cut at [`TEXT_CAP_CHARS`](cisrun_core::report::TEXT_CAP_CHARS) characters; the
+//! JSON report keeps it whole.
 
 use serde_json::{json, Value};
 
 use cisrun_core::outcome::Status;
 use cisrun_core::platform::OcsfTarget;
-use cisrun_core::report::{ControlResult, RunReport, TargetReport};
+use cisrun_core::report::{capped, ControlResult, RunReport, TargetReport};
 
 use crate::Context;
 
@@ -55,7 +61,10 @@ fn time_ms(started_at: &str) -> i64 {
 /// What one event is about: the account, or one resource a result lists.
 struct Subject<'a> {
     uid: &'a str,
+    /// What was found: the result's message for the account, the resource's own detail.
     detail: &'a str,
+    /// True for one of the resources the result lists.
+    resource: bool,
     change: Option<&'a str>,
     /// The resource's own verdict when the control judged it alone, else the result's.
     status: Status,
@@ -77,18 +86,23 @@ fn event(
 ) -> Value {
     let account = target.report;
     let run = &report.run;
-    let (resource_uid, detail, change) = (subject.uid, subject.detail, subject.change);
+    let resource_uid = capped(subject.uid);
+    let resource_uid = resource_uid.as_ref();
+    let detail = capped(subject.detail);
+    let detail = detail.as_ref();
+    let change = subject.change;
     let status = subject.status;
     let (compliance_id, compliance_name) = compliance_status(status);
     let (finding_id, finding_name) = finding_status(status);
     let (severity_id, severity_name) = severity(status);
     let standard = target.standard.clone();
     let time = time_ms(&run.started_at);
+    let account_id = capped(&account.id);
     let uid = format!(
-        "cisrun/{}/{}/{}/{}/{}",
-        run.benchmark, run.version, account.id, result.control_id, resource_uid
+        "cisrun/{}/{}/{account_id}/{}/{resource_uid}",
+        run.benchmark, run.version, result.control_id
     );
-    let mut status_detail = result.outcome.message.clone();
+    let mut status_detail = detail.to_string();
     if let Some(skip) = &result.outcome.skip {
         if let Ok(Value::Object(o)) = serde_json::to_value(skip) {
             if let Some(Value::String(kind)) = o.get("kind") {
@@ -96,7 +110,15 @@ fn event(
             }
         }
     }
-    let resource_type = if resource_uid == account.id {
+    let message = if subject.resource {
+        format!(
+            "CIS {} {}: {resource_uid}: {detail}",
+            result.number, result.title
+        )
+    } else {
+        format!("CIS {} {}: {detail}", result.number, result.title)
+    };
+    let resource_type = if resource_uid == account_id {
         target.ocsf.target_type.as_str()
     } else {
         target.ocsf.resource_type.as_str()
@@ -116,7 +138,7 @@ fn event(
         "status": finding_name,
         "status_code": status.as_str().to_uppercase(),
         "status_detail": status_detail,
-        "message": format!("CIS {} {}: {}", result.number, result.title, result.outcome.message),
+        "message": message,
         "time": time,
         "time_dt": run.started_at,
         "metadata": {
@@ -143,7 +165,7 @@ fn event(
             "standards": [standard],
             "status_id": compliance_id,
             "status": compliance_name,
-            "status_detail": result.outcome.message,
+            "status_detail": status_detail,
             "checks": [{
                 "uid": result.control_id,
                 "name": result.title,
@@ -221,6 +243,7 @@ pub fn for_each_event(
                     Subject {
                         uid: &account.id,
                         detail: &result.outcome.message,
+                        resource: false,
                         change,
                         status: result.outcome.status,
                         region: None,
@@ -236,6 +259,7 @@ pub fn for_each_event(
                         Subject {
                             uid: &evidence.resource,
                             detail: &evidence.detail,
+                            resource: true,
                             change,
                             status: evidence.status.unwrap_or(result.outcome.status),
                             region: evidence.region.as_deref(),

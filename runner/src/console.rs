@@ -13,10 +13,12 @@ fn label(status: Status) -> &'static str {
     }
 }
 
-/// Text from profiles and AWS, safe for a terminal or a CI log: control characters (an ESC
-/// would start an ANSI sequence) become visible `\u{..}` escapes, and each further line of a
-/// multi-line text is indented under the first.
+/// Text from profiles and AWS, safe for a terminal or a CI log: cut at the reports' text cap
+/// (the JSON report has it whole), control characters (an ESC would start an ANSI sequence)
+/// made visible `\u{..}` escapes, and each further line of a multi-line text indented under
+/// the first.
 fn printable(text: &str) -> String {
+    let text = cisrun_core::report::capped(text);
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -76,14 +78,19 @@ pub fn print_summary(out: &mut impl Write, report: &RunReport, noun: &str) -> st
             writeln!(
                 out,
                 "{noun} {}{name}: all {} result(s) pass{skipped}",
-                account.id,
+                printable(&account.id),
                 assessed.len()
             )?;
             continue;
         }
         match &account.name {
-            Some(name) => writeln!(out, "\n{noun} {} ({})", account.id, printable(name))?,
-            None => writeln!(out, "\n{noun} {}", account.id)?,
+            Some(name) => writeln!(
+                out,
+                "\n{noun} {} ({})",
+                printable(&account.id),
+                printable(name)
+            )?,
+            None => writeln!(out, "\n{noun} {}", printable(&account.id))?,
         }
         for result in assessed {
             let change = match result.change {
@@ -142,8 +149,8 @@ pub fn print_summary(out: &mut impl Write, report: &RunReport, noun: &str) -> st
             writeln!(
                 out,
                 "  FIXED {} {:<6} {}{}",
-                fixed.account_id,
-                fixed.number,
+                printable(&fixed.account_id),
+                printable(&fixed.number),
                 printable(&fixed.title),
                 fixed
                     .resource
@@ -251,5 +258,27 @@ mod tests {
     #[test]
     fn control_characters_cannot_reach_the_terminal() {
         assert_eq!(printable("a\u{1b}[31mb"), "a\\u{1b}[31mb");
+    }
+
+    #[test]
+    fn a_twenty_megabyte_message_prints_as_a_thousand_characters_and_a_note() {
+        let mut report = report(1, "000000000001");
+        report.targets[0].results[0].outcome.message = "A".repeat(20 * 1024 * 1024);
+        report.targets[0].results[0].outcome.notes = vec!["N".repeat(5_000)];
+        let text = printed(&report);
+        assert!(text.len() < 10_000, "{} bytes", text.len());
+        assert!(
+            text.contains(&format!(
+                "{}… ({} more characters; full text in the JSON report)",
+                "A".repeat(1_000),
+                20 * 1024 * 1024 - 1_000
+            )),
+            "{}",
+            &text[..2_000.min(text.len())]
+        );
+        assert!(
+            text.contains("(4000 more characters"),
+            "the note is cut too"
+        );
     }
 }

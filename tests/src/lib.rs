@@ -534,29 +534,146 @@ pub fn http(port: u16, method: &str, path: &str, body: &str) -> std::io::Result<
     Ok((status, body))
 }
 
-/// A canned AWS error for requests whose action (and optionally body) match.
+/// Rewrites the text of moto's answer.
+pub type Rewrite = Arc<dyn Fn(&str) -> String + Send + Sync>;
+
+/// How a [`Fault`] answers the requests it matches.
+#[derive(Clone)]
+pub enum Behaviour {
+    /// The fault's `status`, `code` and `message` (for a 200, `message` is the body).
+    Canned,
+    /// Moto's first answer, every time, saying more pages follow (`IsTruncated` true where
+    /// the API has it) under a page token: always the same one, or (`fresh`) a new one on
+    /// every page, forever.
+    PageToken {
+        fresh: bool,
+        first: Arc<Mutex<Option<Vec<u8>>>>,
+        pages: Arc<std::sync::atomic::AtomicU64>,
+    },
+    /// Moto's answer cut in half, with a `Content-Length` that matches the cut.
+    Truncated,
+    /// A 200 whose chunked body starts a document and never ends.
+    Endless,
+    /// Moto's answer with its body rewritten (a policy document replaced, a field removed).
+    Rewritten(Rewrite),
+}
+
+impl std::fmt::Debug for Behaviour {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Behaviour::Canned => "Canned",
+            Behaviour::PageToken { fresh: false, .. } => "PageToken (repeated)",
+            Behaviour::PageToken { fresh: true, .. } => "PageToken (fresh)",
+            Behaviour::Truncated => "Truncated",
+            Behaviour::Endless => "Endless",
+            Behaviour::Rewritten(_) => "Rewritten",
+        })
+    }
+}
+
+/// A canned AWS error (or another hostile answer, see [`Behaviour`]) for requests whose
+/// action (and optionally body, path and region) match.
 #[derive(Debug, Clone)]
 pub struct Fault {
     /// e.g. `AttachRolePolicy` (query protocol) or `ListAccounts` (JSON protocol target).
     pub action: String,
+    /// Further actions it matches (a REST listing's later pages name their token).
+    pub also: Vec<String>,
     /// Only requests whose body contains this text.
     pub body_contains: Option<String>,
+    /// Only requests to this path (without the query).
+    pub path: Option<String>,
     /// Only requests signed for this region.
     pub region: Option<String>,
     pub status: u16,
     pub code: String,
     pub message: String,
+    pub behaviour: Behaviour,
+}
+
+/// Where a listing's page token goes in its XML answer: the element, and the closing tag it
+/// is put before.
+fn token_place(action: &str) -> (&'static str, &'static str) {
+    match action {
+        "GetAccountAuthorizationDetails" => ("Marker", "</GetAccountAuthorizationDetailsResult>"),
+        "ListEntitiesForPolicy" => ("Marker", "</ListEntitiesForPolicyResult>"),
+        "ListBuckets" => ("ContinuationToken", "</ListAllMyBucketsResult>"),
+        "DescribeInstances" => ("nextToken", "</DescribeInstancesResponse>"),
+        other => panic!("no page token place known for {other}"),
+    }
+}
+
+/// The proxy's action for `listing` (S3's ListBuckets is the REST `GET /`), with the path
+/// and the later pages' action.
+fn listing_fault(listing: &str, behaviour: Behaviour) -> Fault {
+    let mut fault = Fault::new(listing, 200, "", "");
+    fault.behaviour = behaviour;
+    if listing == "ListBuckets" {
+        fault.action = "GET ?".to_string();
+        fault.also = vec!["GET ?continuation-token".to_string()];
+        fault.path = Some("/".to_string());
+    }
+    fault
 }
 
 impl Fault {
     pub fn new(action: &str, status: u16, code: &str, message: &str) -> Fault {
         Fault {
             action: action.to_string(),
+            also: Vec::new(),
             body_contains: None,
+            path: None,
             region: None,
             status,
             code: code.to_string(),
             message: message.to_string(),
+            behaviour: Behaviour::Canned,
+        }
+    }
+
+    /// Every page of `listing` (`GetAccountAuthorizationDetails`, `ListEntitiesForPolicy`,
+    /// `ListBuckets`, `DescribeInstances`) answers with the same page token: a listing that
+    /// would loop.
+    pub fn repeated_token(listing: &str) -> Fault {
+        listing_fault(listing, Fault::page_token(false))
+    }
+
+    /// Every page of `listing` answers with a new page token: a listing that never ends.
+    pub fn fresh_tokens(listing: &str) -> Fault {
+        listing_fault(listing, Fault::page_token(true))
+    }
+
+    fn page_token(fresh: bool) -> Behaviour {
+        Behaviour::PageToken {
+            fresh,
+            first: Arc::default(),
+            pages: Arc::default(),
+        }
+    }
+
+    /// `action`'s answer from moto, cut in half with a matching `Content-Length`.
+    pub fn truncated(action: &str) -> Fault {
+        listing_fault(action, Behaviour::Truncated)
+    }
+
+    /// `action` answers 200 with a chunked body that never ends.
+    pub fn endless(action: &str) -> Fault {
+        listing_fault(action, Behaviour::Endless)
+    }
+
+    /// `action`'s answer from moto with its body passed through `rewrite`.
+    pub fn rewritten(
+        action: &str,
+        rewrite: impl Fn(&str) -> String + Send + Sync + 'static,
+    ) -> Fault {
+        listing_fault(action, Behaviour::Rewritten(Arc::new(rewrite)))
+    }
+
+    /// Pages the proxy has answered under this fault's page tokens so far.
+    pub fn pages(&self) -> u64 {
+        match &self.behaviour {
+            Behaviour::PageToken { pages, .. } => pages.load(std::sync::atomic::Ordering::SeqCst),
+            _ => 0,
         }
     }
 
@@ -706,12 +823,14 @@ fn serve(
         let action = action_of(&request);
         log.lock().expect("log").push(action.clone());
         let body_text = String::from_utf8_lossy(&request.body).into_owned();
+        let path = request_path(&request.head);
         let fault = faults
             .lock()
             .expect("faults")
             .iter()
             .find(|f| {
-                f.action == action
+                (f.action == action || f.also.contains(&action))
+                    && f.path.as_ref().is_none_or(|p| *p == path)
                     && f.body_contains
                         .as_ref()
                         .is_none_or(|t| body_text.contains(t.as_str()))
@@ -722,7 +841,47 @@ fn serve(
             })
             .cloned();
         let response = match fault {
-            Some(fault) => Some(canned_error(&request, &fault)),
+            Some(fault) => match &fault.behaviour {
+                Behaviour::Canned => Some(canned_error(&request, &fault)),
+                Behaviour::PageToken {
+                    fresh,
+                    first,
+                    pages,
+                } => {
+                    let cached = first.lock().expect("first page").clone();
+                    let answer = match cached {
+                        Some(answer) => Some(answer),
+                        None => {
+                            let answer = forward(&request, upstream_port);
+                            first.lock().expect("first page").clone_from(&answer);
+                            answer
+                        }
+                    };
+                    let page = pages.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    let token = if *fresh {
+                        format!("cisrun-fresh-token-{page}")
+                    } else {
+                        "cisrun-repeated-token".to_string()
+                    };
+                    let listing = if fault.path.is_some() {
+                        "ListBuckets"
+                    } else {
+                        fault.action.as_str()
+                    };
+                    answer.map(|a| with_page_token(&a, listing, &token))
+                }
+                Behaviour::Truncated => {
+                    forward(&request, upstream_port).map(|answer| cut_in_half(&answer))
+                }
+                Behaviour::Endless => {
+                    endless_answer(&mut writer);
+                    None
+                }
+                Behaviour::Rewritten(rewrite) => forward(&request, upstream_port).map(|answer| {
+                    let (head, body) = split_response(&answer);
+                    with_body(&head, rewrite(&String::from_utf8_lossy(&body)).as_bytes())
+                }),
+            },
             None => forward(&request, upstream_port),
         };
         if let Some(response) = response {
@@ -730,6 +889,124 @@ fn serve(
         }
     }
     let _ = writer.shutdown(Shutdown::Both);
+}
+
+/// A request's path, without its query.
+fn request_path(head: &str) -> String {
+    let target = head
+        .lines()
+        .next()
+        .unwrap_or("")
+        .split(' ')
+        .nth(1)
+        .unwrap_or("");
+    target.split('?').next().unwrap_or("").to_string()
+}
+
+/// An HTTP response's head (status line and headers, without the blank line) and body,
+/// de-chunked.
+fn split_response(response: &[u8]) -> (String, Vec<u8>) {
+    let at = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or(response.len());
+    let head = String::from_utf8_lossy(&response[..at]).into_owned();
+    let raw = response.get(at + 4..).unwrap_or_default();
+    let chunked = header(&head, "transfer-encoding").is_some_and(|v| v.contains("chunked"));
+    if !chunked {
+        return (head, raw.to_vec());
+    }
+    let mut body = Vec::new();
+    let mut rest = raw;
+    while let Some(line_end) = rest.windows(2).position(|w| w == b"\r\n") {
+        let size = std::str::from_utf8(&rest[..line_end])
+            .ok()
+            .and_then(|s| usize::from_str_radix(s.split(';').next().unwrap_or("").trim(), 16).ok())
+            .unwrap_or(0);
+        if size == 0 {
+            break;
+        }
+        let start = line_end + 2;
+        let end = (start + size).min(rest.len());
+        body.extend_from_slice(&rest[start..end]);
+        rest = rest.get(end + 2..).unwrap_or_default();
+    }
+    (head, body)
+}
+
+/// `head`'s status line and headers, without those that frame the body, then `body` with
+/// its own `Content-Length`.
+fn with_body(head: &str, body: &[u8]) -> Vec<u8> {
+    let mut out = String::new();
+    for line in head.lines() {
+        let name = line
+            .split(':')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        if matches!(
+            name.as_str(),
+            "content-length" | "transfer-encoding" | "connection"
+        ) {
+            continue;
+        }
+        out.push_str(line);
+        out.push_str("\r\n");
+    }
+    out.push_str(&format!(
+        "Connection: close\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    ));
+    let mut bytes = out.into_bytes();
+    bytes.extend_from_slice(body);
+    bytes
+}
+
+/// Moto's answer of `listing`, saying that a page under `token` follows.
+fn with_page_token(answer: &[u8], listing: &str, token: &str) -> Vec<u8> {
+    let (head, body) = split_response(answer);
+    let (element, before) = token_place(listing);
+    let mut body = String::from_utf8_lossy(&body).into_owned();
+    // Moto's own token, if it sent one, is dropped: the fault's is the only one.
+    let open = format!("<{element}>");
+    let close = format!("</{element}>");
+    if let Some(start) = body.find(&open) {
+        if let Some(end) = body[start..].find(&close) {
+            body.replace_range(start..start + end + close.len(), "");
+        }
+    }
+    body = body.replace(
+        "<IsTruncated>false</IsTruncated>",
+        "<IsTruncated>true</IsTruncated>",
+    );
+    match body.rfind(before) {
+        Some(at) => body.insert_str(at, &format!("{open}{token}{close}")),
+        None => panic!("{listing}: no {before} in moto's answer: {body}"),
+    }
+    with_body(&head, body.as_bytes())
+}
+
+/// Moto's answer with its body cut in half, framed as complete.
+fn cut_in_half(answer: &[u8]) -> Vec<u8> {
+    let (head, body) = split_response(answer);
+    with_body(&head, &body[..body.len() / 2])
+}
+
+/// A 200 whose chunked XML body never ends: written until the client hangs up.
+fn endless_answer(writer: &mut TcpStream) {
+    let head = "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+    if writer.write_all(head.as_bytes()).is_err() {
+        return;
+    }
+    let start = "<Response><Result><Items>";
+    let item = "<member><Name>endless</Name></member>".repeat(1_700);
+    let chunk = |text: &str| format!("{:x}\r\n{text}\r\n", text.len()).into_bytes();
+    if writer.write_all(&chunk(start)).is_err() {
+        return;
+    }
+    let item = chunk(&item);
+    while writer.write_all(&item).is_ok() {}
 }
 
 fn canned_error(request: &Request, fault: &Fault) -> Vec<u8> {
