@@ -1207,6 +1207,15 @@ pub async fn compliant_account(moto: &Moto) {
     .await;
     // aws-config-all-regions, aws-securityhub-enabled
     switches_seed::all_on(&moto.endpoint, &regions).await;
+    // aws-ec2-default-sg-restricts-all, aws-ec2-nacl-no-admin-ports-ingress (moto's default
+    // VPCs have an allow-all default group egress and default ACL ingress); the security
+    // group controls pass with no other group
+    futures::future::join_all(
+        regions
+            .iter()
+            .map(|region| network_seed::restrict_defaults(&moto.endpoint, region)),
+    )
+    .await;
     // aws-ec2-vpc-flow-logs: a REJECT flow log on every (default) VPC of every region
     futures::future::join_all(
         regions
@@ -2648,5 +2657,418 @@ pub mod trail_seed {
         bucket(endpoint, trail.region, trail.bucket, true).await;
         create(endpoint, &trail).await;
         advanced_selectors(endpoint, trail.region, trail.name, None).await;
+    }
+}
+
+/// Seeding and reading security groups, prefix lists and network ACLs in moto through the
+/// real SDK (`tests/tests/network.rs`).
+pub mod network_seed {
+    use aws_sdk_ec2::types::{
+        Filter, IpPermission, IpRange, Ipv6Range, PrefixListId, ResourceType, RuleAction, Tag,
+        TagSpecification, UserIdGroupPair,
+    };
+    use aws_sdk_ec2::Client;
+
+    use crate::sdk_config_in;
+
+    pub async fn ec2(endpoint: &str, region: &str) -> Client {
+        Client::new(&sdk_config_in(endpoint, region).await)
+    }
+
+    /// The peer of a seeded rule.
+    #[derive(Debug, Clone, Copy)]
+    pub enum Source<'a> {
+        Cidr(&'a str),
+        PrefixList(&'a str),
+        Group(&'a str),
+    }
+
+    /// The id of the region's default VPC.
+    pub async fn default_vpc(endpoint: &str, region: &str) -> String {
+        ec2(endpoint, region)
+            .await
+            .describe_vpcs()
+            .filters(Filter::builder().name("is-default").values("true").build())
+            .send()
+            .await
+            .expect("describe VPCs")
+            .vpcs()
+            .first()
+            .and_then(|v| v.vpc_id())
+            .expect("a default VPC")
+            .to_string()
+    }
+
+    /// Creates a VPC (with its own default group and network ACL); its id.
+    pub async fn vpc(endpoint: &str, region: &str, cidr: &str) -> String {
+        ec2(endpoint, region)
+            .await
+            .create_vpc()
+            .cidr_block(cidr)
+            .send()
+            .await
+            .expect("create VPC")
+            .vpc()
+            .and_then(|v| v.vpc_id())
+            .expect("a VPC id")
+            .to_string()
+    }
+
+    /// Creates the security group `name` in `vpc`, attached to nothing; its id.
+    pub async fn group(endpoint: &str, region: &str, vpc: &str, name: &str) -> String {
+        ec2(endpoint, region)
+            .await
+            .create_security_group()
+            .group_name(name)
+            .description("cisrun test")
+            .vpc_id(vpc)
+            .send()
+            .await
+            .expect("create security group")
+            .group_id()
+            .expect("a group id")
+            .to_string()
+    }
+
+    /// The default security group of `vpc`.
+    pub async fn default_group(endpoint: &str, region: &str, vpc: &str) -> String {
+        ec2(endpoint, region)
+            .await
+            .describe_security_groups()
+            .filters(Filter::builder().name("vpc-id").values(vpc).build())
+            .filters(Filter::builder().name("group-name").values("default").build())
+            .send()
+            .await
+            .expect("describe security groups")
+            .security_groups()
+            .first()
+            .and_then(|g| g.group_id())
+            .expect("a default group")
+            .to_string()
+    }
+
+    /// Authorizes one inbound rule on `group`: `protocol` (`tcp`, `udp`, `-1`), the ports
+    /// `from..=to` (ignored for `-1`), from `source`, with an optional description and tag.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn ingress(
+        endpoint: &str,
+        region: &str,
+        group: &str,
+        protocol: &str,
+        ports: (i32, i32),
+        source: Source<'_>,
+        description: Option<&str>,
+        tag: Option<(&str, &str)>,
+    ) {
+        let mut permission = IpPermission::builder().ip_protocol(protocol);
+        if protocol != "-1" {
+            permission = permission.from_port(ports.0).to_port(ports.1);
+        }
+        let description = description.map(str::to_string);
+        permission = match source {
+            Source::Cidr(cidr) if cidr.contains(':') => permission.ipv6_ranges(
+                Ipv6Range::builder()
+                    .cidr_ipv6(cidr)
+                    .set_description(description)
+                    .build(),
+            ),
+            Source::Cidr(cidr) => permission.ip_ranges(
+                IpRange::builder()
+                    .cidr_ip(cidr)
+                    .set_description(description)
+                    .build(),
+            ),
+            Source::PrefixList(list) => permission.prefix_list_ids(
+                PrefixListId::builder()
+                    .prefix_list_id(list)
+                    .set_description(description)
+                    .build(),
+            ),
+            Source::Group(other) => permission.user_id_group_pairs(
+                UserIdGroupPair::builder()
+                    .group_id(other)
+                    .set_description(description)
+                    .build(),
+            ),
+        };
+        let mut request = ec2(endpoint, region)
+            .await
+            .authorize_security_group_ingress()
+            .group_id(group)
+            .ip_permissions(permission.build());
+        if let Some((key, value)) = tag {
+            request = request.tag_specifications(
+                TagSpecification::builder()
+                    .resource_type(ResourceType::SecurityGroupRule)
+                    .tags(Tag::builder().key(key).value(value).build())
+                    .build(),
+            );
+        }
+        request.send().await.expect("authorize ingress");
+    }
+
+    /// Creates a managed prefix list of `cidrs` (IPv4); its id.
+    pub async fn prefix_list(endpoint: &str, region: &str, name: &str, cidrs: &[&str]) -> String {
+        let mut request = ec2(endpoint, region)
+            .await
+            .create_managed_prefix_list()
+            .prefix_list_name(name)
+            .address_family("IPv4")
+            .max_entries(10);
+        for cidr in cidrs {
+            request = request.entries(
+                aws_sdk_ec2::types::AddPrefixListEntry::builder()
+                    .cidr(*cidr)
+                    .build(),
+            );
+        }
+        request
+            .send()
+            .await
+            .expect("create prefix list")
+            .prefix_list()
+            .and_then(|p| p.prefix_list_id())
+            .expect("a prefix list id")
+            .to_string()
+    }
+
+    /// The rules of `group` as comparable lines, without their ids (EC2 gives a rule
+    /// authorized again a new one): direction, protocol, ports, peer, description, tags.
+    pub async fn rules(endpoint: &str, region: &str, group: &str) -> Vec<String> {
+        let out = ec2(endpoint, region)
+            .await
+            .describe_security_group_rules()
+            .filters(Filter::builder().name("group-id").values(group).build())
+            .send()
+            .await
+            .expect("describe security group rules");
+        let mut lines: Vec<String> = out
+            .security_group_rules()
+            .iter()
+            .map(|r| {
+                let peer = r
+                    .cidr_ipv4()
+                    .or(r.cidr_ipv6())
+                    .or(r.prefix_list_id())
+                    .map(str::to_string)
+                    .or_else(|| {
+                        r.referenced_group_info()
+                            .and_then(|g| g.group_id())
+                            .map(|g| format!("group {g}"))
+                    })
+                    .unwrap_or_default();
+                let tags: Vec<String> = r
+                    .tags()
+                    .iter()
+                    .map(|t| format!("{}={}", t.key().unwrap_or(""), t.value().unwrap_or("")))
+                    .collect();
+                format!(
+                    "{} {} {:?}-{:?} {peer} {:?} [{}]",
+                    if r.is_egress() == Some(true) {
+                        "out"
+                    } else {
+                        "in"
+                    },
+                    r.ip_protocol().unwrap_or(""),
+                    r.from_port(),
+                    r.to_port(),
+                    r.description(),
+                    tags.join(",")
+                )
+            })
+            .collect();
+        lines.sort();
+        lines
+    }
+
+    /// Revokes every rule of every default security group of `region`.
+    pub async fn strip_default_groups(endpoint: &str, region: &str) {
+        let ec2 = ec2(endpoint, region).await;
+        let groups = ec2
+            .describe_security_groups()
+            .filters(Filter::builder().name("group-name").values("default").build())
+            .send()
+            .await
+            .expect("describe security groups");
+        for group in groups.security_groups() {
+            let id = group.group_id().expect("a group id");
+            let rules = ec2
+                .describe_security_group_rules()
+                .filters(Filter::builder().name("group-id").values(id).build())
+                .send()
+                .await
+                .expect("describe security group rules");
+            for egress in [false, true] {
+                let ids: Vec<String> = rules
+                    .security_group_rules()
+                    .iter()
+                    .filter(|r| r.is_egress() == Some(egress))
+                    .filter_map(|r| r.security_group_rule_id().map(str::to_string))
+                    .collect();
+                if ids.is_empty() {
+                    continue;
+                }
+                if egress {
+                    ec2.revoke_security_group_egress()
+                        .group_id(id)
+                        .set_security_group_rule_ids(Some(ids))
+                        .send()
+                        .await
+                        .expect("revoke egress");
+                } else {
+                    ec2.revoke_security_group_ingress()
+                        .group_id(id)
+                        .set_security_group_rule_ids(Some(ids))
+                        .send()
+                        .await
+                        .expect("revoke ingress");
+                }
+            }
+        }
+    }
+
+    /// The default network ACL of `vpc`.
+    pub async fn default_acl(endpoint: &str, region: &str, vpc: &str) -> String {
+        ec2(endpoint, region)
+            .await
+            .describe_network_acls()
+            .filters(Filter::builder().name("vpc-id").values(vpc).build())
+            .filters(Filter::builder().name("default").values("true").build())
+            .send()
+            .await
+            .expect("describe network ACLs")
+            .network_acls()
+            .first()
+            .and_then(|a| a.network_acl_id())
+            .expect("a default network ACL")
+            .to_string()
+    }
+
+    /// Creates a network ACL in `vpc`, associated with no subnet; its id.
+    pub async fn acl(endpoint: &str, region: &str, vpc: &str) -> String {
+        ec2(endpoint, region)
+            .await
+            .create_network_acl()
+            .vpc_id(vpc)
+            .send()
+            .await
+            .expect("create network ACL")
+            .network_acl()
+            .and_then(|a| a.network_acl_id())
+            .expect("a network ACL id")
+            .to_string()
+    }
+
+    /// Adds the inbound entry `number` to `acl`: allow or deny `protocol` (`6`, `17`, `-1`)
+    /// on `ports` (none for `-1`) from `cidr`.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn acl_entry(
+        endpoint: &str,
+        region: &str,
+        acl: &str,
+        number: i32,
+        allow: bool,
+        protocol: &str,
+        ports: Option<(i32, i32)>,
+        cidr: &str,
+    ) {
+        let mut request = ec2(endpoint, region)
+            .await
+            .create_network_acl_entry()
+            .network_acl_id(acl)
+            .rule_number(number)
+            .rule_action(if allow {
+                RuleAction::Allow
+            } else {
+                RuleAction::Deny
+            })
+            .egress(false)
+            .protocol(protocol);
+        if let Some((from, to)) = ports {
+            request = request.port_range(
+                aws_sdk_ec2::types::PortRange::builder()
+                    .from(from)
+                    .to(to)
+                    .build(),
+            );
+        }
+        request = if cidr.contains(':') {
+            request.ipv6_cidr_block(cidr)
+        } else {
+            request.cidr_block(cidr)
+        };
+        request.send().await.expect("create network ACL entry");
+    }
+
+    /// The entries of `acl` as comparable lines: direction, number, action, protocol,
+    /// ports and CIDR, in rule-number order.
+    pub async fn acl_entries(endpoint: &str, region: &str, acl: &str) -> Vec<String> {
+        let out = ec2(endpoint, region)
+            .await
+            .describe_network_acls()
+            .network_acl_ids(acl)
+            .send()
+            .await
+            .expect("describe network ACLs");
+        let mut entries: Vec<(bool, i32, String)> = out
+            .network_acls()
+            .iter()
+            .flat_map(|a| a.entries())
+            .map(|e| {
+                let egress = e.egress() == Some(true);
+                let number = e.rule_number().unwrap_or_default();
+                let line = format!(
+                    "{} {number} {} {} {:?} {}",
+                    if egress { "out" } else { "in" },
+                    e.rule_action().map(|a| a.as_str()).unwrap_or(""),
+                    e.protocol().unwrap_or(""),
+                    e.port_range().map(|p| (p.from(), p.to())),
+                    e.cidr_block().or(e.ipv6_cidr_block()).unwrap_or("")
+                );
+                (egress, number, line)
+            })
+            .collect();
+        entries.sort();
+        entries.into_iter().map(|(_, _, line)| line).collect()
+    }
+
+    /// Deletes, from every default network ACL of `region`, the inbound ALLOW entries from
+    /// `0.0.0.0/0` or `::/0` (rule 100, 101): what the network ACL control asks for.
+    pub async fn close_default_acls(endpoint: &str, region: &str) {
+        let ec2 = ec2(endpoint, region).await;
+        let acls = ec2
+            .describe_network_acls()
+            .filters(Filter::builder().name("default").values("true").build())
+            .send()
+            .await
+            .expect("describe network ACLs");
+        for acl in acls.network_acls() {
+            let id = acl.network_acl_id().expect("an ACL id");
+            for entry in acl.entries() {
+                let open = matches!(
+                    entry.cidr_block().or(entry.ipv6_cidr_block()),
+                    Some("0.0.0.0/0") | Some("::/0")
+                );
+                if entry.egress() == Some(false)
+                    && entry.rule_action() == Some(&RuleAction::Allow)
+                    && open
+                {
+                    ec2.delete_network_acl_entry()
+                        .network_acl_id(id)
+                        .rule_number(entry.rule_number().expect("a rule number"))
+                        .egress(false)
+                        .send()
+                        .await
+                        .expect("delete network ACL entry");
+                }
+            }
+        }
+    }
+
+    /// Makes `region` pass the network controls: no rule in default security groups and
+    /// no inbound ALLOW from everywhere in default network ACLs.
+    pub async fn restrict_defaults(endpoint: &str, region: &str) {
+        strip_default_groups(endpoint, region).await;
+        close_default_acls(endpoint, region).await;
     }
 }
