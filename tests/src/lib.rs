@@ -937,6 +937,17 @@ pub async fn compliant_account(moto: &Moto) {
     // aws-s3-block-public-access (the account has no buckets: the bucket controls pass
     // with "no buckets found"; the account setting is what a new bucket inherits)
     s3_seed::account_block(&moto.endpoint, [true; 4]).await;
+    // The fifteen aws-cloudwatch-* monitoring controls: v7.0.0's patterns cover v3.0.0's.
+    // The trail's bucket is deleted again (moto checks it only when the trail is created),
+    // so the bucket controls still see an account without buckets.
+    monitoring_seed::complete_chain(&moto.endpoint, "us-east-1", "v7.0.0").await;
+    s3_seed::s3(&moto.endpoint, "us-east-1")
+        .await
+        .delete_bucket()
+        .bucket("monitored-trail-logs")
+        .send()
+        .await
+        .expect("delete the trail's bucket");
 }
 
 /// Seeding regional services in moto through the real SDK.

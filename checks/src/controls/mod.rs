@@ -5,6 +5,7 @@ pub mod aws_accessanalyzer_all_regions;
 pub mod aws_account_contact_details;
 pub mod aws_account_security_contact;
 pub mod aws_account_security_questions;
+pub mod aws_cloudwatch_monitoring;
 pub mod aws_config_all_regions;
 pub mod aws_ec2_ebs_default_encryption;
 pub mod aws_ec2_imdsv2_required;

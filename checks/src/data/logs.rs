@@ -6,7 +6,7 @@
 //! ([`LogGroupFilters::exists`] false), not an error; a denied or unreadable listing is an
 //! error naming the action.
 
-use std::cell::Cell;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
@@ -81,7 +81,7 @@ pub async fn read_metric_filters(
     let client = account.client::<aws_sdk_cloudwatchlogs::Client>(region);
     let client = &client;
     // Set when AWS answers that the log group does not exist: an answer, not an error.
-    let missing = &Cell::new(false);
+    let missing = &AtomicBool::new(false);
     let filters = read_pages(
         account.max_pages(),
         DESCRIBE_METRIC_FILTERS,
@@ -102,7 +102,7 @@ pub async fn read_metric_filters(
                     if error.as_service_error().and_then(|e| e.code())
                         == Some("ResourceNotFoundException") =>
                 {
-                    missing.set(true);
+                    missing.store(true, Ordering::Relaxed);
                     Ok(Page::new(Vec::new(), None))
                 }
                 Err(error) => Err(AwsError::from_sdk(DESCRIBE_METRIC_FILTERS, error)),
@@ -111,8 +111,8 @@ pub async fn read_metric_filters(
     )
     .await?;
     Ok(LogGroupFilters {
-        exists: !missing.get(),
-        filters: if missing.get() { Vec::new() } else { filters },
+        exists: !missing.load(Ordering::Relaxed),
+        filters: if missing.load(Ordering::Relaxed) { Vec::new() } else { filters },
     })
 }
 

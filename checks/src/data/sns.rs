@@ -6,7 +6,7 @@
 //! real subscriber from one that never confirmed (`PendingConfirmation`). A topic that does
 //! not exist is an answer ([`TopicSubscriptions::exists`] false), not an error.
 
-use std::cell::Cell;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
@@ -91,7 +91,7 @@ pub async fn read_subscriptions(
     let client = account.client::<aws_sdk_sns::Client>(region);
     let client = &client;
     // Set when SNS answers that the topic does not exist: an answer, not an error.
-    let missing = &Cell::new(false);
+    let missing = &AtomicBool::new(false);
     let subscriptions = read_pages(
         account.max_pages(),
         LIST_SUBSCRIPTIONS_BY_TOPIC,
@@ -115,7 +115,7 @@ pub async fn read_subscriptions(
                     out.next_token(),
                 )),
                 Err(error) if error.as_service_error().and_then(|e| e.code()) == Some("NotFound") => {
-                    missing.set(true);
+                    missing.store(true, Ordering::Relaxed);
                     Ok(Page::new(Vec::new(), None))
                 }
                 Err(error) => Err(AwsError::from_sdk(LIST_SUBSCRIPTIONS_BY_TOPIC, error)),
@@ -124,8 +124,8 @@ pub async fn read_subscriptions(
     )
     .await?;
     Ok(TopicSubscriptions {
-        exists: !missing.get(),
-        subscriptions: if missing.get() {
+        exists: !missing.load(Ordering::Relaxed),
+        subscriptions: if missing.load(Ordering::Relaxed) {
             Vec::new()
         } else {
             subscriptions

@@ -14,7 +14,7 @@ pub use chain::{filter_coverage, monitoring_data, FilterCoverage, Link, Monitori
 pub use parameters::{MonitoringParameters, DEFAULT_NAMESPACE};
 
 use async_trait::async_trait;
-use cisrun_core::{Audit, ControlMeta, Described, ErrorDetail, Evidence, Input, Outcome, Status};
+use cisrun_core::{Audit, ControlMeta, Described, ErrorDetail, Input, Outcome, Status};
 use cisrun_filter_pattern::cis::{patterns_for, CisPattern, Variant, VERSIONS};
 
 use crate::account::AwsAccount;
