@@ -1234,6 +1234,9 @@ pub async fn compliant_account(moto: &Moto) {
     // KMS-encrypted (its key rotates) and records management and S3 object events, with a
     // private, access-logged bucket that denies HTTP.
     trail_seed::compliant(&moto.endpoint).await;
+    // The fifteen aws-cloudwatch-* monitoring controls, on that trail: v7.0.0's patterns
+    // cover every earlier version's.
+    monitoring_seed::chain_on(&moto.endpoint, "us-east-1", "cisrun-main", "v7.0.0").await;
 }
 
 /// Seeding regional services in moto through the real SDK.
@@ -3070,5 +3073,237 @@ pub mod network_seed {
     pub async fn restrict_defaults(endpoint: &str, region: &str) {
         strip_default_groups(endpoint, region).await;
         close_default_acls(endpoint, region).await;
+    }
+}
+
+/// Seeding the CloudWatch monitoring chain in moto through the real SDK: a trail that
+/// delivers to a log group, metric filters on it, alarms on their metrics, SNS topics and
+/// subscribers. Every helper names its region; the account is moto's default.
+pub mod monitoring_seed {
+    use crate::sdk_config_in;
+    use crate::seed::ACCOUNT;
+
+    /// The namespace of the seeded filters' metrics.
+    pub const NAMESPACE: &str = "CISBenchmark";
+
+    async fn cloudtrail(endpoint: &str, region: &str) -> aws_sdk_cloudtrail::Client {
+        aws_sdk_cloudtrail::Client::new(&sdk_config_in(endpoint, region).await)
+    }
+
+    pub async fn logs(endpoint: &str, region: &str) -> aws_sdk_cloudwatchlogs::Client {
+        aws_sdk_cloudwatchlogs::Client::new(&sdk_config_in(endpoint, region).await)
+    }
+
+    pub async fn cloudwatch(endpoint: &str, region: &str) -> aws_sdk_cloudwatch::Client {
+        aws_sdk_cloudwatch::Client::new(&sdk_config_in(endpoint, region).await)
+    }
+
+    pub async fn sns(endpoint: &str, region: &str) -> aws_sdk_sns::Client {
+        aws_sdk_sns::Client::new(&sdk_config_in(endpoint, region).await)
+    }
+
+    /// A trail `name` in `region` writing to a new bucket, logging, recording every
+    /// management event (moto has no default selector), multi-region or not; its ARN.
+    pub async fn trail(endpoint: &str, region: &str, name: &str, multi_region: bool) -> String {
+        let bucket = format!("{name}-trail-logs");
+        crate::s3_seed::bucket(endpoint, region, &bucket).await;
+        let client = cloudtrail(endpoint, region).await;
+        let out = client
+            .create_trail()
+            .name(name)
+            .s3_bucket_name(&bucket)
+            .is_multi_region_trail(multi_region)
+            .send()
+            .await
+            .expect("create trail");
+        client
+            .start_logging()
+            .name(name)
+            .send()
+            .await
+            .expect("start logging");
+        client
+            .put_event_selectors()
+            .trail_name(name)
+            .event_selectors(
+                aws_sdk_cloudtrail::types::EventSelector::builder()
+                    .read_write_type(aws_sdk_cloudtrail::types::ReadWriteType::All)
+                    .include_management_events(true)
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("put event selectors");
+        out.trail_arn().expect("trail ARN").to_string()
+    }
+
+    /// Makes `trail` (in `region`) multi-region.
+    pub async fn multi_region(endpoint: &str, region: &str, trail: &str) {
+        cloudtrail(endpoint, region)
+            .await
+            .update_trail()
+            .name(trail)
+            .is_multi_region_trail(true)
+            .send()
+            .await
+            .expect("update trail");
+    }
+
+    /// Creates log group `name` in `region`; its ARN as a trail names it (`...:*`).
+    pub async fn log_group(endpoint: &str, region: &str, name: &str) -> String {
+        logs(endpoint, region)
+            .await
+            .create_log_group()
+            .log_group_name(name)
+            .send()
+            .await
+            .expect("create log group");
+        format!("arn:aws:logs:{region}:{ACCOUNT}:log-group:{name}:*")
+    }
+
+    /// Points `trail` (in `region`) at the log group `arn`.
+    pub async fn deliver_to(endpoint: &str, region: &str, trail: &str, arn: &str) {
+        cloudtrail(endpoint, region)
+            .await
+            .update_trail()
+            .name(trail)
+            .cloud_watch_logs_log_group_arn(arn)
+            .cloud_watch_logs_role_arn(format!("arn:aws:iam::{ACCOUNT}:role/CloudTrailToLogs"))
+            .send()
+            .await
+            .expect("update trail");
+    }
+
+    /// A metric filter `name` with `pattern` on `group`, publishing `metric` in
+    /// [`NAMESPACE`].
+    pub async fn metric_filter(
+        endpoint: &str,
+        region: &str,
+        group: &str,
+        name: &str,
+        pattern: &str,
+        metric: &str,
+    ) {
+        logs(endpoint, region)
+            .await
+            .put_metric_filter()
+            .log_group_name(group)
+            .filter_name(name)
+            .filter_pattern(pattern)
+            .metric_transformations(
+                aws_sdk_cloudwatchlogs::types::MetricTransformation::builder()
+                    .metric_name(metric)
+                    .metric_namespace(NAMESPACE)
+                    .metric_value("1")
+                    .build()
+                    .expect("a transformation"),
+            )
+            .send()
+            .await
+            .expect("put metric filter");
+    }
+
+    /// The metric filters of `group`, by name.
+    pub async fn metric_filter_names(endpoint: &str, region: &str, group: &str) -> Vec<String> {
+        logs(endpoint, region)
+            .await
+            .describe_metric_filters()
+            .log_group_name(group)
+            .send()
+            .await
+            .expect("describe metric filters")
+            .metric_filters()
+            .iter()
+            .filter_map(|f| f.filter_name().map(str::to_string))
+            .collect()
+    }
+
+    /// An alarm `name` on `metric` in [`NAMESPACE`] with `actions`.
+    pub async fn alarm(endpoint: &str, region: &str, name: &str, metric: &str, actions: &[&str]) {
+        let mut request = cloudwatch(endpoint, region)
+            .await
+            .put_metric_alarm()
+            .alarm_name(name)
+            .metric_name(metric)
+            .namespace(NAMESPACE)
+            .statistic(aws_sdk_cloudwatch::types::Statistic::Sum)
+            .period(300)
+            .evaluation_periods(1)
+            .threshold(1.0)
+            .comparison_operator(
+                aws_sdk_cloudwatch::types::ComparisonOperator::GreaterThanOrEqualToThreshold,
+            );
+        for action in actions {
+            request = request.alarm_actions(*action);
+        }
+        request.send().await.expect("put metric alarm");
+    }
+
+    /// The alarms of `region`, by name.
+    pub async fn alarm_names(endpoint: &str, region: &str) -> Vec<String> {
+        cloudwatch(endpoint, region)
+            .await
+            .describe_alarms()
+            .send()
+            .await
+            .expect("describe alarms")
+            .metric_alarms()
+            .iter()
+            .filter_map(|a| a.alarm_name().map(str::to_string))
+            .collect()
+    }
+
+    /// Creates topic `name` in `region`; its ARN.
+    pub async fn topic(endpoint: &str, region: &str, name: &str) -> String {
+        sns(endpoint, region)
+            .await
+            .create_topic()
+            .name(name)
+            .send()
+            .await
+            .expect("create topic")
+            .topic_arn()
+            .expect("topic ARN")
+            .to_string()
+    }
+
+    /// Subscribes an e-mail address to `topic` (moto confirms at once).
+    pub async fn subscribe(endpoint: &str, region: &str, topic: &str) {
+        sns(endpoint, region)
+            .await
+            .subscribe()
+            .topic_arn(topic)
+            .protocol("email")
+            .endpoint("security@example.com")
+            .send()
+            .await
+            .expect("subscribe");
+    }
+
+    /// The whole chain for every monitoring control in `version`: a multi-region trail in
+    /// `region` delivering to log group `cloudtrail-events`, one filter per control with the
+    /// benchmark's pattern, an alarm on each, notifying one topic with a subscriber.
+    pub async fn complete_chain(endpoint: &str, region: &str, version: &str) -> String {
+        let trail = trail(endpoint, region, "monitored", true).await;
+        chain_on(endpoint, region, &trail, version).await
+    }
+
+    /// The chain after the trail: `trail` (a compliant multi-region trail homed in `region`)
+    /// delivers to log group `cloudtrail-events`, with one filter per control, an alarm on
+    /// each, notifying one topic with a subscriber; the topic's ARN.
+    pub async fn chain_on(endpoint: &str, region: &str, trail: &str, version: &str) -> String {
+        let group = log_group(endpoint, region, "cloudtrail-events").await;
+        deliver_to(endpoint, region, trail, &group).await;
+        let topic = topic(endpoint, region, "security-alerts").await;
+        subscribe(endpoint, region, &topic).await;
+        for id in cisrun_filter_pattern::cis::CONTROL_IDS {
+            let pattern = cisrun_filter_pattern::cis::patterns_for(id, version)
+                .next()
+                .expect("a pattern")
+                .effective();
+            metric_filter(endpoint, region, "cloudtrail-events", id, pattern, id).await;
+            alarm(endpoint, region, id, id, &[&topic]).await;
+        }
+        topic
     }
 }

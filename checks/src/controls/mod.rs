@@ -12,6 +12,7 @@ pub mod aws_cloudtrail_kms_encryption;
 pub mod aws_cloudtrail_log_file_validation;
 pub mod aws_cloudtrail_multi_region;
 pub mod aws_cloudtrail_s3_object_logging;
+pub mod aws_cloudwatch_monitoring;
 pub mod aws_config_all_regions;
 pub mod aws_ec2_cifs_restricted;
 pub mod aws_ec2_default_sg_restricts_all;
