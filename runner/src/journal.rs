@@ -421,8 +421,10 @@ fn read_chain(path: &Path, key: Option<&JournalKey>) -> Result<(Vec<Entry>, Stri
         let verified = chain.verifies(&sealed.content, sealed.tag);
         if !verified {
             let why = match key {
-                Some(_) => "the line was changed, or a line before it was removed, inserted or \
-                            moved, or the key is not the one the journal was written with",
+                Some(_) => {
+                    "the line was changed, or a line before it was removed, inserted or \
+                            moved, or the key is not the one the journal was written with"
+                }
                 None => "the line was changed, or a line before it was removed, inserted or moved",
             };
             bail!("{shown}:{number}: the journal's integrity check fails here ({why}); nothing was undone");
@@ -668,7 +670,10 @@ mod tests {
         std::fs::write(&short, "short\n").expect("write");
         let error = format!("{:#}", JournalKey::from_file(&short).expect_err("short"));
         assert!(error.contains("at least 16 bytes"), "{error}");
-        assert!(!format!("{same:?}").contains("0123"), "a key is never printed");
+        assert!(
+            !format!("{same:?}").contains("0123"),
+            "a key is never printed"
+        );
     }
 
     #[test]

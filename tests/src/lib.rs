@@ -2739,7 +2739,12 @@ pub mod network_seed {
             .await
             .describe_security_groups()
             .filters(Filter::builder().name("vpc-id").values(vpc).build())
-            .filters(Filter::builder().name("group-name").values("default").build())
+            .filters(
+                Filter::builder()
+                    .name("group-name")
+                    .values("default")
+                    .build(),
+            )
             .send()
             .await
             .expect("describe security groups")
@@ -2889,7 +2894,12 @@ pub mod network_seed {
         let ec2 = ec2(endpoint, region).await;
         let groups = ec2
             .describe_security_groups()
-            .filters(Filter::builder().name("group-name").values("default").build())
+            .filters(
+                Filter::builder()
+                    .name("group-name")
+                    .values("default")
+                    .build(),
+            )
             .send()
             .await
             .expect("describe security groups");

@@ -165,7 +165,12 @@ async fn a_journal_renamed_to_another_teams_role_never_detaches_its_policy() {
         .expect_code(0);
     // Another team's support role, created after the apply.
     seed::role(&iam, "victim-support").await;
-    seed::attach_to_role(&iam, "victim-support", &seed::aws_policy("AWSSupportAccess")).await;
+    seed::attach_to_role(
+        &iam,
+        "victim-support",
+        &seed::aws_policy("AWSSupportAccess"),
+    )
+    .await;
     let before = roles(&iam).await;
     let original = contents(&case.journal());
 
@@ -208,7 +213,12 @@ async fn an_existing_role_is_recognised_by_its_id_not_its_name() {
     )
     .expect_code(0);
     seed::role(&iam, "victim-support").await;
-    seed::attach_to_role(&iam, "victim-support", &seed::aws_policy("AWSSupportAccess")).await;
+    seed::attach_to_role(
+        &iam,
+        "victim-support",
+        &seed::aws_policy("AWSSupportAccess"),
+    )
+    .await;
     let before = roles(&iam).await;
     let original = contents(&case.journal());
     assert!(original[1].contains("role_id"), "{}", original[1]);
@@ -287,7 +297,11 @@ async fn a_keyed_journal_needs_its_key_and_cannot_be_forged_without_it() {
     let iam = case.moto.iam().await;
     let before_apply = roles(&iam).await;
     let key = key_file(&case, "journal.key", "0f1e2d3c4b5a69788796a5b4c3d2e1f0\n");
-    let wrong = key_file(&case, "wrong.key", "this is not the key it was written with\n");
+    let wrong = key_file(
+        &case,
+        "wrong.key",
+        "this is not the key it was written with\n",
+    );
     let key_arg = key.to_str().expect("utf-8");
     case.apply(
         &support_profile(CREATE_ROLE),
@@ -296,11 +310,17 @@ async fn a_keyed_journal_needs_its_key_and_cannot_be_forged_without_it() {
     .expect_code(0);
     let text = std::fs::read_to_string(case.journal()).expect("journal");
     assert!(
-        text.lines().all(|l| l.contains(r#""integrity":"hmac-sha256:"#)),
+        text.lines()
+            .all(|l| l.contains(r#""integrity":"hmac-sha256:"#)),
         "{text}"
     );
     seed::role(&iam, "victim-support").await;
-    seed::attach_to_role(&iam, "victim-support", &seed::aws_policy("AWSSupportAccess")).await;
+    seed::attach_to_role(
+        &iam,
+        "victim-support",
+        &seed::aws_policy("AWSSupportAccess"),
+    )
+    .await;
     let before = roles(&iam).await;
 
     let without = rollback(&case, &[]).expect_code(2);
@@ -334,7 +354,10 @@ async fn a_keyed_journal_needs_its_key_and_cannot_be_forged_without_it() {
     let done = rollback_with_key_env(&case, &key);
     assert_eq!(done.code, 0, "{done:?}");
     let mut after = roles(&iam).await;
-    assert_eq!(after.remove("victim-support"), before.get("victim-support").cloned());
+    assert_eq!(
+        after.remove("victim-support"),
+        before.get("victim-support").cloned()
+    );
     assert_eq!(after, before_apply);
     let again = rollback_with_key_env(&case, &key);
     assert_eq!(again.code, 0, "{again:?}");

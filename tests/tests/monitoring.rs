@@ -6,8 +6,8 @@
 use std::collections::BTreeMap;
 
 use cisrun_e2e::monitoring_seed::{
-    alarm, alarm_names, complete_chain, deliver_to, log_group, metric_filter,
-    metric_filter_names, multi_region, subscribe, topic, trail,
+    alarm, alarm_names, complete_chain, deliver_to, log_group, metric_filter, metric_filter_names,
+    multi_region, subscribe, topic, trail,
 };
 use cisrun_e2e::{outcome_status as status, profile_yaml, ControlCase, Fault, FaultProxy};
 use cisrun_filter_pattern::cis::{patterns_for, CONTROL_IDS};
@@ -69,7 +69,15 @@ async fn each_missing_link_is_named_in_turn_until_the_chain_passes() {
         "{{ $.userIdentity.type = \"Root\" && $.userIdentity.invokedBy NOT EXISTS && \
          $.eventType != \"AwsServiceEvent\" && $.sourceIPAddress = \"203.0.113.*\" }}"
     );
-    metric_filter(endpoint, EU, "cloudtrail-events", "narrow", &narrowed, "narrow").await;
+    metric_filter(
+        endpoint,
+        EU,
+        "cloudtrail-events",
+        "narrow",
+        &narrowed,
+        "narrow",
+    )
+    .await;
     let result = audit_root(&case);
     assert_fails_with(&result, "no metric filter on the trail's log group covers");
     assert!(
@@ -118,7 +126,15 @@ async fn a_trail_in_another_region_is_followed_to_its_log_groups_region() {
     let trail_arn = trail(endpoint, US, "oregon", true).await;
     let group = log_group(endpoint, US, "events").await;
     deliver_to(endpoint, US, &trail_arn, &group).await;
-    metric_filter(endpoint, US, "events", "root", pattern(ROOT, "v3.0.0"), "root-usage").await;
+    metric_filter(
+        endpoint,
+        US,
+        "events",
+        "root",
+        pattern(ROOT, "v3.0.0"),
+        "root-usage",
+    )
+    .await;
     // An alarm on the same metric name, but in another region, watches another metric.
     let eu_topic = topic(endpoint, EU, "eu-alerts").await;
     subscribe(endpoint, EU, &eu_topic).await;
@@ -145,7 +161,13 @@ async fn a_denied_region_is_an_error_never_a_fail() {
 
     // Trails unread in one region, but the chain holds: a pass is a pass.
     proxy.inject(
-        Fault::new("DescribeTrails", 403, "AccessDeniedException", "denied by SCP").in_region("us-east-1"),
+        Fault::new(
+            "DescribeTrails",
+            403,
+            "AccessDeniedException",
+            "denied by SCP",
+        )
+        .in_region("us-east-1"),
     );
     let result = audit_at(&case, &proxy.endpoint, &[ROOT])[ROOT].clone();
     assert_eq!(status(&result), "pass", "{result:#}");
@@ -163,7 +185,13 @@ async fn a_denied_region_is_an_error_never_a_fail() {
     // the unread region might hold what is missing.
     proxy.clear();
     proxy.inject(
-        Fault::new("DescribeTrails", 403, "AccessDeniedException", "denied by SCP").in_region("us-east-1"),
+        Fault::new(
+            "DescribeTrails",
+            403,
+            "AccessDeniedException",
+            "denied by SCP",
+        )
+        .in_region("us-east-1"),
     );
     let id = "aws-cloudwatch-vpc-changes";
     cisrun_e2e::monitoring_seed::alarm(&endpoint, EU, id, "another-metric", &[]).await;
@@ -188,16 +216,20 @@ async fn fifteen_controls_cost_the_requests_of_one() {
         "DescribeAlarms",
         "ListSubscriptionsByTopic",
     ];
-    let counts = |proxy: &FaultProxy| -> Vec<usize> {
-        ACTIONS.iter().map(|a| proxy.count(a)).collect()
-    };
+    let counts =
+        |proxy: &FaultProxy| -> Vec<usize> { ACTIONS.iter().map(|a| proxy.count(a)).collect() };
 
     let one = audit_at(&case, &proxy.endpoint, &[ROOT]);
     assert_eq!(status(&one[ROOT]), "pass", "{:#}", one[ROOT]);
     let for_one = counts(&proxy);
     // The floor: DescribeTrails per region, status and selectors once for the one trail,
     // one listing of the log group's filters, of its region's alarms, of the topic.
-    assert_eq!(for_one, [REGIONS.len(), 1, 1, 1, 1, 1], "{:?}", proxy.actions());
+    assert_eq!(
+        for_one,
+        [REGIONS.len(), 1, 1, 1, 1, 1],
+        "{:?}",
+        proxy.actions()
+    );
 
     proxy.forget();
     let all = audit_at(&case, &proxy.endpoint, &CONTROL_IDS);
@@ -218,9 +250,20 @@ async fn the_fix_adds_a_filter_and_an_alarm_and_rollback_removes_exactly_them() 
     let alerts = topic(endpoint, EU, "security-alerts").await;
     subscribe(endpoint, EU, &alerts).await;
     // Someone else's filter and alarm, which the fix and its rollback leave alone.
-    metric_filter(endpoint, EU, "cloudtrail-events", "theirs", "{ $.eventName = CreateTrail }", "theirs").await;
+    metric_filter(
+        endpoint,
+        EU,
+        "cloudtrail-events",
+        "theirs",
+        "{ $.eventName = CreateTrail }",
+        "theirs",
+    )
+    .await;
     alarm(endpoint, EU, "theirs", "theirs", &[&alerts]).await;
-    assert_fails_with(&audit_root(&case), "no metric filter on the trail's log group covers");
+    assert_fails_with(
+        &audit_root(&case),
+        "no metric filter on the trail's log group covers",
+    );
 
     let parameters = format!("  {ROOT}:\n    alarm_topic_arn: {alerts}\n");
     let yaml = profile_yaml("v3.0.0", &[ROOT], REGIONS, &parameters);
@@ -241,7 +284,10 @@ async fn the_fix_adds_a_filter_and_an_alarm_and_rollback_removes_exactly_them() 
         metric_filter_names(endpoint, EU, "cloudtrail-events").await,
         vec![name.clone(), "theirs".to_string()]
     );
-    assert_eq!(alarm_names(endpoint, EU).await, vec![name.clone(), "theirs".to_string()]);
+    assert_eq!(
+        alarm_names(endpoint, EU).await,
+        vec![name.clone(), "theirs".to_string()]
+    );
     let result = audit_root(&case);
     assert_eq!(status(&result), "pass", "{result:#}");
     let journal = std::fs::read_to_string(case.journal()).expect("journal");
@@ -255,5 +301,8 @@ async fn the_fix_adds_a_filter_and_an_alarm_and_rollback_removes_exactly_them() 
         vec!["theirs".to_string()]
     );
     assert_eq!(alarm_names(endpoint, EU).await, vec!["theirs".to_string()]);
-    assert_fails_with(&audit_root(&case), "no metric filter on the trail's log group covers");
+    assert_fails_with(
+        &audit_root(&case),
+        "no metric filter on the trail's log group covers",
+    );
 }

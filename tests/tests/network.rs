@@ -109,9 +109,21 @@ async fn seeded_groups(case: &ControlCase) -> Groups {
         Some(("owner", "ops")),
     )
     .await;
-    rule(groups.range.clone(), "tcp", (443, 443), Source::Cidr("0.0.0.0/0")).await;
+    rule(
+        groups.range.clone(),
+        "tcp",
+        (443, 443),
+        Source::Cidr("0.0.0.0/0"),
+    )
+    .await;
     rule(groups.v6.clone(), "tcp", (22, 22), Source::Cidr("::/0")).await;
-    rule(groups.udp.clone(), "udp", (3389, 3389), Source::Cidr("0.0.0.0/0")).await;
+    rule(
+        groups.udp.clone(),
+        "udp",
+        (3389, 3389),
+        Source::Cidr("0.0.0.0/0"),
+    )
+    .await;
     network_seed::ingress(
         endpoint,
         EU,
@@ -123,7 +135,13 @@ async fn seeded_groups(case: &ControlCase) -> Groups {
         None,
     )
     .await;
-    rule(groups.narrow.clone(), "tcp", (22, 22), Source::Cidr("10.0.0.0/8")).await;
+    rule(
+        groups.narrow.clone(),
+        "tcp",
+        (22, 22),
+        Source::Cidr("10.0.0.0/8"),
+    )
+    .await;
     network_seed::ingress(
         endpoint,
         EU,
@@ -158,15 +176,28 @@ async fn security_groups_open_to_the_internet_fail_per_family_port_and_region() 
     let results = audit(&case, &[IPV4, IPV6, CIFS, DEFAULT_SG]);
     let ipv4 = findings(&results[IPV4]);
     assert_eq!(status(&results[IPV4]), "fail", "{:#}", results[IPV4]);
-    assert_eq!(ipv4[&groups.range], finding(EU, "fail"), "0-1024 includes 22");
+    assert_eq!(
+        ipv4[&groups.range],
+        finding(EU, "fail"),
+        "0-1024 includes 22"
+    );
     assert_eq!(ipv4[&groups.udp], finding(EU, "fail"), "UDP 3389 counts");
-    assert_eq!(ipv4[&groups.listed], finding(EU, "fail"), "a prefix list holding 0.0.0.0/0");
-    assert_eq!(ipv4[&groups.v6], finding(EU, "pass"), "IPv6 is the other control's");
+    assert_eq!(
+        ipv4[&groups.listed],
+        finding(EU, "fail"),
+        "a prefix list holding 0.0.0.0/0"
+    );
+    assert_eq!(
+        ipv4[&groups.v6],
+        finding(EU, "pass"),
+        "IPv6 is the other control's"
+    );
     assert_eq!(ipv4[&groups.narrow], finding(EU, "pass"));
     assert_eq!(ipv4[&groups.smb], finding(US, "pass"));
     let listed = detail(&results[IPV4], &groups.listed);
     assert!(
-        listed.contains("tcp 3389 from prefix list pl-") && listed.contains("the list holds 0.0.0.0/0"),
+        listed.contains("tcp 3389 from prefix list pl-")
+            && listed.contains("the list holds 0.0.0.0/0"),
         "{listed}"
     );
     let range = detail(&results[IPV4], &groups.range);
@@ -184,12 +215,25 @@ async fn security_groups_open_to_the_internet_fail_per_family_port_and_region() 
     assert_eq!(failing, [&groups.v6], "{:#}", results[IPV6]);
 
     let cifs = findings(&results[CIFS]);
-    assert_eq!(cifs[&groups.smb], finding(US, "fail"), "445 from ::/0 in the other region");
-    assert_eq!(cifs[&groups.range], finding(EU, "fail"), "0-1024 includes 445");
+    assert_eq!(
+        cifs[&groups.smb],
+        finding(US, "fail"),
+        "445 from ::/0 in the other region"
+    );
+    assert_eq!(
+        cifs[&groups.range],
+        finding(EU, "fail"),
+        "0-1024 includes 445"
+    );
     assert_eq!(cifs[&groups.udp], finding(EU, "pass"));
 
     // Every default group of both regions has had its rules removed.
-    assert_eq!(status(&results[DEFAULT_SG]), "pass", "{:#}", results[DEFAULT_SG]);
+    assert_eq!(
+        status(&results[DEFAULT_SG]),
+        "pass",
+        "{:#}",
+        results[DEFAULT_SG]
+    );
     let regions: Vec<String> = findings(&results[DEFAULT_SG])
         .into_values()
         .map(|(region, _)| region)
@@ -218,13 +262,20 @@ async fn the_open_ingress_fixes_revoke_exactly_the_offending_rules_and_roll_back
     ];
     let mut before = BTreeMap::new();
     for (region, group) in all {
-        before.insert(group.clone(), network_seed::rules(&endpoint, region, group).await);
+        before.insert(
+            group.clone(),
+            network_seed::rules(&endpoint, region, group).await,
+        );
     }
     let controls = [IPV4, IPV6, CIFS];
 
     let refused = case.apply(&profile(&controls), &[]);
     assert_eq!(refused.code, 1, "{refused:?}");
-    assert!(refused.stdout.contains("--unsafe-fixes"), "{}", refused.stdout);
+    assert!(
+        refused.stdout.contains("--unsafe-fixes"),
+        "{}",
+        refused.stdout
+    );
     for (region, group) in all {
         assert_eq!(
             network_seed::rules(&endpoint, region, group).await,
@@ -243,7 +294,12 @@ async fn the_open_ingress_fixes_revoke_exactly_the_offending_rules_and_roll_back
     );
     let results = audit(&case, &controls);
     for control in controls {
-        assert_eq!(status(&results[control]), "pass", "{control}: {:#}", results[control]);
+        assert_eq!(
+            status(&results[control]),
+            "pass",
+            "{control}: {:#}",
+            results[control]
+        );
     }
     // Only the offending rules went: the 443 rule and the narrow group stay.
     let range = network_seed::rules(&endpoint, EU, &groups.range).await;
@@ -273,7 +329,12 @@ async fn the_open_ingress_fixes_revoke_exactly_the_offending_rules_and_roll_back
     }
     let results = audit(&case, &controls);
     for control in controls {
-        assert_eq!(status(&results[control]), "fail", "{control}: {:#}", results[control]);
+        assert_eq!(
+            status(&results[control]),
+            "fail",
+            "{control}: {:#}",
+            results[control]
+        );
     }
 }
 
@@ -297,11 +358,17 @@ async fn default_groups_with_rules_fail_and_the_fix_strips_and_restores_them() {
         None,
     )
     .await;
-    let us_default =
-        network_seed::default_group(&endpoint, US, &network_seed::default_vpc(&endpoint, US).await)
-            .await;
+    let us_default = network_seed::default_group(
+        &endpoint,
+        US,
+        &network_seed::default_vpc(&endpoint, US).await,
+    )
+    .await;
     let before = network_seed::rules(&endpoint, EU, &new_default).await;
-    assert!(before.len() >= 2, "an inbound and an outbound rule: {before:?}");
+    assert!(
+        before.len() >= 2,
+        "an inbound and an outbound rule: {before:?}"
+    );
 
     let results = audit(&case, &[DEFAULT_SG]);
     let result = &results[DEFAULT_SG];
@@ -317,9 +384,16 @@ async fn default_groups_with_rules_fail_and_the_fix_strips_and_restores_them() {
 
     let applied = case.apply(&profile(&[DEFAULT_SG]), &["--unsafe-fixes"]);
     assert_eq!(applied.code, 0, "{applied:?}");
-    assert!(network_seed::rules(&endpoint, EU, &new_default).await.is_empty());
+    assert!(network_seed::rules(&endpoint, EU, &new_default)
+        .await
+        .is_empty());
     let results = audit(&case, &[DEFAULT_SG]);
-    assert_eq!(status(&results[DEFAULT_SG]), "pass", "{:#}", results[DEFAULT_SG]);
+    assert_eq!(
+        status(&results[DEFAULT_SG]),
+        "pass",
+        "{:#}",
+        results[DEFAULT_SG]
+    );
 
     let rolled_back = case.rollback();
     assert_eq!(rolled_back.code, 0, "{rolled_back:?}");
@@ -337,33 +411,83 @@ async fn network_acls_allowing_the_internet_fail_with_their_rule_order_and_roll_
     // US keeps moto's default ACL (rule 100 allows everything); EU's is closed.
     network_seed::restrict_defaults(&endpoint, EU).await;
     let vpc = network_seed::default_vpc(&endpoint, EU).await;
-    let us_default =
-        network_seed::default_acl(&endpoint, US, &network_seed::default_vpc(&endpoint, US).await)
-            .await;
+    let us_default = network_seed::default_acl(
+        &endpoint,
+        US,
+        &network_seed::default_vpc(&endpoint, US).await,
+    )
+    .await;
     let eu_default = network_seed::default_acl(&endpoint, EU, &vpc).await;
     let shadowed = network_seed::acl(&endpoint, EU, &vpc).await;
-    network_seed::acl_entry(&endpoint, EU, &shadowed, 90, false, "6", Some((22, 22)), "0.0.0.0/0")
-        .await;
-    network_seed::acl_entry(&endpoint, EU, &shadowed, 100, true, "6", Some((0, 1024)), "0.0.0.0/0")
-        .await;
+    network_seed::acl_entry(
+        &endpoint,
+        EU,
+        &shadowed,
+        90,
+        false,
+        "6",
+        Some((22, 22)),
+        "0.0.0.0/0",
+    )
+    .await;
+    network_seed::acl_entry(
+        &endpoint,
+        EU,
+        &shadowed,
+        100,
+        true,
+        "6",
+        Some((0, 1024)),
+        "0.0.0.0/0",
+    )
+    .await;
     let v6 = network_seed::acl(&endpoint, EU, &vpc).await;
-    network_seed::acl_entry(&endpoint, EU, &v6, 100, true, "17", Some((3389, 3389)), "::/0")
-        .await;
+    network_seed::acl_entry(
+        &endpoint,
+        EU,
+        &v6,
+        100,
+        true,
+        "17",
+        Some((3389, 3389)),
+        "::/0",
+    )
+    .await;
     let narrow = network_seed::acl(&endpoint, EU, &vpc).await;
     network_seed::acl_entry(&endpoint, EU, &narrow, 100, true, "-1", None, "10.0.0.0/8").await;
-    network_seed::acl_entry(&endpoint, EU, &narrow, 110, true, "6", Some((443, 443)), "0.0.0.0/0")
-        .await;
+    network_seed::acl_entry(
+        &endpoint,
+        EU,
+        &narrow,
+        110,
+        true,
+        "6",
+        Some((443, 443)),
+        "0.0.0.0/0",
+    )
+    .await;
     let mut before = BTreeMap::new();
     for (region, acl) in [(US, &us_default), (EU, &shadowed), (EU, &v6), (EU, &narrow)] {
-        before.insert(acl.clone(), network_seed::acl_entries(&endpoint, region, acl).await);
+        before.insert(
+            acl.clone(),
+            network_seed::acl_entries(&endpoint, region, acl).await,
+        );
     }
 
     let results = audit(&case, &[NACL]);
     let result = &results[NACL];
     assert_eq!(status(result), "fail", "{result:#}");
     let rows = findings(result);
-    assert_eq!(rows[&us_default], finding(US, "fail"), "the default ACL allows all");
-    assert_eq!(rows[&shadowed], finding(EU, "fail"), "a shadowed ALLOW still fails");
+    assert_eq!(
+        rows[&us_default],
+        finding(US, "fail"),
+        "the default ACL allows all"
+    );
+    assert_eq!(
+        rows[&shadowed],
+        finding(EU, "fail"),
+        "a shadowed ALLOW still fails"
+    );
     assert_eq!(rows[&v6], finding(EU, "fail"), "UDP 3389 from ::/0");
     assert_eq!(rows[&narrow], finding(EU, "pass"));
     assert_eq!(rows[&eu_default], finding(EU, "pass"));

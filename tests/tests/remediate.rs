@@ -393,7 +393,11 @@ async fn rollback_never_deletes_a_role_cisrun_did_not_create() {
     let untagged = snapshot(&iam).await;
     // Without the marker, the role is not cisrun's: the policy is not even detached.
     let out = case.rollback(&["--force"]).expect_code(1);
-    assert!(out.stderr.contains("is not one cisrun changed"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("is not one cisrun changed"),
+        "{}",
+        out.stderr
+    );
     assert_eq!(snapshot(&iam).await, untagged);
 }
 
@@ -415,7 +419,11 @@ async fn a_step_cut_short_by_a_crash_is_refused_if_it_took_effect_and_skipped_if
     for extra in [&[][..], &["--force"][..]] {
         let out = case.rollback(extra).expect_code(1);
         assert!(out.stderr.contains("no outcome"), "{}", out.stderr);
-        assert!(out.stderr.contains("iam:AttachRolePolicy"), "{}", out.stderr);
+        assert!(
+            out.stderr.contains("iam:AttachRolePolicy"),
+            "{}",
+            out.stderr
+        );
         assert_eq!(snapshot(&iam).await, applied);
     }
     // Undone by hand, the step is as before it: it never took effect, and rollback goes on.

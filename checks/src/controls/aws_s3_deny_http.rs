@@ -353,7 +353,12 @@ impl Remediation<AwsAccount> for AddDenyHttpStatement {
         let data: BucketStep = step.data_as()?;
         let s3 = account.client::<aws_sdk_s3::Client>(&data.region);
         let current = read_bucket_policy(&s3, &data.bucket).await?;
-        match undo_action(&data, &bucket_arn(account, &data.bucket), step, current.as_deref())? {
+        match undo_action(
+            &data,
+            &bucket_arn(account, &data.bucket),
+            step,
+            current.as_deref(),
+        )? {
             UndoAction::Nothing => {}
             UndoAction::PutBack(previous) => {
                 s3.put_bucket_policy()

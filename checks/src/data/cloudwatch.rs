@@ -138,10 +138,10 @@ mod tests {
 
     #[test]
     fn sns_topic_arns_have_six_fields() {
-        assert!(is_sns_topic_arn("arn:aws:sns:eu-west-1:111122223333:alerts"));
-        assert!(!is_sns_topic_arn(
-            "arn:aws:automate:eu-west-1:ec2:stop"
+        assert!(is_sns_topic_arn(
+            "arn:aws:sns:eu-west-1:111122223333:alerts"
         ));
+        assert!(!is_sns_topic_arn("arn:aws:automate:eu-west-1:ec2:stop"));
         assert!(!is_sns_topic_arn("arn:aws:sns:eu-west-1:111122223333"));
         assert!(!is_sns_topic_arn("arn:aws:sns:::alerts"));
     }

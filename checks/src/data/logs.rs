@@ -112,7 +112,11 @@ pub async fn read_metric_filters(
     .await?;
     Ok(LogGroupFilters {
         exists: !missing.load(Ordering::Relaxed),
-        filters: if missing.load(Ordering::Relaxed) { Vec::new() } else { filters },
+        filters: if missing.load(Ordering::Relaxed) {
+            Vec::new()
+        } else {
+            filters
+        },
     })
 }
 

@@ -204,7 +204,8 @@ impl<P: Send + Sync + 'static> Remediation<AwsAccount, P> for PasswordPolicyFix<
             UndoAction::PutBack(previous) => write_policy(account.iam(), previous)
                 .await
                 .map_err(RemediationError::from),
-            UndoAction::Delete => match account.iam().delete_account_password_policy().send().await {
+            UndoAction::Delete => match account.iam().delete_account_password_policy().send().await
+            {
                 Ok(_) => Ok(()),
                 Err(e) => {
                     let error = AwsError::from_sdk("iam:DeleteAccountPasswordPolicy", e);
@@ -312,9 +313,10 @@ fn undo_action<'a>(
 
 /// The fields where `current` differs from `expected`, as `field: expected → current`.
 fn differing_fields(expected: &PasswordPolicy, current: &PasswordPolicy) -> Vec<String> {
-    let (Ok(serde_json::Value::Object(expected)), Ok(serde_json::Value::Object(current))) =
-        (serde_json::to_value(expected), serde_json::to_value(current))
-    else {
+    let (Ok(serde_json::Value::Object(expected)), Ok(serde_json::Value::Object(current))) = (
+        serde_json::to_value(expected),
+        serde_json::to_value(current),
+    ) else {
         return Vec::new();
     };
     expected

@@ -114,7 +114,9 @@ pub async fn read_subscriptions(
                         .collect(),
                     out.next_token(),
                 )),
-                Err(error) if error.as_service_error().and_then(|e| e.code()) == Some("NotFound") => {
+                Err(error)
+                    if error.as_service_error().and_then(|e| e.code()) == Some("NotFound") =>
+                {
                     missing.store(true, Ordering::Relaxed);
                     Ok(Page::new(Vec::new(), None))
                 }

@@ -55,7 +55,10 @@ pub async fn monitoring_data(account: &AwsAccount) -> Result<Arc<MonitoringData>
 enum Delivery {
     None,
     /// The log group lives in another account (an organization trail's, seen from a member).
-    OtherAccount { arn: String, owner: String },
+    OtherAccount {
+        arn: String,
+        owner: String,
+    },
     /// `CloudWatchLogsLogGroupArn` is not an ARN cisrun can use.
     Malformed(String),
     Group(LogGroupKey),
@@ -83,7 +86,10 @@ fn delivery(trail: &Trail, account_id: &str) -> Delivery {
 
 /// The log group the fix writes to: that of the first compliant trail (by ARN) whose log
 /// group is in the audited account, with the trail's name.
-pub fn delivery_group(account: &AwsAccount, data: &MonitoringData) -> Option<(String, LogGroupKey)> {
+pub fn delivery_group(
+    account: &AwsAccount,
+    data: &MonitoringData,
+) -> Option<(String, LogGroupKey)> {
     data.trails
         .compliant()
         .find_map(|trail| match delivery(trail, &account.account_id) {
@@ -174,9 +180,13 @@ impl Link {
     /// What is missing when this link is, for the outcome's message.
     pub fn missing(self) -> &'static str {
         match self {
-            Link::Trail => "no multi-region trail that is logging and records all management events",
+            Link::Trail => {
+                "no multi-region trail that is logging and records all management events"
+            }
             Link::LogGroup => "no compliant trail delivers to a CloudWatch Logs log group",
-            Link::Filter => "no metric filter on the trail's log group covers the benchmark's pattern",
+            Link::Filter => {
+                "no metric filter on the trail's log group covers the benchmark's pattern"
+            }
             Link::Alarm => "no alarm watches the metric of a covering filter",
             Link::Topic => "no alarm on a covering filter notifies an SNS topic",
             Link::Subscriber => "no topic those alarms notify has a confirmed subscriber",
@@ -636,7 +646,10 @@ fn walk_alarm(data: &MonitoringData, alarm: &MetricAlarm, filter: &str) -> Walk 
         return Walk::broken(
             Link::Topic,
             &alarm.arn,
-            format!("alarm {}'s actions are disabled: it notifies nobody", alarm.name),
+            format!(
+                "alarm {}'s actions are disabled: it notifies nobody",
+                alarm.name
+            ),
         );
     }
     let topics: Vec<&str> = alarm.sns_topics().collect();
@@ -711,7 +724,10 @@ fn walk_topic(data: &MonitoringData, topic: &str, alarm: &str) -> Walk {
                 format!("confirmed subscriber {}", subscriber.describe()),
             ),
         ],
-        summary: format!("alarm {alarm} -> topic {topic_name} -> {}", subscriber.describe()),
+        summary: format!(
+            "alarm {alarm} -> topic {topic_name} -> {}",
+            subscriber.describe()
+        ),
         notes: Vec::new(),
     })
 }

@@ -96,9 +96,10 @@ async fn current_alarm(
 fn filter_is(filter: &logs::MetricFilter, pattern: &str, metric: &str, namespace: &str) -> bool {
     filter.pattern == pattern
         && filter.transformations.len() == 1
-        && filter.transformations.iter().all(|t| {
-            t.metric_name == metric && t.namespace == namespace && t.dimensions.is_empty()
-        })
+        && filter
+            .transformations
+            .iter()
+            .all(|t| t.metric_name == metric && t.namespace == namespace && t.dimensions.is_empty())
 }
 
 fn alarm_is(alarm: &cloudwatch::MetricAlarm, metric: &str, namespace: &str, topic: &str) -> bool {
@@ -138,7 +139,12 @@ impl Remediation<AwsAccount, MonitoringParameters> for MonitoringAlarm {
     }
 
     fn permissions(&self) -> &'static [&'static str] {
-        &[PUT_METRIC_FILTER, DELETE_METRIC_FILTER, PUT_METRIC_ALARM, DELETE_ALARMS]
+        &[
+            PUT_METRIC_FILTER,
+            DELETE_METRIC_FILTER,
+            PUT_METRIC_ALARM,
+            DELETE_ALARMS,
+        ]
     }
 
     fn check_parameters(&self, parameters: &MonitoringParameters) -> Result<(), String> {

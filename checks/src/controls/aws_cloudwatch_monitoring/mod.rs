@@ -57,15 +57,22 @@ impl MonitoringAlarm {
     /// The patterns a filter may cover to comply in `version`, parsed: each entry's
     /// [`CisPattern::effective`] form (the correction where the published text is
     /// defective), the recommendation's own pattern first.
-    pub fn requirements(&self, version: &str) -> Result<(Vec<Requirement>, &'static str), ErrorDetail> {
+    pub fn requirements(
+        &self,
+        version: &str,
+    ) -> Result<(Vec<Requirement>, &'static str), ErrorDetail> {
         let (entries, used) = self.entries(version);
         let mut required = Vec::new();
         for entry in entries {
-            let pattern = cisrun_filter_pattern::parse(entry.effective()).map_err(|e| ErrorDetail {
-                code: "InternalError".to_string(),
-                message: format!("the benchmark's pattern for {} in {used} does not parse: {e}", self.meta.id),
-                missing_permission: None,
-            })?;
+            let pattern =
+                cisrun_filter_pattern::parse(entry.effective()).map_err(|e| ErrorDetail {
+                    code: "InternalError".to_string(),
+                    message: format!(
+                        "the benchmark's pattern for {} in {used} does not parse: {e}",
+                        self.meta.id
+                    ),
+                    missing_permission: None,
+                })?;
             required.push(Requirement { entry, pattern });
         }
         if required.is_empty() {
@@ -109,7 +116,11 @@ fn verdict(control: &MonitoringAlarm, walked: Walk, used: &str, asked: &str) -> 
                 .map(|e| format!(": {}", e.detail))
                 .unwrap_or_default();
             Outcome::fail(
-                format!("{} are not monitored: {}{why}", control.watches, missing.missing()),
+                format!(
+                    "{} are not monitored: {}{why}",
+                    control.watches,
+                    missing.missing()
+                ),
                 evidence,
             )
         }
@@ -120,7 +131,11 @@ fn verdict(control: &MonitoringAlarm, walked: Walk, used: &str, asked: &str) -> 
         }
     };
     if used != asked {
-        let asked = if asked.is_empty() { "no benchmark version" } else { asked };
+        let asked = if asked.is_empty() {
+            "no benchmark version"
+        } else {
+            asked
+        };
         return outcome.with_note(format!(
             "the profile names {asked}, for which the benchmark gives no pattern: cisrun \
              requires {used}'s"
@@ -138,7 +153,12 @@ impl Audit for MonitoringAlarm {
     ) -> Result<Outcome, ErrorDetail> {
         let data = monitoring_data(account).await?;
         let (required, used) = self.requirements(input.version)?;
-        Ok(verdict(self, walk(account, &data, &required), used, input.version))
+        Ok(verdict(
+            self,
+            walk(account, &data, &required),
+            used,
+            input.version,
+        ))
     }
 }
 

@@ -48,7 +48,9 @@ impl ControlParameters for MonitoringParameters {
 impl MonitoringParameters {
     /// The namespace the fix publishes to.
     pub fn namespace(&self) -> &str {
-        self.metric_namespace.as_deref().unwrap_or(DEFAULT_NAMESPACE)
+        self.metric_namespace
+            .as_deref()
+            .unwrap_or(DEFAULT_NAMESPACE)
     }
 }
 

@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
 use aws_smithy_types::error::ErrorMetadata;
-use cisrun_core::{AnyTarget, DynControl, Outcome, Status};
+use cisrun_core::control::AnyTarget;
+use cisrun_core::{DynControl, Outcome, Status};
 use cisrun_filter_pattern::cis::{self, Variant, CONTROL_IDS, PATTERNS, VERSIONS};
 use cisrun_filter_pattern::{covers, parse};
 
@@ -147,7 +148,9 @@ fn logs(pages: Vec<Vec<(String, String, String)>>) -> (aws_sdk_cloudwatchlogs::C
 type AlarmPages = Option<Vec<Vec<(String, String, Vec<String>)>>>;
 
 fn cloudwatch(pages: AlarmPages) -> (aws_sdk_cloudwatch::Client, Vec<Rule>) {
-    use aws_sdk_cloudwatch::operation::describe_alarms::{DescribeAlarmsError, DescribeAlarmsOutput};
+    use aws_sdk_cloudwatch::operation::describe_alarms::{
+        DescribeAlarmsError, DescribeAlarmsOutput,
+    };
     use aws_sdk_cloudwatch::types::MetricAlarm;
     use aws_sdk_cloudwatch::Client;
     let rule = match pages {
@@ -168,7 +171,9 @@ fn cloudwatch(pages: AlarmPages) -> (aws_sdk_cloudwatch::Client, Vec<Rule>) {
                         .into_iter()
                         .map(|(name, metric, actions)| {
                             MetricAlarm::builder()
-                                .alarm_arn(format!("arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:{name}"))
+                                .alarm_arn(format!(
+                                    "arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:{name}"
+                                ))
                                 .alarm_name(name)
                                 .metric_name(metric)
                                 .namespace("CISBenchmark")
@@ -273,13 +278,20 @@ async fn a_whole_chain_passes_and_names_every_link() {
 
 #[tokio::test]
 async fn an_unconfirmed_subscription_is_no_subscriber() {
-    let mut setup = Setup::passing(cis::patterns_for(MFA, "v3.0.0").next().expect("pattern").published);
+    let mut setup = Setup::passing(
+        cis::patterns_for(MFA, "v3.0.0")
+            .next()
+            .expect("pattern")
+            .published,
+    );
     setup.subscriptions = vec![vec!["PendingConfirmation".to_string()]];
     let (account, _) = account(setup);
     let outcome = audit(MFA, &account, "v3.0.0").await;
     assert_eq!(outcome.status, Status::Fail, "{}", outcome.message);
     assert!(
-        outcome.message.contains("no topic those alarms notify has a confirmed subscriber")
+        outcome
+            .message
+            .contains("no topic those alarms notify has a confirmed subscriber")
             && outcome.message.contains("1 pending confirmation"),
         "{}",
         outcome.message
@@ -288,11 +300,18 @@ async fn an_unconfirmed_subscription_is_no_subscriber() {
 
 #[tokio::test]
 async fn every_listing_is_read_to_its_last_page() {
-    let pattern = cis::patterns_for(MFA, "v7.0.0").next().expect("pattern").published;
+    let pattern = cis::patterns_for(MFA, "v7.0.0")
+        .next()
+        .expect("pattern")
+        .published;
     let setup = Setup {
         log_group: Some(LOG_GROUP.to_string()),
         filters: vec![
-            vec![("other".into(), "{ $.eventName = CreateTrail }".into(), "other".into())],
+            vec![(
+                "other".into(),
+                "{ $.eventName = CreateTrail }".into(),
+                "other".into(),
+            )],
             vec![("cis-filter".into(), pattern.into(), "cis-metric".into())],
         ],
         alarms: Some(vec![
@@ -319,7 +338,11 @@ async fn a_narrowing_clause_is_named() {
     ));
     let outcome = audit(MFA, &account, "v3.0.0").await;
     assert_eq!(outcome.status, Status::Fail, "{}", outcome.message);
-    assert!(outcome.message.contains("no metric filter"), "{}", outcome.message);
+    assert!(
+        outcome.message.contains("no metric filter"),
+        "{}",
+        outcome.message
+    );
     assert!(
         outcome.message.contains(r#"$.sourceIPAddress = "10.*""#),
         "{}",
@@ -339,7 +362,10 @@ async fn the_sso_alternative_passes() {
 
 #[tokio::test]
 async fn each_link_missing_is_named() {
-    let pattern = cis::patterns_for(MFA, "v3.0.0").next().expect("pattern").published;
+    let pattern = cis::patterns_for(MFA, "v3.0.0")
+        .next()
+        .expect("pattern")
+        .published;
     let cases: Vec<(Setup, &str)> = vec![
         (
             Setup {
@@ -384,14 +410,26 @@ async fn each_link_missing_is_named() {
     for (setup, expected) in cases {
         let (account, _) = account(setup);
         let outcome = audit(MFA, &account, "v3.0.0").await;
-        assert_eq!(outcome.status, Status::Fail, "{expected}: {}", outcome.message);
-        assert!(outcome.message.contains(expected), "{expected}: {}", outcome.message);
+        assert_eq!(
+            outcome.status,
+            Status::Fail,
+            "{expected}: {}",
+            outcome.message
+        );
+        assert!(
+            outcome.message.contains(expected),
+            "{expected}: {}",
+            outcome.message
+        );
     }
 }
 
 #[tokio::test]
 async fn a_denied_alarm_listing_is_an_error_not_a_fail() {
-    let pattern = cis::patterns_for(MFA, "v3.0.0").next().expect("pattern").published;
+    let pattern = cis::patterns_for(MFA, "v3.0.0")
+        .next()
+        .expect("pattern")
+        .published;
     let (account, _) = account(Setup {
         alarms: None,
         ..Setup::passing(pattern)
@@ -413,23 +451,34 @@ async fn a_log_group_of_another_account_is_an_error_naming_it() {
     });
     let outcome = audit(MFA, &account, "v3.0.0").await;
     assert_eq!(outcome.status, Status::Error, "{}", outcome.message);
-    assert!(outcome.message.contains("999988887777"), "{}", outcome.message);
+    assert!(
+        outcome.message.contains("999988887777"),
+        "{}",
+        outcome.message
+    );
 }
 
 #[tokio::test]
 async fn an_empty_pattern_covers_and_an_unreadable_one_is_undecided() {
-    let (account, _) = account(Setup::passing(""));
-    assert_eq!(audit(MFA, &account, "v3.0.0").await.status, Status::Pass);
-    let (account, _) = account(Setup::passing("\"ConsoleLogin\""));
-    let outcome = audit(MFA, &account, "v3.0.0").await;
+    let (empty, _) = account(Setup::passing(""));
+    assert_eq!(audit(MFA, &empty, "v3.0.0").await.status, Status::Pass);
+    let (unreadable, _) = account(Setup::passing("\"ConsoleLogin\""));
+    let outcome = audit(MFA, &unreadable, "v3.0.0").await;
     assert_eq!(outcome.status, Status::Error, "{}", outcome.message);
-    assert!(outcome.message.contains("cannot decide"), "{}", outcome.message);
+    assert!(
+        outcome.message.contains("cannot decide"),
+        "{}",
+        outcome.message
+    );
 }
 
 #[tokio::test]
 async fn a_filter_written_for_v4_0_1_misses_v5_0_0s_event() {
     let id = "aws-cloudwatch-security-group-changes";
-    let old = cis::patterns_for(id, "v4.0.1").next().expect("pattern").published;
+    let old = cis::patterns_for(id, "v4.0.1")
+        .next()
+        .expect("pattern")
+        .published;
     let (account, _) = account(Setup::passing(old));
     assert_eq!(audit(id, &account, "v4.0.1").await.status, Status::Pass);
     let outcome = audit(id, &account, "v5.0.0").await;
@@ -465,10 +514,17 @@ async fn published_and_corrected_patterns_pass_in_their_versions() {
                 let noted = outcome.notes.iter().any(|n| n.contains("by a defect"));
                 let broader_than_correction = form == entry.published
                     && entry.corrected.is_some_and(|c| {
-                        !covers(&parse(c).expect("correction"), &parse(form).expect("published"))
-                            .is_covered()
+                        !covers(
+                            &parse(c).expect("correction"),
+                            &parse(form).expect("published"),
+                        )
+                        .is_covered()
                     });
-                assert_eq!(noted, broader_than_correction, "{} {version}", entry.control_id);
+                assert_eq!(
+                    noted, broader_than_correction,
+                    "{} {version}",
+                    entry.control_id
+                );
             }
         }
     }
@@ -484,7 +540,11 @@ async fn the_corrected_pattern_is_required_not_the_defective_one() {
     ));
     let outcome = audit(id, &account, "v4.0.1").await;
     assert_eq!(outcome.status, Status::Fail, "{}", outcome.message);
-    assert!(outcome.message.contains("UnauthorizedOperation"), "{}", outcome.message);
+    assert!(
+        outcome.message.contains("UnauthorizedOperation"),
+        "{}",
+        outcome.message
+    );
 }
 
 #[tokio::test]
@@ -503,7 +563,10 @@ async fn fifteen_controls_send_the_requests_of_one() {
 #[tokio::test]
 async fn a_version_without_patterns_is_held_to_the_newest() {
     let id = "aws-cloudwatch-security-group-changes";
-    let old = cis::patterns_for(id, "v4.0.1").next().expect("pattern").published;
+    let old = cis::patterns_for(id, "v4.0.1")
+        .next()
+        .expect("pattern")
+        .published;
     let (account, _) = account(Setup::passing(old));
     let outcome = audit(id, &account, "").await;
     assert_eq!(outcome.status, Status::Fail, "{}", outcome.message);
@@ -538,7 +601,11 @@ fn each_versions_pattern_is_in_the_documentation() {
                 let found = shown.iter().any(|p| {
                     covers(p, &required).is_covered() && covers(&required, p).is_covered()
                 });
-                assert!(found, "{id} {version}: {} is not documented", entry.effective());
+                assert!(
+                    found,
+                    "{id} {version}: {} is not documented",
+                    entry.effective()
+                );
             }
         }
     }

@@ -7,9 +7,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::account::AwsAccount;
 use crate::data::ec2::security_groups::{
-    authorize_rule, read_all_security_groups, read_rules, revoke_rules, SecurityGroup, SecurityGroupRule,
-    AUTHORIZE_SECURITY_GROUP_EGRESS, AUTHORIZE_SECURITY_GROUP_INGRESS, CREATE_TAGS,
-    DESCRIBE_SECURITY_GROUP_RULES, REVOKE_SECURITY_GROUP_EGRESS, REVOKE_SECURITY_GROUP_INGRESS,
+    authorize_rule, read_all_security_groups, read_rules, revoke_rules, SecurityGroup,
+    SecurityGroupRule, AUTHORIZE_SECURITY_GROUP_EGRESS, AUTHORIZE_SECURITY_GROUP_INGRESS,
+    CREATE_TAGS, DESCRIBE_SECURITY_GROUP_RULES, REVOKE_SECURITY_GROUP_EGRESS,
+    REVOKE_SECURITY_GROUP_INGRESS,
 };
 
 /// The fix.
@@ -52,7 +53,11 @@ fn step_data(step: &Step) -> Result<StripStep, RemediationError> {
 }
 
 fn strip_step(region: &str, group: &SecurityGroup, vpc_id: &str, egress: bool) -> Option<Step> {
-    let rules = if egress { &group.egress } else { &group.ingress };
+    let rules = if egress {
+        &group.egress
+    } else {
+        &group.ingress
+    };
     if rules.is_empty() {
         return None;
     }

@@ -13,12 +13,23 @@ fn seeded() -> AwsAccount {
     account(vec![(
         "us-east-1",
         Region {
-            groups: vec![group("sg-1", "default"), group("sg-2", "web"), unused_default],
+            groups: vec![
+                group("sg-1", "default"),
+                group("sg-2", "web"),
+                unused_default,
+            ],
             rules: Some(vec![
                 // The rules EC2 gives a new VPC's default group.
                 rule("sgr-1", "sg-1", false, "-1", None, Peer::Group("sg-1")),
                 rule("sgr-2", "sg-1", true, "-1", None, Peer::Cidr("0.0.0.0/0")),
-                rule("sgr-3", "sg-2", false, "tcp", Some((443, 443)), Peer::Cidr("0.0.0.0/0")),
+                rule(
+                    "sgr-3",
+                    "sg-2",
+                    false,
+                    "tcp",
+                    Some((443, 443)),
+                    Peer::Cidr("0.0.0.0/0"),
+                ),
             ]),
             lists: vec![],
         },
@@ -63,10 +74,17 @@ async fn the_plan_revokes_every_inbound_then_every_outbound_rule() {
             ("ec2:RevokeSecurityGroupEgress", arn)
         ]
     );
-    assert_eq!(plan.steps[0].data["rules"][0]["SecurityGroupRuleId"], "sgr-1");
+    assert_eq!(
+        plan.steps[0].data["rules"][0]["SecurityGroupRuleId"],
+        "sgr-1"
+    );
     assert_eq!(
         plan.steps[0].data["rules"][0]["ReferencedGroupInfo"]["GroupId"],
         "sg-1"
     );
-    assert!(plan.steps[1].summary.contains("vpc-1"), "{}", plan.steps[1].summary);
+    assert!(
+        plan.steps[1].summary.contains("vpc-1"),
+        "{}",
+        plan.steps[1].summary
+    );
 }

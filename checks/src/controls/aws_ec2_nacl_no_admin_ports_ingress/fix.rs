@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::account::AwsAccount;
 use crate::data::ec2::network_acls::{
-    create_entry, delete_entry, open_entries, read_all_network_acls, read_network_acls, NetworkAclEntry,
-    CREATE_NETWORK_ACL_ENTRY, DELETE_NETWORK_ACL_ENTRY, DESCRIBE_NETWORK_ACLS,
+    create_entry, delete_entry, open_entries, read_all_network_acls, read_network_acls,
+    NetworkAclEntry, CREATE_NETWORK_ACL_ENTRY, DELETE_NETWORK_ACL_ENTRY, DESCRIBE_NETWORK_ACLS,
 };
 use crate::data::ec2::open_ingress::{ports_text, AdminPorts};
 
@@ -110,10 +110,7 @@ impl Remediation<AwsAccount, AdminPorts> for DeleteOpenEntries {
         let data = step_data(step)?;
         // Read afresh: the cached audit listing predates the change.
         let acls = read_network_acls(account, &data.region, Some(&data.network_acl_id)).await?;
-        let inbound: Vec<&NetworkAclEntry> = acls
-            .iter()
-            .flat_map(|acl| acl.inbound())
-            .collect();
+        let inbound: Vec<&NetworkAclEntry> = acls.iter().flat_map(|acl| acl.inbound()).collect();
         Ok(serde_json::json!({
             "network_acl": data.network_acl_id,
             "exists": !acls.is_empty(),

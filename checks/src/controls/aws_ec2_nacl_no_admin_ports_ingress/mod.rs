@@ -10,7 +10,9 @@ use async_trait::async_trait;
 use cisrun_core::{Audit, ErrorDetail, Input, Outcome};
 
 use crate::account::AwsAccount;
-use crate::data::ec2::network_acls::{network_acls, open_entries, OpenEntry, DESCRIBE_NETWORK_ACLS};
+use crate::data::ec2::network_acls::{
+    network_acls, open_entries, OpenEntry, DESCRIBE_NETWORK_ACLS,
+};
 use crate::data::ec2::open_ingress::{ports_text, AdminPorts};
 use crate::regions::{region_resource, regional_outcome, DESCRIBE_REGIONS};
 

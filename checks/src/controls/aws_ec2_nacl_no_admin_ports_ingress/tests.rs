@@ -19,7 +19,11 @@ fn acl(id: &str, default: bool, entries: Vec<aws_sdk_ec2::types::NetworkAclEntry
         .network_acl_id(id)
         .vpc_id("vpc-1")
         .is_default(default)
-        .associations(NetworkAclAssociation::builder().subnet_id("subnet-1").build())
+        .associations(
+            NetworkAclAssociation::builder()
+                .subnet_id("subnet-1")
+                .build(),
+        )
         .set_entries(Some(entries))
         .build()
 }
@@ -184,7 +188,10 @@ async fn the_plan_deletes_each_offending_entry_by_number() {
         .iter()
         .map(|s| {
             (
-                s.data["network_acl_id"].as_str().unwrap_or_default().to_string(),
+                s.data["network_acl_id"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
                 s.data["entry"]["RuleNumber"].as_i64().unwrap_or_default(),
             )
         })

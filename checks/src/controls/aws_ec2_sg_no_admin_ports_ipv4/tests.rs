@@ -9,7 +9,9 @@ use aws_sdk_ec2::operation::describe_security_groups::DescribeSecurityGroupsOutp
 use aws_sdk_ec2::operation::get_managed_prefix_list_entries::{
     GetManagedPrefixListEntriesError, GetManagedPrefixListEntriesOutput,
 };
-use aws_sdk_ec2::types::{PrefixListEntry, SecurityGroup as SdkGroup, SecurityGroupRule as SdkRule};
+use aws_sdk_ec2::types::{
+    PrefixListEntry, SecurityGroup as SdkGroup, SecurityGroupRule as SdkRule,
+};
 use aws_sdk_ec2::Client;
 use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
 use aws_smithy_types::error::ErrorMetadata;
@@ -139,10 +141,38 @@ fn seeded() -> AwsAccount {
                     group("sg-4", "private"),
                 ],
                 rules: Some(vec![
-                    rule("sgr-1", "sg-1", false, "tcp", Some((0, 1024)), cidr("0.0.0.0/0")),
-                    rule("sgr-2", "sg-2", false, "udp", Some((3389, 3389)), cidr("::/0")),
-                    rule("sgr-3", "sg-2", false, "tcp", Some((445, 445)), cidr("0.0.0.0/0")),
-                    rule("sgr-4", "sg-3", false, "tcp", Some((22, 22)), Peer::List("pl-1")),
+                    rule(
+                        "sgr-1",
+                        "sg-1",
+                        false,
+                        "tcp",
+                        Some((0, 1024)),
+                        cidr("0.0.0.0/0"),
+                    ),
+                    rule(
+                        "sgr-2",
+                        "sg-2",
+                        false,
+                        "udp",
+                        Some((3389, 3389)),
+                        cidr("::/0"),
+                    ),
+                    rule(
+                        "sgr-3",
+                        "sg-2",
+                        false,
+                        "tcp",
+                        Some((445, 445)),
+                        cidr("0.0.0.0/0"),
+                    ),
+                    rule(
+                        "sgr-4",
+                        "sg-3",
+                        false,
+                        "tcp",
+                        Some((22, 22)),
+                        Peer::List("pl-1"),
+                    ),
                     rule("sgr-5", "sg-4", false, "-1", None, cidr("10.0.0.0/8")),
                     rule("sgr-6", "sg-4", true, "-1", None, cidr("0.0.0.0/0")),
                 ]),
@@ -165,7 +195,12 @@ fn statuses(outcome: &Outcome) -> Vec<(String, Option<Status>)> {
         .evidence
         .iter()
         .map(|e| {
-            let id = e.resource.rsplit('/').next().unwrap_or_default().to_string();
+            let id = e
+                .resource
+                .rsplit('/')
+                .next()
+                .unwrap_or_default()
+                .to_string();
             (id, e.status)
         })
         .collect();
@@ -195,7 +230,9 @@ async fn every_page_is_read_and_each_family_and_port_is_judged_apart() {
         .find(|e| e.resource.ends_with("sg-3"))
         .expect("sg-3");
     assert!(
-        listed.detail.contains("sgr-4: tcp 22 from prefix list pl-1")
+        listed
+            .detail
+            .contains("sgr-4: tcp 22 from prefix list pl-1")
             && listed.detail.contains("the list holds 0.0.0.0/0"),
         "{}",
         listed.detail
@@ -235,7 +272,7 @@ async fn the_ports_are_a_parameter() {
 
 #[tokio::test]
 async fn an_unreadable_prefix_list_or_rule_is_an_error_never_a_pass() {
-    let account = account(vec![(
+    let listed = account(vec![(
         "us-east-1",
         Region {
             groups: vec![group("sg-3", "listed")],
@@ -250,7 +287,7 @@ async fn an_unreadable_prefix_list_or_rule_is_an_error_never_a_pass() {
             lists: vec![("pl-1", None)],
         },
     )]);
-    let outcome = cisrun_core::testing::audit(&SgNoAdminPortsIpv4, &account).await;
+    let outcome = cisrun_core::testing::audit(&SgNoAdminPortsIpv4, &listed).await;
     assert_eq!(outcome.status, Status::Error, "{}", outcome.message);
     let error = outcome.error.expect("an error");
     assert_eq!(
@@ -258,7 +295,7 @@ async fn an_unreadable_prefix_list_or_rule_is_an_error_never_a_pass() {
         Some("ec2:GetManagedPrefixListEntries")
     );
 
-    let account = account(vec![(
+    let unbounded = account(vec![(
         "us-east-1",
         Region {
             groups: vec![group("sg-1", "web")],
@@ -273,7 +310,7 @@ async fn an_unreadable_prefix_list_or_rule_is_an_error_never_a_pass() {
             lists: vec![],
         },
     )]);
-    let outcome = cisrun_core::testing::audit(&SgNoAdminPortsIpv4, &account).await;
+    let outcome = cisrun_core::testing::audit(&SgNoAdminPortsIpv4, &unbounded).await;
     assert_eq!(outcome.status, Status::Error, "{}", outcome.message);
     let error = outcome.error.expect("an error");
     assert_eq!(error.code, "InvalidResponse");
@@ -287,8 +324,22 @@ async fn the_plan_names_every_group_rule_and_vpc_and_refuses_an_unread_region() 
         Region {
             groups: vec![group("sg-1", "web"), group("sg-4", "private")],
             rules: Some(vec![
-                rule("sgr-1", "sg-1", false, "tcp", Some((0, 1024)), Peer::Cidr("0.0.0.0/0")),
-                rule("sgr-7", "sg-1", false, "tcp", Some((443, 443)), Peer::Cidr("0.0.0.0/0")),
+                rule(
+                    "sgr-1",
+                    "sg-1",
+                    false,
+                    "tcp",
+                    Some((0, 1024)),
+                    Peer::Cidr("0.0.0.0/0"),
+                ),
+                rule(
+                    "sgr-7",
+                    "sg-1",
+                    false,
+                    "tcp",
+                    Some((443, 443)),
+                    Peer::Cidr("0.0.0.0/0"),
+                ),
                 rule("sgr-5", "sg-4", false, "-1", None, Peer::Cidr("10.0.0.0/8")),
             ]),
             lists: vec![],

@@ -323,7 +323,12 @@ async fn plan_new_role(
         )));
     }
     Ok(Plan::of(
-        vec![attach_step(account, role_name, role.arn().to_string(), None)],
+        vec![attach_step(
+            account,
+            role_name,
+            role.arn().to_string(),
+            None,
+        )],
         format!("method 1: the role {role_name} that cisrun created exists; attach {POLICY_NAME}"),
     ))
 }

@@ -19,13 +19,13 @@ pub use flow_logs::{flow_logs, read_flow_logs, FlowLog, DESCRIBE_FLOW_LOGS};
 pub use instances::{instances, read_instances, Instance, DESCRIBE_INSTANCES};
 pub use network_acls::{network_acls, NetworkAcl, NetworkAclEntry, DESCRIBE_NETWORK_ACLS};
 pub use prefix_lists::{prefix_list, prefix_lists, PrefixList, GET_MANAGED_PREFIX_LIST_ENTRIES};
-pub use security_groups::{
-    security_groups, SecurityGroup, SecurityGroupRule, DESCRIBE_SECURITY_GROUPS,
-    DESCRIBE_SECURITY_GROUP_RULES,
-};
 pub use route_tables::{
     read_route_tables, read_subnet_routes, route_tables, route_tables_by_region, subnet_routes,
     Route, RouteTable, SubnetRoutes, DESCRIBE_ROUTE_TABLES,
+};
+pub use security_groups::{
+    security_groups, SecurityGroup, SecurityGroupRule, DESCRIBE_SECURITY_GROUPS,
+    DESCRIBE_SECURITY_GROUP_RULES,
 };
 pub use vpc_endpoints::{read_vpc_endpoints, vpc_endpoints, VpcEndpoint, DESCRIBE_VPC_ENDPOINTS};
 pub use vpcs::{

@@ -65,7 +65,9 @@ impl NetworkAclEntry {
     /// The entry as EC2 returned it, checked: a rule number of 1-32767, `allow` or `deny`,
     /// one CIDR, and a port range within 0-65535 for TCP and UDP.
     pub fn from_sdk(entry: &aws_sdk_ec2::types::NetworkAclEntry) -> Result<Self, String> {
-        let Some(rule_number) = entry.rule_number().filter(|n| (1..=CATCH_ALL_RULE).contains(n))
+        let Some(rule_number) = entry
+            .rule_number()
+            .filter(|n| (1..=CATCH_ALL_RULE).contains(n))
         else {
             return Err(format!(
                 "an entry has the rule number {:?}, not one of 1-{CATCH_ALL_RULE}",
@@ -153,10 +155,11 @@ impl NetworkAclEntry {
     pub fn reaches_port(&self, port: u16) -> bool {
         match self.protocol_kind() {
             Protocol::All => true,
-            Protocol::Tcp | Protocol::Udp => {
-                checked_range(self.port_range.map(|p| p.from), self.port_range.map(|p| p.to))
-                    .is_ok_and(|(from, to)| (from..=to).contains(&port))
-            }
+            Protocol::Tcp | Protocol::Udp => checked_range(
+                self.port_range.map(|p| p.from),
+                self.port_range.map(|p| p.to),
+            )
+            .is_ok_and(|(from, to)| (from..=to).contains(&port)),
             Protocol::Other => false,
         }
     }
@@ -320,16 +323,18 @@ pub async fn read_all_network_acls(
     account: &AwsAccount,
 ) -> Result<Vec<InRegion<Vec<NetworkAcl>>>, AwsError> {
     let regions = account.regions().await?;
-    Ok(futures::future::join_all(regions.iter().map(|region| async move {
-        InRegion {
-            region: region.clone(),
-            data: account
-                .limited("ec2", read_network_acls(account, region, None))
-                .await
-                .map(std::sync::Arc::new),
-        }
-    }))
-    .await)
+    Ok(
+        futures::future::join_all(regions.iter().map(|region| async move {
+            InRegion {
+                region: region.clone(),
+                data: account
+                    .limited("ec2", read_network_acls(account, region, None))
+                    .await
+                    .map(std::sync::Arc::new),
+            }
+        }))
+        .await,
+    )
 }
 
 /// Which entry decides one kind of traffic (a protocol to a port, from every address) when

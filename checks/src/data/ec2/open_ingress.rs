@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use cisrun_core::{
-    ControlParameters, ErrorDetail, FixSafety, Input, Outcome, Plan, Remediation,
-    RemediationError, Step,
+    ControlParameters, ErrorDetail, FixSafety, Input, Outcome, Plan, Remediation, RemediationError,
+    Step,
 };
 use futures::future::join_all;
 use schemars::JsonSchema;
@@ -18,8 +18,8 @@ use crate::account::AwsAccount;
 use crate::aws::AwsError;
 use crate::data::ec2::prefix_lists::{prefix_lists, PrefixList};
 use crate::data::ec2::security_groups::{
-    authorize_rule, open_ingress, read_all_security_groups, read_rules, referenced_prefix_lists, revoke_rules,
-    security_groups, AddressFamily, OpenRule, SecurityGroup, SecurityGroupRule,
+    authorize_rule, open_ingress, read_all_security_groups, read_rules, referenced_prefix_lists,
+    revoke_rules, security_groups, AddressFamily, OpenRule, SecurityGroup, SecurityGroupRule,
     AUTHORIZE_SECURITY_GROUP_INGRESS, CREATE_TAGS, DESCRIBE_SECURITY_GROUP_RULES,
     REVOKE_SECURITY_GROUP_INGRESS,
 };
@@ -192,7 +192,11 @@ impl<P: Send + Sync + 'static> Remediation<AwsAccount, P> for RevokeOpenIngress<
         ]
     }
 
-    async fn plan(&self, account: &AwsAccount, input: Input<'_, P>) -> Result<Plan, RemediationError> {
+    async fn plan(
+        &self,
+        account: &AwsAccount,
+        input: Input<'_, P>,
+    ) -> Result<Plan, RemediationError> {
         let ports = (self.ports)(input.parameters);
         let regions = read_all_security_groups(account).await?;
         let lists = region_prefix_lists(account, &regions, &ports).await;
@@ -247,7 +251,11 @@ impl<P: Send + Sync + 'static> Remediation<AwsAccount, P> for RevokeOpenIngress<
         Ok(Plan::of(steps, explanation))
     }
 
-    async fn observe(&self, account: &AwsAccount, step: &Step) -> Result<serde_json::Value, RemediationError> {
+    async fn observe(
+        &self,
+        account: &AwsAccount,
+        step: &Step,
+    ) -> Result<serde_json::Value, RemediationError> {
         let data: RevokeStep = step.data_as()?;
         Ok(observe_ingress(account, &data.region, &data.group_id).await?)
     }

@@ -97,9 +97,10 @@ pub async fn prefix_lists(
     region: &str,
     ids: &[String],
 ) -> BTreeMap<String, Result<Arc<PrefixList>, AwsError>> {
-    join_all(ids.iter().map(|id| async move {
-        (id.clone(), prefix_list(account, region, id).await)
-    }))
+    join_all(
+        ids.iter()
+            .map(|id| async move { (id.clone(), prefix_list(account, region, id).await) }),
+    )
     .await
     .into_iter()
     .collect()

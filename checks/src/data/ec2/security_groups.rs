@@ -196,7 +196,8 @@ impl SecurityGroupRule {
             return Err(format!("rule {id}: no IpProtocol"));
         };
         if Protocol::parse(protocol).has_ports() {
-            checked_range(rule.from_port(), rule.to_port()).map_err(|e| format!("rule {id}: {e}"))?;
+            checked_range(rule.from_port(), rule.to_port())
+                .map_err(|e| format!("rule {id}: {e}"))?;
         }
         let referenced_group_info = rule.referenced_group_info().map(|group| ReferencedGroup {
             group_id: group.group_id().unwrap_or_default().to_string(),
@@ -443,7 +444,10 @@ pub async fn read_security_groups(
                 .send()
                 .await
                 .map_err(|e| AwsError::from_sdk(DESCRIBE_SECURITY_GROUPS, e))?;
-            Ok(Page::new(page.security_groups().to_vec(), page.next_token()))
+            Ok(Page::new(
+                page.security_groups().to_vec(),
+                page.next_token(),
+            ))
         },
     )
     .await?;
@@ -507,16 +511,18 @@ pub async fn read_all_security_groups(
     account: &AwsAccount,
 ) -> Result<Vec<InRegion<Vec<SecurityGroup>>>, AwsError> {
     let regions = account.regions().await?;
-    Ok(futures::future::join_all(regions.iter().map(|region| async move {
-        InRegion {
-            region: region.clone(),
-            data: account
-                .limited("ec2", read_security_groups(account, region))
-                .await
-                .map(Arc::new),
-        }
-    }))
-    .await)
+    Ok(
+        futures::future::join_all(regions.iter().map(|region| async move {
+            InRegion {
+                region: region.clone(),
+                data: account
+                    .limited("ec2", read_security_groups(account, region))
+                    .await
+                    .map(Arc::new),
+            }
+        }))
+        .await,
+    )
 }
 
 /// An inbound rule that lets the whole internet reach some of the judged ports.
@@ -825,19 +831,35 @@ mod tests {
         let peer = || Peer::Cidr("0.0.0.0/0");
         assert!(refused(rule("sgr-1", "sg-1", false, "tcp", None, peer())).contains("port range"));
         assert!(
-            refused(rule("sgr-1", "sg-1", false, "tcp", Some((30, 20)), peer()))
-                .contains("30-20")
+            refused(rule("sgr-1", "sg-1", false, "tcp", Some((30, 20)), peer())).contains("30-20")
         );
-        assert!(
-            refused(rule("sgr-1", "sg-1", false, "udp", Some((0, 70000)), peer()))
-                .contains("0-70000")
-        );
-        assert!(refused(rule("rule<1>", "sg-1", false, "tcp", Some((22, 22)), peer()))
-            .contains("\\u{3c}"));
-        assert!(
-            refused(rule("sgr-1", "sg-xyz", false, "tcp", Some((22, 22)), peer()))
-                .contains("security group id")
-        );
+        assert!(refused(rule(
+            "sgr-1",
+            "sg-1",
+            false,
+            "udp",
+            Some((0, 70000)),
+            peer()
+        ))
+        .contains("0-70000"));
+        assert!(refused(rule(
+            "rule<1>",
+            "sg-1",
+            false,
+            "tcp",
+            Some((22, 22)),
+            peer()
+        ))
+        .contains("\\u{3c}"));
+        assert!(refused(rule(
+            "sgr-1",
+            "sg-xyz",
+            false,
+            "tcp",
+            Some((22, 22)),
+            peer()
+        ))
+        .contains("security group id"));
         let two_peers = aws_sdk_ec2::types::SecurityGroupRule::builder()
             .security_group_rule_id("sgr-1")
             .group_id("sg-1")
@@ -895,17 +917,44 @@ mod tests {
     fn families_are_judged_apart_and_prefix_lists_count_as_their_entries() {
         use AddressFamily::{Ipv4, Ipv6};
         let web = group(vec![
-            rule("sgr-a", "sg-1", false, "tcp", Some((22, 22)), Peer::Cidr("::/0")),
-            rule("sgr-b", "sg-1", false, "tcp", Some((443, 443)), Peer::Cidr("0.0.0.0/0")),
-            rule("sgr-c", "sg-1", false, "udp", Some((3389, 3389)), Peer::List("pl-1")),
+            rule(
+                "sgr-a",
+                "sg-1",
+                false,
+                "tcp",
+                Some((22, 22)),
+                Peer::Cidr("::/0"),
+            ),
+            rule(
+                "sgr-b",
+                "sg-1",
+                false,
+                "tcp",
+                Some((443, 443)),
+                Peer::Cidr("0.0.0.0/0"),
+            ),
+            rule(
+                "sgr-c",
+                "sg-1",
+                false,
+                "udp",
+                Some((3389, 3389)),
+                Peer::List("pl-1"),
+            ),
             rule("sgr-d", "sg-1", false, "-1", None, Peer::Group("sg-2")),
             rule("sgr-e", "sg-1", true, "-1", None, Peer::Cidr("0.0.0.0/0")),
-            rule("sgr-f", "sg-1", false, "tcp", Some((22, 22)), Peer::Cidr("10.0.0.0/8")),
+            rule(
+                "sgr-f",
+                "sg-1",
+                false,
+                "tcp",
+                Some((22, 22)),
+                Peer::Cidr("10.0.0.0/8"),
+            ),
         ]);
         let known = lists(&[("pl-1", Ok(vec!["10.0.0.0/8", "0.0.0.0/0"]))]);
-        let ids = |open: Vec<OpenRule>| -> Vec<String> {
-            open.into_iter().map(|o| o.rule.id).collect()
-        };
+        let ids =
+            |open: Vec<OpenRule>| -> Vec<String> { open.into_iter().map(|o| o.rule.id).collect() };
         let ports = [22, 3389];
         assert_eq!(
             ids(open_ingress(&web, &[Ipv4], &ports, &known).expect("judged")),
@@ -943,8 +992,22 @@ mod tests {
         let error = open_ingress(&only_list, &[Ipv4], &[22], &denied).expect_err("unread");
         assert!(error.access_denied);
         let both = group(vec![
-            rule("sgr-c", "sg-1", false, "tcp", Some((22, 22)), Peer::List("pl-1")),
-            rule("sgr-d", "sg-1", false, "tcp", Some((22, 22)), Peer::Cidr("0.0.0.0/0")),
+            rule(
+                "sgr-c",
+                "sg-1",
+                false,
+                "tcp",
+                Some((22, 22)),
+                Peer::List("pl-1"),
+            ),
+            rule(
+                "sgr-d",
+                "sg-1",
+                false,
+                "tcp",
+                Some((22, 22)),
+                Peer::Cidr("0.0.0.0/0"),
+            ),
         ]);
         let open = open_ingress(&both, &[Ipv4], &[22], &denied).expect("judged");
         assert_eq!(open.len(), 1);
