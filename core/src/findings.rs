@@ -122,7 +122,7 @@ impl Findings {
                 // The first message whole is in its region's evidence: quoted here, cut.
                 message: format!(
                     "{} in {}: {}",
-                    crate::report::capped(&first.1.message),
+                    crate::text::capped(&first.1.message),
                     plural(regions.len(), "region"),
                     regions.join(", ")
                 ),

@@ -22,6 +22,7 @@ pub mod remediation;
 pub mod report;
 #[doc(hidden)]
 pub mod testing;
+pub mod text;
 
 pub use benchmark::{Benchmark, Recommendation};
 pub use catalogue::{Catalogue, Coverage};

@@ -161,10 +161,10 @@ impl Outcome {
     }
 
     /// An error outcome. Its message quotes `detail`'s message cut at
-    /// [`TEXT_CAP_CHARS`](crate::report::TEXT_CAP_CHARS): the whole text is kept once, in
+    /// [`TEXT_CAP_CHARS`](crate::text::TEXT_CAP_CHARS): the whole text is kept once, in
     /// `error.message`, however long AWS made it.
     pub fn error(detail: ErrorDetail) -> Self {
-        let quoted = crate::report::capped(&detail.message);
+        let quoted = crate::text::capped(&detail.message);
         let message = match &detail.missing_permission {
             Some(permission) => format!(
                 "could not evaluate: {quoted} ({}); missing permission: {permission}",

@@ -3213,9 +3213,9 @@ pub mod monitoring_seed {
             .expect("put metric filter");
     }
 
-    /// The metric filters of `group`, by name.
+    /// The metric filters of `group`, by name, sorted.
     pub async fn metric_filter_names(endpoint: &str, region: &str, group: &str) -> Vec<String> {
-        logs(endpoint, region)
+        let mut names: Vec<String> = logs(endpoint, region)
             .await
             .describe_metric_filters()
             .log_group_name(group)
@@ -3225,7 +3225,9 @@ pub mod monitoring_seed {
             .metric_filters()
             .iter()
             .filter_map(|f| f.filter_name().map(str::to_string))
-            .collect()
+            .collect();
+        names.sort();
+        names
     }
 
     /// An alarm `name` on `metric` in [`NAMESPACE`] with `actions`.
@@ -3249,9 +3251,9 @@ pub mod monitoring_seed {
         request.send().await.expect("put metric alarm");
     }
 
-    /// The alarms of `region`, by name.
+    /// The alarms of `region`, by name, sorted.
     pub async fn alarm_names(endpoint: &str, region: &str) -> Vec<String> {
-        cloudwatch(endpoint, region)
+        let mut names: Vec<String> = cloudwatch(endpoint, region)
             .await
             .describe_alarms()
             .send()
@@ -3260,7 +3262,9 @@ pub mod monitoring_seed {
             .metric_alarms()
             .iter()
             .filter_map(|a| a.alarm_name().map(str::to_string))
-            .collect()
+            .collect();
+        names.sort();
+        names
     }
 
     /// Creates topic `name` in `region`; its ARN.

@@ -541,7 +541,7 @@ fn a_reader_that_stops_early_ends_the_printing_without_a_panic() {
         vec!["list"],
         vec!["list", "--format", "markdown"],
         vec!["explain", CONTROL],
-        vec!["permissions"],
+        vec!["permissions", "--format", "markdown"],
     ] {
         let offline = Offline::new();
         let mut child = offline

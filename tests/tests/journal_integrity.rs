@@ -174,9 +174,10 @@ async fn a_journal_renamed_to_another_teams_role_never_detaches_its_policy() {
     let before = roles(&iam).await;
     let original = contents(&case.journal());
 
-    // Edited by hand: the first line naming the role is refused.
+    // Edited by hand: the first line naming the role (the header, which quotes the profile)
+    // is refused.
     edit_in_place(&case.journal(), "cisrun-support", "victim-support");
-    expect_integrity_refusal(&case, 2, &[]);
+    expect_integrity_refusal(&case, 1, &[]);
     assert_eq!(roles(&iam).await, before);
 
     // The chain recomputed, `applied` lines kept: the victim is not as the apply left the
@@ -345,7 +346,7 @@ async fn a_keyed_journal_needs_its_key_and_cannot_be_forged_without_it() {
     // Edited in place: the key's chain breaks at the edited line.
     std::fs::write(case.journal(), &original).expect("write");
     edit_in_place(&case.journal(), "cisrun-support", "victim-support");
-    expect_integrity_refusal(&case, 2, &["--journal-key-file", key_arg]);
+    expect_integrity_refusal(&case, 1, &["--journal-key-file", key_arg]);
     assert_eq!(roles(&iam).await, before);
 
     // The journal as written, with the key from the environment: rolled back, and what

@@ -65,10 +65,9 @@ async fn each_missing_link_is_named_in_turn_until_the_chain_passes() {
     assert_fails_with(&audit_root(&case), "the log group has no metric filter");
 
     // The benchmark's pattern narrowed by an extra condition: the clause is named.
-    let narrowed = format!(
-        "{{ $.userIdentity.type = \"Root\" && $.userIdentity.invokedBy NOT EXISTS && \
-         $.eventType != \"AwsServiceEvent\" && $.sourceIPAddress = \"203.0.113.*\" }}"
-    );
+    let narrowed = "{ $.userIdentity.type = \"Root\" && $.userIdentity.invokedBy NOT EXISTS && \
+         $.eventType != \"AwsServiceEvent\" && $.sourceIPAddress = \"203.0.113.*\" }"
+        .to_string();
     metric_filter(
         endpoint,
         EU,
@@ -173,6 +172,7 @@ async fn a_denied_region_is_an_error_never_a_fail() {
     assert_eq!(status(&result), "pass", "{result:#}");
 
     // The alarms of the log group's region denied: an error naming the action.
+    proxy.clear();
     proxy.inject(Fault::new("DescribeAlarms", 403, "AccessDenied", "denied by SCP").in_region(EU));
     let result = audit_at(&case, &proxy.endpoint, &[ROOT])[ROOT].clone();
     assert_eq!(status(&result), "error", "{result:#}");
@@ -268,7 +268,7 @@ async fn the_fix_adds_a_filter_and_an_alarm_and_rollback_removes_exactly_them() 
     let parameters = format!("  {ROOT}:\n    alarm_topic_arn: {alerts}\n");
     let yaml = profile_yaml("v3.0.0", &[ROOT], REGIONS, &parameters);
 
-    // Without the topic the fix does not start.
+    // Without the topic the fix is an error for this control and changes nothing.
     let refused = case.apply(&profile_yaml("v3.0.0", &[ROOT], REGIONS, ""), &[]);
     assert_ne!(refused.code, 0, "{refused:?}");
     assert!(

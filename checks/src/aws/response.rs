@@ -51,8 +51,16 @@ impl Intercept for ResponseGuard {
         _cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         let response = context.response_mut();
+        // An error answer is an error whatever its body is (often a proxy's HTML page): only
+        // a success must be a whole document; every body keeps the size limit.
+        let success = response.status().is_success();
         let body = response.take_body();
-        *response.body_mut() = SdkBody::from_body_1_x(GuardedBody::new(body, self.max_bytes));
+        let guarded = GuardedBody::new(body, self.max_bytes);
+        *response.body_mut() = SdkBody::from_body_1_x(if success {
+            guarded
+        } else {
+            guarded.without_document_check()
+        });
         Ok(())
     }
 }
@@ -63,6 +71,7 @@ pub struct GuardedBody {
     max_bytes: u64,
     read: u64,
     document: DocumentEnd,
+    check_document: bool,
 }
 
 impl GuardedBody {
@@ -72,7 +81,14 @@ impl GuardedBody {
             max_bytes,
             read: 0,
             document: DocumentEnd::default(),
+            check_document: true,
         }
+    }
+
+    /// Only the size limit: the body need not be a whole document.
+    pub fn without_document_check(mut self) -> Self {
+        self.check_document = false;
+        self
     }
 }
 
@@ -102,6 +118,7 @@ impl Body for GuardedBody {
                 }
                 Poll::Ready(Some(Ok(frame)))
             }
+            Poll::Ready(None) if !this.check_document => Poll::Ready(None),
             Poll::Ready(None) => match this.document.finish() {
                 Ok(()) => Poll::Ready(None),
                 Err(why) => Poll::Ready(Some(Err(format!(
@@ -407,7 +424,10 @@ mod tests {
             error.as_deref().is_some_and(|e| e.contains("cut short")),
             "{error:?}"
         );
-        let big = GuardedBody::new(SdkBody::from(vec![b' '; 101]), 100);
+        let page = "<!doctype html><html><title>500 Internal Server Error</title>";
+        let error_page = GuardedBody::new(SdkBody::from(page), 100).without_document_check();
+        assert!(error_page.collect().await.is_ok(), "an error answer's body");
+        let big = GuardedBody::new(SdkBody::from(vec![b' '; 101]), 100).without_document_check();
         let error = big.collect().await.err().map(|e| e.to_string());
         assert!(
             error.as_deref().is_some_and(|e| e.contains("larger than")),

@@ -157,7 +157,12 @@ mod tests {
     use cisrun_core::{FixSafety, Status};
 
     fn policy(length: i32) -> Rule {
-        mock!(Client::get_account_password_policy).then_output(move || {
+        mock!(Client::get_account_password_policy).then_output(move || policy_output(length))
+    }
+
+    /// The policy as AWS gives it: this length, the other settings fixed.
+    fn policy_output(length: i32) -> GetAccountPasswordPolicyOutput {
+        {
             GetAccountPasswordPolicyOutput::builder()
                 .password_policy(
                     SdkPolicy::builder()
@@ -170,7 +175,7 @@ mod tests {
                         .build(),
                 )
                 .build()
-        })
+        }
     }
 
     fn error(code: &'static str) -> Rule {
@@ -230,7 +235,13 @@ mod tests {
 
     #[tokio::test]
     async fn the_fix_keeps_every_other_setting_and_undo_restores_them() {
-        let current = policy(8);
+        // The plan and the apply read 8; the undo reads what the apply wrote.
+        let current = mock!(Client::get_account_password_policy)
+            .sequence()
+            .output(|| policy_output(8))
+            .times(2)
+            .output(|| policy_output(14))
+            .build();
         let update = mock!(Client::update_account_password_policy)
             .match_requests(|r| {
                 r.minimum_password_length() == Some(14)
@@ -270,7 +281,25 @@ mod tests {
 
     #[tokio::test]
     async fn undo_deletes_a_policy_that_did_not_exist() {
-        let none = error("NoSuchEntity");
+        // The plan and the apply find no policy; the undo reads the one the apply wrote (AWS's
+        // defaults with the length cisrun set).
+        let none = mock!(Client::get_account_password_policy)
+            .sequence()
+            .error(|| {
+                GetAccountPasswordPolicyError::generic(
+                    ErrorMetadata::builder()
+                        .code("NoSuchEntity")
+                        .message("NoSuchEntity")
+                        .build(),
+                )
+            })
+            .times(2)
+            .output(|| {
+                GetAccountPasswordPolicyOutput::builder()
+                    .password_policy(SdkPolicy::builder().minimum_password_length(14).build())
+                    .build()
+            })
+            .build();
         let update = mock!(Client::update_account_password_policy)
             .match_requests(|r| r.minimum_password_length() == Some(14))
             .then_output(|| UpdateAccountPasswordPolicyOutput::builder().build());

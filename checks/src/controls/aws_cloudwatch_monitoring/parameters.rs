@@ -12,7 +12,7 @@ pub const DEFAULT_NAMESPACE: &str = "CISBenchmark";
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MonitoringParameters {
-    /// The SNS topic (by ARN) the fix's alarm notifies. Required by `remediate`; it must be
+    /// The SNS topic (by ARN) the fix's alarm notifies. Required by a `remediate` plan that adds an alarm (an error for that control without it); it must be
     /// in the log group's region and have a confirmed subscriber for the control to pass.
     #[serde(default)]
     pub alarm_topic_arn: Option<String>,

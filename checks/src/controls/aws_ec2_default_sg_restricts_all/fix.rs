@@ -145,14 +145,16 @@ impl Remediation<AwsAccount> for StripDefaultGroups {
         step: &Step,
     ) -> Result<serde_json::Value, RemediationError> {
         let data = step_data(step)?;
-        // Both directions: the two steps on one group leave one state to compare.
+        // Both directions: the two steps on one group leave one state to compare. Rules by
+        // what they allow, not by id: a rule the undo authorizes again gets a new id, and the
+        // earlier step's state must still match after the later step is undone.
         let rules = read_rules(account, &data.region, Some(&data.group_id)).await?;
         let (egress, ingress): (Vec<&SecurityGroupRule>, Vec<&SecurityGroupRule>) =
             rules.iter().partition(|r| r.egress);
         Ok(serde_json::json!({
             "group": data.group_id,
-            "ingress": ingress,
-            "egress": egress,
+            "ingress": without_ids(&ingress)?,
+            "egress": without_ids(&egress)?,
         }))
     }
 
@@ -170,4 +172,19 @@ impl Remediation<AwsAccount> for StripDefaultGroups {
         }
         Ok(())
     }
+}
+
+/// `rules` as JSON without their rule ids, sorted.
+fn without_ids(rules: &[&SecurityGroupRule]) -> Result<Vec<serde_json::Value>, RemediationError> {
+    let mut shown = Vec::with_capacity(rules.len());
+    for rule in rules {
+        let mut value = serde_json::to_value(rule)
+            .map_err(|e| RemediationError::Refused(format!("a rule as JSON: {e}")))?;
+        if let Some(fields) = value.as_object_mut() {
+            fields.remove("SecurityGroupRuleId");
+        }
+        shown.push(value);
+    }
+    shown.sort_by_key(|v| v.to_string());
+    Ok(shown)
 }

@@ -1,6 +1,7 @@
 //! EC2 data, one module per kind of resource, each read once per account and region.
 //! (The EC2 client itself is registered in `regions`: it lists the account's regions.)
 
+pub mod addresses;
 pub mod ebs;
 pub mod flow_logs;
 pub mod instances;

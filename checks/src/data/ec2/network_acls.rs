@@ -3,6 +3,7 @@
 //! the whole internet reach a port, with how EC2's rule-number order decides that traffic;
 //! and the calls the fix makes (delete an entry, create it again).
 
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use serde::{Deserialize, Serialize};
 
 use crate::account::{AwsAccount, DataKey};
@@ -276,19 +277,23 @@ pub async fn read_network_acls(
         |token| async move {
             let mut request = ec2.describe_network_acls().set_next_token(token);
             request = match id {
-                // A listing by id takes no page size; one ACL fits on a page.
-                Some(id) => request.filters(
-                    aws_sdk_ec2::types::Filter::builder()
-                        .name("network-acl-id")
-                        .values(id)
-                        .build(),
-                ),
+                // A listing by id takes no page size; one ACL fits on a page. (By id, not
+                // by the `network-acl-id` filter, which moto does not implement.)
+                Some(id) => request.network_acl_ids(id),
                 None => request.max_results(1000),
             };
-            let page = request
-                .send()
-                .await
-                .map_err(|e| AwsError::from_sdk(DESCRIBE_NETWORK_ACLS, e))?;
+            let page = match request.send().await {
+                Ok(page) => page,
+                // By id, an ACL that is gone is an empty answer, as the filter would give.
+                Err(error)
+                    if id.is_some()
+                        && error.as_service_error().and_then(|e| e.code())
+                            == Some("InvalidNetworkAclID.NotFound") =>
+                {
+                    return Ok(Page::new(Vec::new(), None));
+                }
+                Err(error) => return Err(AwsError::from_sdk(DESCRIBE_NETWORK_ACLS, error)),
+            };
             Ok(Page::new(page.network_acls().to_vec(), page.next_token()))
         },
     )

@@ -9,7 +9,7 @@ use futures::future::join_all;
 use crate::account::{AwsAccount, DataKey};
 use crate::aws::pages::{read_pages, Page};
 use crate::aws::AwsError;
-use crate::data::ec2::security_groups::{everywhere_in, AddressFamily};
+use crate::data::ec2::addresses::{everywhere_in, AddressFamily};
 
 /// The action that reads a managed prefix list's entries.
 pub const GET_MANAGED_PREFIX_LIST_ENTRIES: &str = "ec2:GetManagedPrefixListEntries";

@@ -4,7 +4,6 @@
 //! port); and the calls their fixes make (revoke rules by id, authorize them again).
 
 use std::collections::BTreeMap;
-use std::net::{Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -13,6 +12,7 @@ use crate::account::{AwsAccount, DataKey};
 use crate::accounts::shown;
 use crate::aws::pages::{read_pages, Page};
 use crate::aws::AwsError;
+pub use crate::data::ec2::addresses::{everywhere_in, AddressFamily};
 use crate::data::ec2::prefix_lists::PrefixList;
 use crate::regions::InRegion;
 
@@ -29,40 +29,6 @@ pub const CREATE_TAGS: &str = "ec2:CreateTags";
 
 /// The most items EC2 lists on one page of these listings.
 const PAGE_SIZE: i32 = 1000;
-
-/// IPv4 or IPv6: the two controls on open administration ports are told apart by it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum AddressFamily {
-    Ipv4,
-    Ipv6,
-}
-
-impl AddressFamily {
-    /// Every address of the family, as the benchmark writes it.
-    pub fn everywhere(self) -> &'static str {
-        match self {
-            AddressFamily::Ipv4 => "0.0.0.0/0",
-            AddressFamily::Ipv6 => "::/0",
-        }
-    }
-}
-
-/// The family `cidr` covers entirely, when it covers every address of one: `0.0.0.0/0` or
-/// `::/0`, however the address is written (prefix length 0 is every address).
-pub fn everywhere_in(cidr: &str) -> Option<AddressFamily> {
-    let (address, length) = cidr.split_once('/')?;
-    if length.parse::<u8>() != Ok(0) {
-        return None;
-    }
-    if address.parse::<Ipv4Addr>().is_ok() {
-        Some(AddressFamily::Ipv4)
-    } else if address.parse::<Ipv6Addr>().is_ok() {
-        Some(AddressFamily::Ipv6)
-    } else {
-        None
-    }
-}
 
 /// An IP protocol as the administration-port controls count it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
