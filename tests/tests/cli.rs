@@ -558,3 +558,37 @@ fn a_reader_that_stops_early_ends_the_printing_without_a_panic() {
         assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
     }
 }
+
+/// The catalogue is complete: `cisrun coverage --format json` shows every recommendation of
+/// every version from v1.4.0 to v7.0.0 as automated or manual, none not implemented.
+#[test]
+fn coverage_shows_every_version_complete() {
+    let out = cisrun(&["coverage", "--format", "json"]).expect_code(0);
+    let versions = json_stdout(&out);
+    let versions = versions.as_array().expect("an array of versions");
+    let mut complete = BTreeSet::new();
+    for version in versions {
+        let name = version["version"].as_str().expect("a version").to_string();
+        let missing: Vec<&str> = version["recommendations"]
+            .as_array()
+            .expect("recommendations")
+            .iter()
+            .filter(|r| r["coverage"] == "not_implemented")
+            .filter_map(|r| r["number"].as_str())
+            .collect();
+        assert!(missing.is_empty(), "{name}: not implemented: {missing:?}");
+        assert_eq!(version["totals"]["not_implemented"], 0, "{name}");
+        if version["partial"] == false {
+            assert!(
+                version["totals"]["total"].as_u64().unwrap_or(0) > 40,
+                "{name}"
+            );
+            complete.insert(name);
+        }
+    }
+    for version in [
+        "v1.4.0", "v1.5.0", "v2.0.0", "v3.0.0", "v4.0.1", "v5.0.0", "v6.0.0", "v7.0.0",
+    ] {
+        assert!(complete.contains(version), "{version} in {complete:?}");
+    }
+}

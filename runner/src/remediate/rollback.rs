@@ -2,6 +2,7 @@
 //! checking that nothing changed since.
 
 use std::collections::{BTreeMap, HashMap};
+use std::io::Write;
 
 use anyhow::{bail, Context, Result};
 use cisrun_core::platform::Connected;
@@ -110,7 +111,9 @@ impl Narrator {
         if self.to_stderr {
             eprintln!("{line}");
         } else {
-            println!("{line}");
+            // A closed standard output ends the narration, never the rollback: the journal
+            // records what was undone.
+            let _ = writeln!(crate::output::Printed, "{line}");
         }
     }
 }
