@@ -268,12 +268,19 @@ async fn the_fix_adds_a_filter_and_an_alarm_and_rollback_removes_exactly_them() 
     let parameters = format!("  {ROOT}:\n    alarm_topic_arn: {alerts}\n");
     let yaml = profile_yaml("v3.0.0", &[ROOT], REGIONS, &parameters);
 
-    // Without the topic the fix is an error for this control and changes nothing.
+    // Without the topic nothing is planned for this control: its finding stands (exit 1,
+    // a fail naming the parameter, not an error) and nothing changes.
     let refused = case.apply(&profile_yaml("v3.0.0", &[ROOT], REGIONS, ""), &[]);
-    assert_ne!(refused.code, 0, "{refused:?}");
+    assert_eq!(refused.code, 1, "{refused:?}");
     assert!(
-        format!("{}{}", refused.stdout, refused.stderr).contains("alarm_topic_arn"),
+        refused.stdout.contains("FAIL")
+            && refused.stdout.contains("not planned")
+            && refused.stdout.contains("alarm_topic_arn"),
         "{refused:?}"
+    );
+    assert_eq!(
+        metric_filter_names(endpoint, EU, "cloudtrail-events").await,
+        vec!["theirs".to_string()]
     );
     let _ = std::fs::remove_file(case.journal());
 

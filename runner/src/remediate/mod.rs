@@ -111,6 +111,17 @@ impl Remediator<'_> {
         );
         let mut plan = match planned.await {
             Ok(Ok(plan)) => plan,
+            // The profile was checked when it was read: what is missing now is what only
+            // this plan needs (a fix parameter an audit-only profile leaves out). The finding
+            // stands as the audit found it; nothing is planned for it.
+            Ok(Err(RemediationError::Parameters(missing))) => {
+                let message = format!(
+                    "{} (not planned: {missing}; see `cisrun explain {}`)",
+                    audit.message,
+                    control.meta().id
+                );
+                return (Outcome { message, ..audit }, None);
+            }
             Ok(Err(error)) => return (error_outcome(&error), None),
             Err(_) => {
                 let error = RemediationError::Refused(format!(
