@@ -115,7 +115,10 @@ async fn every_front_end_is_listed_with_its_access_log_destination_or_none() {
     assert!(
         cf.contains(&format!("CloudFront distribution {v2}"))
             && cf.contains("logging ON: standard logging v2")
-            && cf.contains("arn:aws:s3:::cf-logs-v2"),
+            && cf.contains(&format!(
+                "to S3 delivery destination arn:aws:logs:us-east-1:{}:delivery-destination:cf-access-destination",
+                seed::ACCOUNT
+            )),
         "{cf}"
     );
 

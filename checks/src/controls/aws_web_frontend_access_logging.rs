@@ -52,8 +52,10 @@ cisrun_core::control! {
     ///   logging v2: a CloudWatch Logs delivery source of log type `ACCESS_LOGS` naming the
     ///   distribution's ARN (`logs:DescribeDeliverySources`) with a delivery
     ///   (`logs:DescribeDeliveries`, both in `us-east-1`). The line says `logging ON` with
-    ///   the bucket, or the delivery's destination type (`S3`, `CWL`, `FH`) and ARN; or
-    ///   `NONE` when neither is set up.
+    ///   the bucket of standard logging, or the type (`S3`, `CWL`, `FH`) and ARN of the
+    ///   delivery destination of logging v2 (`aws logs get-delivery-destination` shows the
+    ///   bucket, log group or stream it names); or `NONE` when neither is set up, saying
+    ///   so when a delivery source exists without a delivery.
     /// - **Load balancers**, in every region enabled for the account: classic ones
     ///   (`elasticloadbalancing:DescribeLoadBalancers`, then
     ///   `elasticloadbalancing:DescribeLoadBalancerAttributes`: `AccessLog.Enabled`,
@@ -849,7 +851,8 @@ mod tests {
             deliveries: vec![Delivery {
                 id: "d-1".into(),
                 source_name: "cf".into(),
-                destination_arn: "arn:aws:logs:us-east-1:123456789012:log-group:cf".into(),
+                destination_arn: "arn:aws:logs:us-east-1:123456789012:delivery-destination:cf"
+                    .into(),
                 destination_type: Some("CWL".into()),
             }],
         };
@@ -882,7 +885,7 @@ mod tests {
         let lines = details(&outcome);
         assert!(
             lines.iter().any(|l| l.contains("distribution/EV2 ")
-                && l.contains("logging ON: standard logging v2 (log delivery d-1) to CWL arn:aws:logs:us-east-1:123456789012:log-group:cf")),
+                && l.contains("logging ON: standard logging v2 (log delivery d-1) to CWL delivery destination arn:aws:logs:us-east-1:123456789012:delivery-destination:cf")),
             "{lines:#?}"
         );
         assert!(

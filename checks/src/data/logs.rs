@@ -166,7 +166,8 @@ pub struct DeliverySource {
     pub log_type: String,
 }
 
-/// A delivery: where a delivery source's logs go.
+/// A delivery: where a delivery source's logs go (a delivery destination, which names the
+/// bucket, log group or Firehose stream).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Delivery {
     pub id: String,
@@ -177,11 +178,12 @@ pub struct Delivery {
 }
 
 impl Delivery {
-    /// `S3 arn:aws:s3:::logs`, for evidence.
+    /// `S3 delivery destination arn:aws:logs:...:delivery-destination:<name>`, for
+    /// evidence (the delivery destination names the bucket, log group or stream itself).
     pub fn describe(&self) -> String {
         match &self.destination_type {
-            Some(kind) => format!("{kind} {}", self.destination_arn),
-            None => self.destination_arn.clone(),
+            Some(kind) => format!("{kind} delivery destination {}", self.destination_arn),
+            None => format!("delivery destination {}", self.destination_arn),
         }
     }
 }
