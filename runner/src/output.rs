@@ -173,26 +173,6 @@ pub fn error_chain(error: &anyhow::Error) -> String {
     format!("{error:#}")
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn each_cause_is_said_once() {
-        let io = std::io::Error::other("Is a directory (os error 21)");
-        let error = anyhow::Error::new(cisrun_core::report::ReportError::Io {
-            path: "adir".into(),
-            source: io,
-        });
-        assert_eq!(
-            error_chain(&error),
-            "cannot write adir: Is a directory (os error 21)"
-        );
-        let error = anyhow::anyhow!("inner").context("outer");
-        assert_eq!(error_chain(&error), "outer: inner");
-    }
-}
-
 /// Standard output for what cisrun prints (lists, documentation, summaries): a reader that
 /// stops reading (`cisrun list | head`) ends the printing quietly, never the run with a
 /// panic, and never changes its exit code.
@@ -214,5 +194,25 @@ impl Write for Printed {
 
     fn flush(&mut self) -> std::io::Result<()> {
         Self::quiet_if_closed(std::io::stdout().lock().flush().map(|()| 0), 0).map(|_| ())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_cause_is_said_once() {
+        let io = std::io::Error::other("Is a directory (os error 21)");
+        let error = anyhow::Error::new(cisrun_core::report::ReportError::Io {
+            path: "adir".into(),
+            source: io,
+        });
+        assert_eq!(
+            error_chain(&error),
+            "cannot write adir: Is a directory (os error 21)"
+        );
+        let error = anyhow::anyhow!("inner").context("outer");
+        assert_eq!(error_chain(&error), "outer: inner");
     }
 }

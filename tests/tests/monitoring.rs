@@ -65,16 +65,14 @@ async fn each_missing_link_is_named_in_turn_until_the_chain_passes() {
     assert_fails_with(&audit_root(&case), "the log group has no metric filter");
 
     // The benchmark's pattern narrowed by an extra condition: the clause is named.
-    let narrowed = format!(
-        "{{ $.userIdentity.type = \"Root\" && $.userIdentity.invokedBy NOT EXISTS && \
-         $.eventType != \"AwsServiceEvent\" && $.sourceIPAddress = \"203.0.113.*\" }}"
-    );
+    let narrowed = "{ $.userIdentity.type = \"Root\" && $.userIdentity.invokedBy NOT EXISTS && \
+         $.eventType != \"AwsServiceEvent\" && $.sourceIPAddress = \"203.0.113.*\" }";
     metric_filter(
         endpoint,
         EU,
         "cloudtrail-events",
         "narrow",
-        &narrowed,
+        narrowed,
         "narrow",
     )
     .await;

@@ -27,6 +27,9 @@ fn control(id: &str) -> &'static dyn DynControl {
 }
 
 /// The account's monitoring set-up, as the mocks answer it.
+/// One page of alarms: (name, metric, actions).
+type AlarmPage = Vec<(String, String, Vec<String>)>;
+
 #[derive(Clone)]
 struct Setup {
     /// The trail's log group ARN.
@@ -34,7 +37,7 @@ struct Setup {
     /// Metric filters by page: (name, pattern, metric).
     filters: Vec<Vec<(String, String, String)>>,
     /// Alarms by page: (name, metric, actions).
-    alarms: Option<Vec<Vec<(String, String, Vec<String>)>>>,
+    alarms: Option<Vec<AlarmPage>>,
     /// Subscriptions by page: subscription ARNs.
     subscriptions: Vec<Vec<String>>,
 }
