@@ -46,7 +46,8 @@ cisrun_core::control! {
     /// judgements. cisrun reports this recommendation as skipped (manual) with the evidence,
     /// one line per resource:
     ///
-    /// - **CloudFront** (global, read once in `us-east-1`): every distribution
+    /// - **CloudFront** (global, read once in `us-east-1`, or `cn-northwest-1` in the China
+    ///   partition, whatever regions the profile names): every distribution
     ///   (`cloudfront:ListDistributions`), its standard logging (`Logging` of
     ///   `cloudfront:GetDistributionConfig`: enabled, bucket, prefix), and its standard
     ///   logging v2: a CloudWatch Logs delivery source of log type `ACCESS_LOGS` naming the
