@@ -3321,3 +3321,305 @@ pub mod monitoring_seed {
         topic
     }
 }
+
+/// Seeding the web front-ends (CloudFront distributions, load balancers, API Gateway APIs)
+/// in moto through the real SDK.
+pub mod web_seed {
+    use aws_sdk_cloudfront::types::{
+        DefaultCacheBehavior, DistributionConfig, LoggingConfig, Origin, Origins, S3OriginConfig,
+        ViewerProtocolPolicy,
+    };
+    use aws_sdk_cloudwatchlogs::types::DeliveryDestinationConfiguration;
+    use aws_sdk_ec2::types::Filter;
+
+    use crate::sdk_config_in;
+
+    /// Creates a distribution (in front of an S3 origin) commented `comment`, with standard
+    /// logging to `logging_bucket` if given; its (id, ARN).
+    pub async fn distribution(
+        endpoint: &str,
+        comment: &str,
+        logging_bucket: Option<&str>,
+    ) -> (String, String) {
+        let cloudfront =
+            aws_sdk_cloudfront::Client::new(&sdk_config_in(endpoint, "us-east-1").await);
+        let origin = Origin::builder()
+            .id("site")
+            .domain_name("site.s3.amazonaws.com")
+            .s3_origin_config(S3OriginConfig::builder().origin_access_identity("").build())
+            .build()
+            .expect("origin");
+        let mut config = DistributionConfig::builder()
+            .caller_reference(comment)
+            .comment(comment)
+            .enabled(true)
+            .origins(
+                Origins::builder()
+                    .quantity(1)
+                    .items(origin)
+                    .build()
+                    .expect("origins"),
+            )
+            .default_cache_behavior(
+                DefaultCacheBehavior::builder()
+                    .target_origin_id("site")
+                    .viewer_protocol_policy(ViewerProtocolPolicy::RedirectToHttps)
+                    .build()
+                    .expect("default cache behavior"),
+            );
+        if let Some(bucket) = logging_bucket {
+            config = config.logging(
+                LoggingConfig::builder()
+                    .enabled(true)
+                    .include_cookies(false)
+                    .bucket(format!("{bucket}.s3.amazonaws.com"))
+                    .prefix("cf/")
+                    .build(),
+            );
+        }
+        let out = cloudfront
+            .create_distribution()
+            .distribution_config(config.build().expect("distribution config"))
+            .send()
+            .await
+            .expect("create distribution");
+        let distribution = out.distribution().expect("a distribution");
+        (
+            distribution.id().to_string(),
+            distribution.arn().to_string(),
+        )
+    }
+
+    /// Standard logging v2 of the distribution `arn` to the bucket `bucket`: a delivery
+    /// source, a delivery destination and a delivery, in us-east-1.
+    pub async fn log_delivery(endpoint: &str, name: &str, arn: &str, bucket: &str) {
+        let logs = aws_sdk_cloudwatchlogs::Client::new(&sdk_config_in(endpoint, "us-east-1").await);
+        logs.put_delivery_source()
+            .name(name)
+            .resource_arn(arn)
+            .log_type("ACCESS_LOGS")
+            .send()
+            .await
+            .expect("put delivery source");
+        let destination = logs
+            .put_delivery_destination()
+            .name(format!("{name}-destination"))
+            .delivery_destination_configuration(
+                DeliveryDestinationConfiguration::builder()
+                    .destination_resource_arn(format!("arn:aws:s3:::{bucket}"))
+                    .build()
+                    .expect("destination configuration"),
+            )
+            .send()
+            .await
+            .expect("put delivery destination");
+        let destination_arn = destination
+            .delivery_destination()
+            .and_then(|d| d.arn())
+            .expect("a destination ARN")
+            .to_string();
+        logs.create_delivery()
+            .delivery_source_name(name)
+            .delivery_destination_arn(destination_arn)
+            .send()
+            .await
+            .expect("create delivery");
+    }
+
+    /// Two subnets of `region`'s default VPC.
+    async fn default_subnets(endpoint: &str, region: &str) -> Vec<String> {
+        let vpc = crate::vpc_seed::default_vpc(endpoint, region).await;
+        let ec2 = aws_sdk_ec2::Client::new(&sdk_config_in(endpoint, region).await);
+        let subnets: Vec<String> = ec2
+            .describe_subnets()
+            .filters(Filter::builder().name("vpc-id").values(vpc).build())
+            .send()
+            .await
+            .expect("describe subnets")
+            .subnets()
+            .iter()
+            .filter_map(|s| s.subnet_id().map(str::to_string))
+            .take(2)
+            .collect();
+        assert_eq!(subnets.len(), 2, "moto's default VPC has a subnet per zone");
+        subnets
+    }
+
+    /// Creates a v2 load balancer of `kind` (`application`, `network`, `gateway`) named
+    /// `name` in `region`, with access logs to `logging_bucket` if given; its ARN.
+    pub async fn load_balancer(
+        endpoint: &str,
+        region: &str,
+        name: &str,
+        kind: &str,
+        logging_bucket: Option<&str>,
+    ) -> String {
+        use aws_sdk_elasticloadbalancingv2::types::{LoadBalancerAttribute, LoadBalancerTypeEnum};
+        let elb =
+            aws_sdk_elasticloadbalancingv2::Client::new(&sdk_config_in(endpoint, region).await);
+        let out = elb
+            .create_load_balancer()
+            .name(name)
+            .r#type(LoadBalancerTypeEnum::from(kind))
+            .set_subnets(Some(default_subnets(endpoint, region).await))
+            .send()
+            .await
+            .expect("create load balancer");
+        let arn = out
+            .load_balancers()
+            .first()
+            .and_then(|lb| lb.load_balancer_arn())
+            .expect("a load balancer ARN")
+            .to_string();
+        if let Some(bucket) = logging_bucket {
+            let attribute = |key: &str, value: &str| {
+                LoadBalancerAttribute::builder()
+                    .key(key)
+                    .value(value)
+                    .build()
+            };
+            elb.modify_load_balancer_attributes()
+                .load_balancer_arn(&arn)
+                .attributes(attribute("access_logs.s3.enabled", "true"))
+                .attributes(attribute("access_logs.s3.bucket", bucket))
+                .attributes(attribute("access_logs.s3.prefix", "alb"))
+                .send()
+                .await
+                .expect("modify load balancer attributes");
+        }
+        arn
+    }
+
+    /// Creates a classic load balancer `name` in `region`, listening on port 80, with access
+    /// logs to `logging_bucket` if given.
+    pub async fn classic_load_balancer(
+        endpoint: &str,
+        region: &str,
+        name: &str,
+        logging_bucket: Option<&str>,
+    ) {
+        use aws_sdk_elasticloadbalancing::types::{AccessLog, Listener, LoadBalancerAttributes};
+        let elb = aws_sdk_elasticloadbalancing::Client::new(&sdk_config_in(endpoint, region).await);
+        elb.create_load_balancer()
+            .load_balancer_name(name)
+            .listeners(
+                Listener::builder()
+                    .protocol("HTTP")
+                    .load_balancer_port(80)
+                    .instance_protocol("HTTP")
+                    .instance_port(8080)
+                    .build()
+                    .expect("listener"),
+            )
+            .availability_zones(format!("{region}a"))
+            .send()
+            .await
+            .expect("create classic load balancer");
+        if let Some(bucket) = logging_bucket {
+            elb.modify_load_balancer_attributes()
+                .load_balancer_name(name)
+                .load_balancer_attributes(
+                    LoadBalancerAttributes::builder()
+                        .access_log(
+                            AccessLog::builder()
+                                .enabled(true)
+                                .s3_bucket_name(bucket)
+                                .emit_interval(60)
+                                .build(),
+                        )
+                        .build(),
+                )
+                .send()
+                .await
+                .expect("modify classic load balancer attributes");
+        }
+    }
+
+    /// Creates a REST API `name` in `region` with a stage `stage`, sending access logs to
+    /// `log_group_arn` if given; the API's id.
+    pub async fn rest_api(
+        endpoint: &str,
+        region: &str,
+        name: &str,
+        stage: &str,
+        log_group_arn: Option<&str>,
+    ) -> String {
+        use aws_sdk_apigateway::types::{Op, PatchOperation};
+        let apigateway = aws_sdk_apigateway::Client::new(&sdk_config_in(endpoint, region).await);
+        let id = apigateway
+            .create_rest_api()
+            .name(name)
+            .send()
+            .await
+            .expect("create REST API")
+            .id()
+            .expect("a REST API id")
+            .to_string();
+        apigateway
+            .create_stage()
+            .rest_api_id(&id)
+            .stage_name(stage)
+            .deployment_id("cisrun-deployment")
+            .send()
+            .await
+            .expect("create stage");
+        if let Some(arn) = log_group_arn {
+            apigateway
+                .update_stage()
+                .rest_api_id(&id)
+                .stage_name(stage)
+                .patch_operations(
+                    PatchOperation::builder()
+                        .op(Op::Replace)
+                        .path("/accessLogSettings/destinationArn")
+                        .value(arn)
+                        .build(),
+                )
+                .patch_operations(
+                    PatchOperation::builder()
+                        .op(Op::Replace)
+                        .path("/accessLogSettings/format")
+                        .value("$context.requestId")
+                        .build(),
+                )
+                .send()
+                .await
+                .expect("update stage");
+        }
+        id
+    }
+
+    /// Creates an HTTP API `name` in `region` with a stage `stage`, sending access logs to
+    /// `log_group_arn` if given; the API's id.
+    pub async fn http_api(
+        endpoint: &str,
+        region: &str,
+        name: &str,
+        stage: &str,
+        log_group_arn: Option<&str>,
+    ) -> String {
+        use aws_sdk_apigatewayv2::types::{AccessLogSettings, ProtocolType};
+        let apigateway = aws_sdk_apigatewayv2::Client::new(&sdk_config_in(endpoint, region).await);
+        let id = apigateway
+            .create_api()
+            .name(name)
+            .protocol_type(ProtocolType::Http)
+            .send()
+            .await
+            .expect("create HTTP API")
+            .api_id()
+            .expect("an API id")
+            .to_string();
+        let mut request = apigateway.create_stage().api_id(&id).stage_name(stage);
+        if let Some(arn) = log_group_arn {
+            request = request.access_log_settings(
+                AccessLogSettings::builder()
+                    .destination_arn(arn)
+                    .format("$context.requestId")
+                    .build(),
+            );
+        }
+        request.send().await.expect("create HTTP API stage");
+        id
+    }
+}

@@ -61,3 +61,4 @@ pub mod aws_s3_bucket_encryption_at_rest;
 pub mod aws_s3_deny_http;
 pub mod aws_s3_mfa_delete;
 pub mod aws_securityhub_enabled;
+pub mod aws_web_frontend_access_logging;

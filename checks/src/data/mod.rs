@@ -7,12 +7,15 @@
 
 pub mod accessanalyzer;
 pub mod account;
+pub mod apigateway;
 pub mod authorization;
+pub mod cloudfront;
 pub mod cloudtrail;
 pub mod cloudwatch;
 pub mod config;
 pub mod ec2;
 pub mod efs;
+pub mod elb;
 pub mod iam;
 pub mod kms;
 pub mod logs;
