@@ -428,6 +428,16 @@ def keys_in(region):
 with ThreadPoolExecutor(len(REGIONS)) as pool:
     kms_counts = list(pool.map(keys_in, REGIONS))
 inventory = {"buckets": len(client("s3").list_buckets()["Buckets"]),
-             "keys": sum(k for k, _ in kms_counts), "customer_keys": sum(c for _, c in kms_counts)}
+             "keys": sum(k for k, _ in kms_counts), "customer_keys": sum(c for _, c in kms_counts),
+             # What regions_floor.py counts per resource of the logging and network controls:
+             # every trail (GetTrailStatus, GetEventSelectors in its home region), every trail
+             # bucket (GetBucketLogging), the log groups of the compliant trails (only
+             # bench-main's: DescribeMetricFilters), the regions of those log groups
+             # (DescribeAlarms), the topics their filters' alarms notify (security-alerts,
+             # bench-unsubscribed: ListSubscriptionsByTopic), the prefix lists that rules on
+             # admin ports reference (GetManagedPrefixListEntries), the regions with a
+             # peering connection (DescribeRouteTables, to review the peering routes).
+             "trails": 3, "trail_buckets": 2, "monitored_log_groups": 1, "alarm_regions": 1,
+             "alarm_topics": 2, "prefix_lists": 1, "peering_regions": 1}
 json.dump({"inventory": inventory, "logging": logging, "seconds": round(time.time() - start, 1), "regions": regions},
           sys.stdout)
