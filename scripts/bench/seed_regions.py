@@ -300,8 +300,10 @@ def cis_patterns(version):
 # Buckets: `bench-trail-logs` (us-east-1, server access logging on, the main trail's),
 # `bench-trail-regional` (eu-west-1, no access logging, both single-region trails').
 # Monitoring, by the 15 controls in benchmark order (v3.0.0 patterns), on `cloudtrail-events`:
+# UNAUTHORIZED=complete seeds 4.1 with the corrected pattern instead of the published one.
 MONITORING = {
-    "aws-cloudwatch-unauthorized-api-calls": "published",     # the benchmark's defective text
+    "aws-cloudwatch-unauthorized-api-calls": os.environ.get("UNAUTHORIZED", "published"),
+    # published: the benchmark's v3.0.0 text, whose `||` exclusions match nearly every event
     "aws-cloudwatch-console-signin-without-mfa": "complete",
     "aws-cloudwatch-root-usage": "reordered",                 # same clauses, another order
     "aws-cloudwatch-iam-policy-changes": "complete",

@@ -37,18 +37,33 @@ def iam():
     return local.iam
 
 
+def call(method, **kwargs):
+    """One request, retried: moto 5.2.5's IAM is not thread-safe and now and then answers a
+    concurrent request with a 500 (after or before doing it), so an EntityAlreadyExists on
+    a retry means the first try did it. Returns the number of requests sent."""
+    for attempt in range(1, 6):
+        try:
+            getattr(iam(), method)(**kwargs)
+            return attempt
+        except Exception as error:  # noqa: BLE001
+            if attempt > 1 and "EntityAlreadyExists" in str(error):
+                return attempt
+            if attempt == 5:
+                raise
+            time.sleep(0.05 * attempt)
+
+
 def seed(i):
     name = f"role-{i:06d}"
-    iam().create_role(RoleName=name, AssumeRolePolicyDocument=TRUST)
-    requests = 1
+    requests = call("create_role", RoleName=name, AssumeRolePolicyDocument=TRUST)
     if i % 20 == 0:
-        iam().attach_role_policy(RoleName=name, PolicyArn="arn:aws:iam::aws:policy/AWSSupportAccess")
-        requests += 1
+        requests += call("attach_role_policy", RoleName=name,
+                         PolicyArn="arn:aws:iam::aws:policy/AWSSupportAccess")
     if i % 100 == 0:
-        arn = iam().create_policy(PolicyName=f"policy-{i:06d}",
-                                  PolicyDocument=FULL_ADMIN if i % 200 == 0 else S3_READ)["Policy"]["Arn"]
-        iam().attach_role_policy(RoleName=name, PolicyArn=arn)
-        requests += 2
+        requests += call("create_policy", PolicyName=f"policy-{i:06d}",
+                         PolicyDocument=FULL_ADMIN if i % 200 == 0 else S3_READ)
+        requests += call("attach_role_policy", RoleName=name,
+                         PolicyArn=f"arn:aws:iam::{ACCOUNT}:policy/policy-{i:06d}")
     return requests
 
 
