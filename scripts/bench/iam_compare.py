@@ -1,8 +1,9 @@
 """Helpers of scripts/bench-iam (plain Python 3, no dependencies).
 
   iam_compare.py checks REPORT.json COMPLIANCE.json
-      The Prowler checks that COMPLIANCE.json (Prowler's cis_3.0_aws.json) maps to the
-      CIS v3.0.0 recommendations cisrun evaluated in REPORT.json (its `--json` report:
+      The Prowler checks that COMPLIANCE.json (Prowler's cis_3.0_aws.json, cis_7.0_aws.json,
+      ...: the requirement ids are the CIS numbers of that version) maps to the
+      recommendations cisrun evaluated in REPORT.json (its `--json` report:
       every result that is not skipped as not implemented), one per line.
 
   iam_compare.py compare REPORT.json PROWLER.ocsf.json COMPLIANCE.json
@@ -84,7 +85,8 @@ def compare(report, ocsf, compliance):
         if not same:
             failing = [f["status_detail"] for f in findings if f["status_code"] == "FAIL"][:2]
             disagreements.append((rid, control, verdict, theirs, message, failing))
-    print("| CIS v3.0.0 | cisrun control | cisrun | Prowler | Prowler findings | Prowler checks | |")
+    version = json.load(open(compliance)).get("Version", "")
+    print(f"| CIS {version} | cisrun control | cisrun | Prowler | Prowler findings | Prowler checks | |")
     print("|---|---|---|---|---:|---|---|")
     print("\n".join(rows))
     print()

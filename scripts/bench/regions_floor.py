@@ -4,12 +4,14 @@
       Per-action request counts (JSON) from moto's `ACTION service:Action` lines (written by
       scripts/bench/moto_actions.py) between log lines FROM and TO.
 
-  regions_floor.py floor POLICY.json COUNTS.json REGIONS ACCOUNTS MEMBERS BUCKETS KEYS CMKS
+  regions_floor.py floor POLICY.json COUNTS.json REGIONS ACCOUNTS MEMBERS BUCKETS KEYS CMKS [SEED.json]
       The request floor of one `cisrun audit` beside what it sent, one Markdown row per
       action: POLICY.json is `cisrun permissions --profile ...` (the actions the profile's
       controls declare), COUNTS.json the measured counts; REGIONS regions per account,
       ACCOUNTS audited accounts (MEMBERS of them reached through sts:AssumeRole), and over
-      all accounts BUCKETS buckets, KEYS KMS keys of which CMKS customer-managed.
+      all accounts BUCKETS buckets, KEYS KMS keys of which CMKS customer-managed; SEED.json
+      (seed_regions.py's output) gives the counts of the logging and network resources
+      below (its "inventory"); without it they are 0 (the organization's empty accounts).
 
 The floor is what any auditor of the same controls must send: one call per run to learn who
 it is (sts:GetCallerIdentity); per account one ec2:DescribeRegions and each account-wide
@@ -18,7 +20,16 @@ one call of each regional kind the controls read (a page each: moto never pages 
 lists); per bucket one call of each bucket setting read; per KMS key one kms:DescribeKey (to
 tell customer-managed keys) and per customer-managed key one kms:GetKeyRotationStatus; per
 member account one sts:AssumeRole; with an organization, one organizations:ListAccounts per
-100 accounts.
+100 accounts. Logging and networking: per trail one cloudtrail:GetTrailStatus and one
+cloudtrail:GetEventSelectors (in its home region: a multi-region trail once, not once per
+region that lists it); per trail bucket one s3:GetBucketLogging; per log group that a
+compliant trail (multi-region, logging, all management events) delivers to one
+logs:DescribeMetricFilters; per region holding such a log group one
+cloudwatch:DescribeAlarms; per SNS topic that an alarm on one of those filters notifies
+one sns:ListSubscriptionsByTopic; per prefix list that an admin-port rule references one
+ec2:GetManagedPrefixListEntries; ec2:DescribeRouteTables in each region with a peering
+connection (the routes to review for the peering recommendation) or a public DB instance
+in a subnet group.
 """
 import collections
 import json
@@ -39,6 +50,19 @@ PER_REGION = {
     "rds:DescribeDBInstances", "rds:DescribeDBClusters", "kms:ListKeys",
     "config:DescribeConfigurationRecorders", "config:DescribeConfigurationRecorderStatus",
     "securityhub:DescribeHub", "accessanalyzer:ListAnalyzers",
+    "cloudtrail:DescribeTrails", "ec2:DescribeSecurityGroups", "ec2:DescribeSecurityGroupRules",
+    "ec2:DescribeNetworkAcls", "ec2:DescribeFlowLogs", "ec2:DescribeVpcs",
+    "ec2:DescribeVpcPeeringConnections", "ec2:DescribeVpcEndpoints",
+}
+# action -> (inventory key of seed_regions.py, what one unit is)
+PER_RESOURCE = {
+    "cloudtrail:GetTrailStatus": ("trails", "trail, in its home region"),
+    "cloudtrail:GetEventSelectors": ("trails", "trail, in its home region"),
+    "s3:GetBucketLogging": ("trail_buckets", "trail bucket"),
+    "logs:DescribeMetricFilters": ("monitored_log_groups", "log group of a compliant trail"),
+    "cloudwatch:DescribeAlarms": ("alarm_regions", "region with such a log group"),
+    "sns:ListSubscriptionsByTopic": ("alarm_topics", "topic those alarms notify"),
+    "ec2:GetManagedPrefixListEntries": ("prefix_lists", "prefix list an admin-port rule references"),
 }
 PER_BUCKET = {
     "s3:GetBucketLocation", "s3:GetBucketPolicy", "s3:GetBucketVersioning",
@@ -74,8 +98,9 @@ def policy_actions(policy):
     return actions
 
 
-def floor(policy, measured_path, regions, accounts, members, buckets, keys, cmks):
+def floor(policy, measured_path, regions, accounts, members, buckets, keys, cmks, seed=None):
     measured = json.load(open(measured_path))
+    inventory = json.load(open(seed))["inventory"] if seed else {}
     rows = {}
 
     def add(action, n, how):
@@ -92,9 +117,16 @@ def floor(policy, measured_path, regions, accounts, members, buckets, keys, cmks
         elif action in PER_REGION:
             add(action, accounts * regions, f"1 per region × {regions} × {accounts} account(s)")
         elif action == "ec2:DescribeRouteTables":
-            # Read only in regions with a publicly accessible DB instance in a DB subnet
-            # group; moto gives the seed's instances (created without one) no subnet group.
-            add(action, 0, "1 per region with a public DB instance in a subnet group (none here)")
+            # The peering routes (regions with a peering connection), and regions with a
+            # publicly accessible DB instance in a DB subnet group (moto gives the seed's
+            # instances, created without one, no subnet group).
+            n = inventory.get("peering_regions", 0)
+            add(action, n, f"1 per region with a peering connection ({n}) or a public DB "
+                "instance in a subnet group (none here)")
+        elif action in PER_RESOURCE:
+            key, unit = PER_RESOURCE[action]
+            n = inventory.get(key, 0)
+            add(action, n, f"1 per {unit} ({n})")
         elif action in PER_BUCKET:
             add(action, buckets, f"1 per bucket ({buckets})")
         elif action in PER_KEY:
@@ -125,6 +157,6 @@ if __name__ == "__main__":
     if cmd == "counts":
         counts(args[0], int(args[1]), int(args[2]))
     elif cmd == "floor":
-        floor(args[0], args[1], *map(int, args[2:]))
+        floor(args[0], args[1], *map(int, args[2:8]), *args[8:9])
     else:
         sys.exit(f"unknown command {cmd}")
