@@ -2670,13 +2670,8 @@ pub mod network_seed {
         Filter, IpPermission, IpRange, Ipv6Range, PrefixListId, ResourceType, RuleAction, Tag,
         TagSpecification, UserIdGroupPair,
     };
-    use aws_sdk_ec2::Client;
-
-    use crate::sdk_config_in;
-
-    pub async fn ec2(endpoint: &str, region: &str) -> Client {
-        Client::new(&sdk_config_in(endpoint, region).await)
-    }
+    // One way to reach EC2 and the VPCs for every seeding module.
+    pub use crate::vpc_seed::{default_vpc, ec2, vpc};
 
     /// The peer of a seeded rule.
     #[derive(Debug, Clone, Copy)]
@@ -2684,37 +2679,6 @@ pub mod network_seed {
         Cidr(&'a str),
         PrefixList(&'a str),
         Group(&'a str),
-    }
-
-    /// The id of the region's default VPC.
-    pub async fn default_vpc(endpoint: &str, region: &str) -> String {
-        ec2(endpoint, region)
-            .await
-            .describe_vpcs()
-            .filters(Filter::builder().name("is-default").values("true").build())
-            .send()
-            .await
-            .expect("describe VPCs")
-            .vpcs()
-            .first()
-            .and_then(|v| v.vpc_id())
-            .expect("a default VPC")
-            .to_string()
-    }
-
-    /// Creates a VPC (with its own default group and network ACL); its id.
-    pub async fn vpc(endpoint: &str, region: &str, cidr: &str) -> String {
-        ec2(endpoint, region)
-            .await
-            .create_vpc()
-            .cidr_block(cidr)
-            .send()
-            .await
-            .expect("create VPC")
-            .vpc()
-            .and_then(|v| v.vpc_id())
-            .expect("a VPC id")
-            .to_string()
     }
 
     /// Creates the security group `name` in `vpc`, attached to nothing; its id.

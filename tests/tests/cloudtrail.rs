@@ -344,3 +344,49 @@ async fn the_validation_fix_turns_it_on_and_rollback_turns_it_off_again() {
     assert!(!trail_seed::validation(endpoint, trail.region, trail.name).await);
     assert_eq!(status(&case.audit(&yaml)[VALIDATION]), "fail");
 }
+
+/// An organization trail of the management account counts for it, and the evidence says
+/// whose trail it is. (moto shows an organization trail only to the account that owns it,
+/// so a member's view is unit-tested: `Trail::whose` in checks/src/data/cloudtrail.rs.)
+#[tokio::test(flavor = "multi_thread")]
+async fn an_organization_trail_counts_and_the_evidence_says_whose_it_is() {
+    let case = ControlCase::new();
+    let endpoint = &case.moto.endpoint;
+    let config = cisrun_e2e::sdk_config_in(endpoint, "us-east-1").await;
+    cisrun_e2e::org::create(&config, "member", 1).await;
+    let trail = Trail::compliant("org-trail", "us-east-1", "org-trail-logs");
+    trail_seed::bucket(endpoint, trail.region, trail.bucket, true).await;
+    let cloudtrail = trail_seed::cloudtrail(endpoint, trail.region).await;
+    cloudtrail
+        .create_trail()
+        .name(trail.name)
+        .s3_bucket_name(trail.bucket)
+        .is_multi_region_trail(true)
+        .is_organization_trail(true)
+        .enable_log_file_validation(true)
+        .send()
+        .await
+        .expect("create the organization trail");
+    cloudtrail
+        .start_logging()
+        .name(trail.name)
+        .send()
+        .await
+        .expect("start logging");
+    trail_seed::advanced_selectors(endpoint, trail.region, trail.name, None).await;
+    let results = case.audit(&profile_yaml(
+        "v3.0.0",
+        &[MULTI_REGION, VALIDATION],
+        REGIONS,
+        "",
+    ));
+    for id in [MULTI_REGION, VALIDATION] {
+        let result = &results[id];
+        assert_eq!(status(result), "pass", "{id}: {result:#}");
+    }
+    let multi = &results[MULTI_REGION];
+    assert!(
+        details(multi).contains("multi-region organization trail of this account"),
+        "{multi:#}"
+    );
+}
