@@ -262,6 +262,25 @@ impl ControlCase {
         self.dir.path().join(name)
     }
 
+    /// A path in the case's directory for each report format, by its flag (`json`, `junit`,
+    /// `markdown`, `html`, `ocsf`), each file removed if an earlier audit left it.
+    pub fn report_paths(&self) -> BTreeMap<&'static str, PathBuf> {
+        let paths: BTreeMap<&'static str, PathBuf> = [
+            ("json", "audit.json"),
+            ("junit", "audit.xml"),
+            ("markdown", "audit.md"),
+            ("html", "audit.html"),
+            ("ocsf", "audit.ocsf.json"),
+        ]
+        .into_iter()
+        .map(|(format, file)| (format, self.path(file)))
+        .collect();
+        for path in paths.values() {
+            let _ = std::fs::remove_file(path);
+        }
+        paths
+    }
+
     /// `cisrun ARGS` against `endpoint`, in the case's directory.
     pub fn cisrun_at(&self, endpoint: &str, args: &[&str]) -> Run {
         let mut command = cisrun_against(endpoint, self.moto.home.path());

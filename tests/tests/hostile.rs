@@ -4,7 +4,6 @@
 //! naming the action, never a pass or a fail, within a time bound, and every report is
 //! written and valid.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use cisrun_e2e::{
@@ -50,19 +49,7 @@ struct Audited {
 /// every report written, within [`RUN_LIMIT`].
 fn audit_everything(case: &ControlCase, endpoint: &str, control: &str, extra: &[&str]) -> Audited {
     let profile = case.profile(&regional_profile_yaml(&[control], &["us-east-1"]));
-    let paths: BTreeMap<&str, std::path::PathBuf> = [
-        ("json", "audit.json"),
-        ("junit", "audit.xml"),
-        ("markdown", "audit.md"),
-        ("html", "audit.html"),
-        ("ocsf", "audit.ocsf.json"),
-    ]
-    .into_iter()
-    .map(|(format, file)| (format, case.path(file)))
-    .collect();
-    for path in paths.values() {
-        let _ = std::fs::remove_file(path);
-    }
+    let paths = case.report_paths();
     let mut command = cisrun_against(endpoint, case.moto.home.path());
     command
         .current_dir(case.dir.path())

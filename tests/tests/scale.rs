@@ -5,7 +5,6 @@
 //! report valid. Before, the OCSF report grew quadratically and 10k roles aborted at 5.4 GB
 //! with no report. Timings and peak memory are measured by `scripts/bench-memory`, not here.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use cisrun_e2e::{
@@ -47,16 +46,7 @@ async fn ten_thousand_roles_give_every_report_within_a_linear_size() {
     }
 
     let profile = case.profile(&regional_profile_yaml(&[SUPPORT, ADMIN], &["us-east-1"]));
-    let paths: BTreeMap<&str, std::path::PathBuf> = [
-        ("json", "audit.json"),
-        ("junit", "audit.xml"),
-        ("markdown", "audit.md"),
-        ("html", "audit.html"),
-        ("ocsf", "audit.ocsf.json"),
-    ]
-    .into_iter()
-    .map(|(format, file)| (format, case.path(file)))
-    .collect();
+    let paths = case.report_paths();
     let mut command = cisrun_against(&case.moto.endpoint, case.moto.home.path());
     command
         .current_dir(case.dir.path())
@@ -125,46 +115,56 @@ async fn ten_thousand_roles_give_every_report_within_a_linear_size() {
     assert!(events.len() >= 50, "{} OCSF events", events.len());
 }
 
-/// Creates role `name`, retried: moto's IAM is not thread-safe and now and then answers a
-/// concurrent request with a 500, after or before doing it (so a retry may find the role).
+/// Creates role `name`, retried as [`retried`] does; a retry that finds the role means
+/// the first try created it.
 async fn create_role(iam: &aws_sdk_iam::Client, name: &str) {
-    for attempt in 1..=5 {
-        let created = iam
-            .create_role()
-            .role_name(name)
-            .assume_role_policy_document(seed::trust_policy(&format!(
-                "arn:aws:iam::{}:root",
-                seed::ACCOUNT
-            )))
-            .send()
-            .await;
-        match created {
-            Ok(_) => return,
-            Err(error) => {
-                let text = format!("{error:?}");
-                if attempt > 1 && text.contains("EntityAlreadyExists") {
-                    return;
-                }
-                assert!(attempt < 5, "create role {name}: {text}");
-                tokio::time::sleep(Duration::from_millis(50 * attempt)).await;
-            }
-        }
-    }
+    let trust = seed::trust_policy(&format!("arn:aws:iam::{}:root", seed::ACCOUNT));
+    retried(
+        &format!("create role {name}"),
+        Some("EntityAlreadyExists"),
+        || async {
+            iam.create_role()
+                .role_name(name)
+                .assume_role_policy_document(&trust)
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| format!("{e:?}"))
+        },
+    )
+    .await;
 }
 
-/// Attaches `policy` to `role`, retried as [`create_role`] is (attaching twice is harmless).
+/// Attaches `policy` to `role`, retried (attaching twice is harmless).
 async fn attach(iam: &aws_sdk_iam::Client, role: &str, policy: &str) {
-    for attempt in 1..=5 {
-        let attached = iam
-            .attach_role_policy()
+    retried(&format!("attach {policy} to {role}"), None, || async {
+        iam.attach_role_policy()
             .role_name(role)
             .policy_arn(policy)
             .send()
-            .await;
-        match attached {
-            Ok(_) => return,
-            Err(error) => {
-                assert!(attempt < 5, "attach {policy} to {role}: {error:?}");
+            .await
+            .map(drop)
+            .map_err(|e| format!("{e:?}"))
+    })
+    .await;
+}
+
+/// Runs `call` up to five times: moto's IAM is not thread-safe and now and then answers a
+/// concurrent request with a 500, after or before doing it. On a retry, an error naming
+/// `done_if` means an earlier try did it.
+async fn retried<F, Fut>(what: &str, done_if: Option<&str>, call: F)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<(), String>>,
+{
+    for attempt in 1..=5 {
+        match call().await {
+            Ok(()) => return,
+            Err(text) => {
+                if attempt > 1 && done_if.is_some_and(|code| text.contains(code)) {
+                    return;
+                }
+                assert!(attempt < 5, "{what}: {text}");
                 tokio::time::sleep(Duration::from_millis(50 * attempt)).await;
             }
         }
